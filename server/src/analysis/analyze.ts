@@ -1,0 +1,76 @@
+// The pipeline for one file in the context of the whole program:
+// parse (done by the caller, who owns the tree) → summary → call graph and type table over all
+// known files → entries → rules. Both the language server and the CLI call analyzeFile; neither
+// the pipeline nor anything below it knows about LSP.
+import type { Tree } from './syntax';
+import type { AnalysisDiagnostic, FileSummary } from './model';
+import { summarizeFile } from './summarize';
+import { CallGraph } from './callGraph';
+import { TypeTable } from './typeTable';
+import { runRules } from './rules';
+import type { ProgramType } from './rules/definitions';
+
+export interface AnalyzeOptions {
+  /** Target kernel as "major.minor", e.g. "6.1". */
+  targetKernel: string;
+  programType: 'auto' | ProgramType;
+  /** Entry function names given in settings, in addition to `// bpf-offload: entry` comments. */
+  entries: string[];
+  /** Polled between steps and inside long loops; when it returns true the work is abandoned. */
+  isCancelled?: () => boolean;
+}
+
+export const DEFAULT_ANALYZE_OPTIONS: AnalyzeOptions = {
+  targetKernel: '6.1',
+  programType: 'auto',
+  entries: [],
+};
+
+/** Facts about every file the caller knows, keyed by file identifier. */
+export interface ProgramFacts {
+  summaries: Map<string, FileSummary>;
+  callGraph: CallGraph;
+  types: TypeTable;
+}
+
+export interface FileAnalysis {
+  file: string;
+  summary: FileSummary;
+  diagnostics: AnalysisDiagnostic[];
+}
+
+export class CancelledError extends Error {
+  constructor() {
+    super('analysis cancelled');
+  }
+}
+
+/** Builds the cross-file facts once; callers cache it until a summary changes. */
+export function buildProgramFacts(summaries: Map<string, FileSummary>): ProgramFacts {
+  const all = [...summaries.values()];
+  return { summaries, callGraph: CallGraph.build(all), types: TypeTable.build(all) };
+}
+
+/**
+ * Analyses one parsed file. `others` holds the summaries of the other known files (this file's
+ * own entry, if present, is replaced by the fresh summary).
+ */
+export function analyzeFile(
+  file: string,
+  tree: Tree,
+  text: string,
+  others: Map<string, FileSummary>,
+  options: AnalyzeOptions = DEFAULT_ANALYZE_OPTIONS,
+): FileAnalysis {
+  const check = () => {
+    if (options.isCancelled?.()) throw new CancelledError();
+  };
+  const summary = summarizeFile(file, tree, text);
+  check();
+  const summaries = new Map(others);
+  summaries.set(file, summary);
+  const program = buildProgramFacts(summaries);
+  check();
+  const diagnostics = runRules({ file, tree, text, summary, program, options, check });
+  return { file, summary, diagnostics };
+}

@@ -1,0 +1,65 @@
+// Parsing C with web-tree-sitter. The only module that knows where the wasm files live.
+// web-tree-sitter needs a one-time async init; after that parsing is synchronous.
+import * as fs from 'fs';
+import * as path from 'path';
+import { Parser, Language, Tree, Node, Edit } from 'web-tree-sitter';
+
+export type { Tree, Node as SyntaxNode, Edit };
+
+let cLanguage: Language | undefined;
+let initPromise: Promise<Language> | undefined;
+
+/** Directories searched for the wasm files: beside the bundle (dist/), then node_modules. */
+function locate(file: string, packageEntry: string): string {
+  const besideBundle = path.join(__dirname, file);
+  if (fs.existsSync(besideBundle)) return besideBundle;
+  return require.resolve(packageEntry);
+}
+
+export function grammarWasmPath(): string {
+  return locate('tree-sitter-c.wasm', 'tree-sitter-c/tree-sitter-c.wasm');
+}
+
+export function runtimeWasmPath(): string {
+  return locate('tree-sitter.wasm', 'web-tree-sitter/tree-sitter.wasm');
+}
+
+/** Loads the runtime and the C grammar once; every later call returns the same language. */
+export function initC(): Promise<Language> {
+  if (!initPromise) {
+    initPromise = (async () => {
+      const runtime = runtimeWasmPath();
+      await Parser.init({ locateFile: () => runtime });
+      cLanguage = await Language.load(fs.readFileSync(grammarWasmPath()));
+      return cLanguage;
+    })();
+  }
+  return initPromise;
+}
+
+/** A parser for C. Callers own it and must call delete() when done. Requires initC() first. */
+export function createCParser(): Parser {
+  if (!cLanguage) throw new Error('initC() must complete before parsers are created');
+  const parser = new Parser();
+  parser.setLanguage(cLanguage);
+  return parser;
+}
+
+let sharedParser: Parser | undefined;
+
+/**
+ * Parses a whole string of C. With oldTree (already edited with tree.edit) the parse is
+ * incremental. The caller owns the returned tree and must delete() it.
+ */
+export function parseC(text: string, oldTree?: Tree): Tree {
+  sharedParser ??= createCParser();
+  const tree = sharedParser.parse(text, oldTree ?? null);
+  if (!tree) throw new Error('tree-sitter returned no tree');
+  return tree;
+}
+
+/** Convenience for tests and the CLI: init, then parse. */
+export async function parseCAsync(text: string): Promise<Tree> {
+  await initC();
+  return parseC(text);
+}

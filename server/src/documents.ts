@@ -1,0 +1,206 @@
+// Open documents and their syntax trees. Text is kept in sync incrementally (the client sends
+// only the changed ranges) and every change is also applied to the old tree with tree.edit, so
+// tree-sitter reparses only what changed. Trees live in wasm memory that no garbage collector
+// sees: every tree is deleted exactly once, when replaced, closed, evicted or disposed.
+import { TextDocument, TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
+import { parseC, Tree, Edit } from './analysis/syntax';
+import { canonicalUri } from './uris';
+
+export interface OpenDocument {
+  /** The URI as the client spelled it (used when talking to the client). */
+  uri: string;
+  /** The canonical URI: the file identifier given to the analysis. */
+  file: string;
+  document: TextDocument;
+  /** Valid until the next change or close; never keep it across an await. */
+  tree: Tree;
+}
+
+// tree-sitter counts rows at '\n' only, LSP also at a lone '\r'; with one of those in the text
+// the two disagree on rows, so such documents are reparsed from scratch instead.
+const LONE_CARRIAGE_RETURN = /\r(?!\n)/;
+
+function isFullChange(change: TextDocumentContentChangeEvent): change is { text: string } {
+  return !('range' in change) || change.range === undefined;
+}
+
+/**
+ * Applies one ranged change to the text document and returns the matching tree-sitter edit.
+ * Ranges out of bounds are clamped and reversed ranges swapped, exactly as the text document
+ * does, so text and tree never disagree whatever the client sends.
+ */
+function applyRangedChange(
+  document: TextDocument,
+  change: { range: { start: { line: number; character: number }; end: { line: number; character: number } }; text: string },
+  version: number,
+): Edit {
+  let startIndex = document.offsetAt(sanitizePosition(change.range.start));
+  let oldEndIndex = document.offsetAt(sanitizePosition(change.range.end));
+  if (startIndex > oldEndIndex) [startIndex, oldEndIndex] = [oldEndIndex, startIndex];
+  const startPosition = document.positionAt(startIndex);
+  const oldEndPosition = document.positionAt(oldEndIndex);
+  const text = typeof change.text === 'string' ? change.text : '';
+  TextDocument.update(document, [{ range: { start: startPosition, end: oldEndPosition }, text }], version);
+  const newEndIndex = startIndex + text.length;
+  const newEndPosition = document.positionAt(newEndIndex);
+  return {
+    startIndex,
+    oldEndIndex,
+    newEndIndex,
+    startPosition: { row: startPosition.line, column: startPosition.character },
+    oldEndPosition: { row: oldEndPosition.line, column: oldEndPosition.character },
+    newEndPosition: { row: newEndPosition.line, column: newEndPosition.character },
+  };
+}
+
+/** Positions from the wire may be negative, fractional or not numbers at all. */
+function sanitizePosition(p: { line: number; character: number } | undefined): { line: number; character: number } {
+  const clean = (n: unknown) => (typeof n === 'number' && Number.isFinite(n) ? Math.max(0, Math.floor(n)) : 0);
+  return { line: clean(p?.line), character: clean(p?.character) };
+}
+
+/**
+ * Applies content changes (in order, as LSP specifies) to a document and its tree, returning
+ * the new tree. The old tree is consumed: it is deleted here, whether parsing succeeds or not.
+ */
+export function applyChanges(
+  document: TextDocument,
+  oldTree: Tree,
+  changes: readonly TextDocumentContentChangeEvent[],
+  version: number,
+): Tree {
+  let incremental = true;
+  try {
+    for (const change of changes) {
+      if (isFullChange(change)) {
+        TextDocument.update(document, [{ text: typeof change.text === 'string' ? change.text : '' }], version);
+        incremental = false;
+      } else {
+        const edit = applyRangedChange(document, change, version);
+        if (incremental) oldTree.edit(edit);
+      }
+    }
+    // A document with no changes still gets its version bumped.
+    if (changes.length === 0) TextDocument.update(document, [], version);
+    const text = document.getText();
+    if (LONE_CARRIAGE_RETURN.test(text)) incremental = false;
+    return incremental ? parseC(text, oldTree) : parseC(text);
+  } finally {
+    oldTree.delete();
+  }
+}
+
+export class DocumentStore {
+  private readonly documents = new Map<string, OpenDocument>();
+
+  /** Opens (or reopens, replacing) a document and parses it. */
+  open(uri: string, languageId: string, version: number, text: string): OpenDocument {
+    this.close(uri);
+    const document = TextDocument.create(uri, languageId, version, text);
+    const tree = parseC(document.getText());
+    const open: OpenDocument = { uri, file: canonicalUri(uri), document, tree };
+    this.documents.set(uri, open);
+    return open;
+  }
+
+  /** Applies incremental or full changes; undefined when the document is not open. */
+  change(uri: string, version: number, changes: readonly TextDocumentContentChangeEvent[]): OpenDocument | undefined {
+    const open = this.documents.get(uri);
+    if (!open) return undefined;
+    try {
+      open.tree = applyChanges(open.document, open.tree, changes, version);
+    } catch (error) {
+      // The old tree is gone; without a tree the document cannot stay open in a usable state.
+      this.documents.delete(uri);
+      throw error;
+    }
+    return open;
+  }
+
+  close(uri: string): boolean {
+    const open = this.documents.get(uri);
+    if (!open) return false;
+    this.documents.delete(uri);
+    open.tree.delete();
+    return true;
+  }
+
+  get(uri: string): OpenDocument | undefined {
+    return this.documents.get(uri);
+  }
+
+  /** The open document for a canonical file identifier, whatever spelling the client used. */
+  getByFile(file: string): OpenDocument | undefined {
+    for (const open of this.documents.values()) if (open.file === file) return open;
+    return undefined;
+  }
+
+  all(): OpenDocument[] {
+    return [...this.documents.values()];
+  }
+
+  dispose(): void {
+    for (const uri of [...this.documents.keys()]) this.close(uri);
+  }
+}
+
+interface CachedParse {
+  text: string;
+  tree: Tree;
+}
+
+/**
+ * Trees of workspace files that are not open, for features that need syntax of a closed file.
+ * Bounded: the least recently used tree is deleted when the cache is full.
+ */
+export class ParsedFileCache {
+  // A Map iterates in insertion order; re-inserting on use keeps the oldest entry first.
+  private readonly entries = new Map<string, CachedParse>();
+
+  constructor(private readonly capacity = 16) {
+    if (!(capacity >= 1)) throw new Error(`ParsedFileCache capacity must be at least 1, got ${capacity}`);
+  }
+
+  /** The tree of `text` for `file`; valid until the next call into this cache or an await. */
+  get(file: string, text: string): Tree {
+    const cached = this.entries.get(file);
+    if (cached) {
+      this.entries.delete(file);
+      if (cached.text === text) {
+        this.entries.set(file, cached);
+        return cached.tree;
+      }
+      cached.tree.delete();
+    }
+    const tree = parseC(text);
+    this.entries.set(file, { text, tree });
+    this.evict();
+    return tree;
+  }
+
+  has(file: string): boolean {
+    return this.entries.has(file);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  forget(file: string): void {
+    const cached = this.entries.get(file);
+    if (!cached) return;
+    this.entries.delete(file);
+    cached.tree.delete();
+  }
+
+  dispose(): void {
+    for (const file of [...this.entries.keys()]) this.forget(file);
+  }
+
+  private evict(): void {
+    while (this.entries.size > this.capacity) {
+      const oldest = this.entries.keys().next().value as string;
+      this.forget(oldest);
+    }
+  }
+}

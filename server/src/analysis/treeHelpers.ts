@@ -1,0 +1,182 @@
+// Small, pure helpers over tree-sitter C nodes, shared by the summary, the CFG and the rules.
+// Every helper tolerates missing children: tree-sitter keeps going after syntax errors and
+// leaves fields absent or wrapped in ERROR nodes, and nothing here may throw on that.
+import type { SyntaxNode, Tree } from './syntax';
+import type { Range } from './model';
+
+export function rangeOf(node: SyntaxNode): Range {
+  return {
+    start: { line: node.startPosition.row, character: node.startPosition.column },
+    end: { line: node.endPosition.row, character: node.endPosition.column },
+  };
+}
+
+/** The node's source text with runs of whitespace (including newlines) collapsed to one space. */
+export function textOf(node: SyntaxNode | null | undefined): string {
+  return node ? node.text.replace(/\s+/g, ' ').trim() : '';
+}
+
+/**
+ * Pre-order traversal with a cursor (much cheaper than materialising child arrays across the
+ * wasm boundary). Return false from `visit` to skip a node's children.
+ */
+export function walk(root: SyntaxNode, visit: (node: SyntaxNode) => boolean | void): void {
+  const cursor = root.walk();
+  try {
+    let descend = visit(cursor.currentNode) !== false;
+    for (;;) {
+      if (descend && cursor.gotoFirstChild()) {
+        descend = visit(cursor.currentNode) !== false;
+        continue;
+      }
+      for (;;) {
+        if (cursor.nodeId === root.id) return;
+        if (cursor.gotoNextSibling()) break;
+        if (!cursor.gotoParent()) return;
+      }
+      descend = visit(cursor.currentNode) !== false;
+    }
+  } finally {
+    cursor.delete();
+  }
+}
+
+export function namedChildrenOf(node: SyntaxNode): SyntaxNode[] {
+  return node.namedChildren.filter((c): c is SyntaxNode => c !== null);
+}
+
+export function childrenOf(node: SyntaxNode): SyntaxNode[] {
+  return node.children.filter((c): c is SyntaxNode => c !== null);
+}
+
+/** Declarator node types that wrap an inner declarator (the name sits at the bottom). */
+const WRAPPING_DECLARATORS = new Set([
+  'pointer_declarator',
+  'array_declarator',
+  'function_declarator',
+  'parenthesized_declarator',
+  'attributed_declarator',
+  'init_declarator',
+]);
+
+/** Wrappers that change nothing about the declared entity's type. */
+const TRANSPARENT_DECLARATORS = new Set(['parenthesized_declarator', 'attributed_declarator']);
+
+const NAME_NODES = new Set(['identifier', 'field_identifier', 'type_identifier', 'primitive_type']);
+
+export function innerDeclarator(node: SyntaxNode): SyntaxNode | null {
+  const field = node.childForFieldName('declarator');
+  if (field) return field;
+  if (node.type === 'parenthesized_declarator' || node.type === 'attributed_declarator') {
+    return namedChildrenOf(node).find((c) => c.type !== 'attribute_specifier' && c.type !== 'comment') ?? null;
+  }
+  return null;
+}
+
+/**
+ * The chain of declarators from `declarator` down to the declared name, outermost first.
+ * `name` is undefined for abstract declarators (unnamed parameters).
+ */
+export function declaratorChain(declarator: SyntaxNode): { chain: SyntaxNode[]; name?: SyntaxNode } {
+  const chain: SyntaxNode[] = [];
+  let current: SyntaxNode | null = declarator;
+  for (let depth = 0; current && depth < 64; depth++) {
+    if (NAME_NODES.has(current.type)) return { chain, name: current };
+    if (!WRAPPING_DECLARATORS.has(current.type)) break;
+    chain.push(current);
+    current = innerDeclarator(current);
+  }
+  return { chain };
+}
+
+/**
+ * The derivations that apply to the name, innermost (the name's own kind) first, without
+ * parentheses and attributes: `int *a[4]` gives [array, pointer]; `int (*f)(int)` gives
+ * [pointer, function].
+ */
+export function derivationsOf(declarator: SyntaxNode): SyntaxNode[] {
+  return declaratorChain(declarator)
+    .chain.filter((d) => !TRANSPARENT_DECLARATORS.has(d.type) && d.type !== 'init_declarator')
+    .reverse();
+}
+
+/** The function_declarator that makes the name a function (not a function pointer), if any. */
+export function ownFunctionDeclarator(declarator: SyntaxNode): SyntaxNode | undefined {
+  const first = derivationsOf(declarator)[0];
+  return first?.type === 'function_declarator' ? first : undefined;
+}
+
+export function declaredName(declarator: SyntaxNode | null | undefined): SyntaxNode | undefined {
+  return declarator ? declaratorChain(declarator).name : undefined;
+}
+
+/** The name of a function_definition, or undefined when the declarator is too broken to tell. */
+export function functionNameOf(definition: SyntaxNode): string | undefined {
+  const declarator = definition.childForFieldName('declarator');
+  if (!declarator || !ownFunctionDeclarator(declarator)) return undefined;
+  const name = declaredName(declarator);
+  return name?.type === 'identifier' ? name.text : undefined;
+}
+
+/** Containers whose children are file-scope items (conditional compilation, error recovery). */
+const FILE_SCOPE_CONTAINERS = new Set([
+  'translation_unit',
+  'preproc_if',
+  'preproc_ifdef',
+  'preproc_else',
+  'preproc_elif',
+  'preproc_elifdef',
+  'linkage_specification',
+  'declaration_list',
+  'ERROR',
+]);
+
+/** Every function definition at file scope, including inside #if blocks, in source order. */
+export function functionDefinitions(root: SyntaxNode): SyntaxNode[] {
+  const found: SyntaxNode[] = [];
+  walk(root, (node) => {
+    if (node.type === 'function_definition') {
+      found.push(node);
+      return false;
+    }
+    return FILE_SCOPE_CONTAINERS.has(node.type) || node.type.startsWith('preproc_');
+  });
+  return found;
+}
+
+/** The first definition of `name` (with #if alternatives, the first in source order). */
+export function findFunctionDefinition(tree: Tree | SyntaxNode, name: string): SyntaxNode | undefined {
+  const root = 'rootNode' in tree ? tree.rootNode : tree;
+  return functionDefinitions(root).find((d) => functionNameOf(d) === name);
+}
+
+/**
+ * Source text of `node` with the given descendants cut out, whitespace normalised so that
+ * type texts compare equal however they were spaced ("char *", "int (*)(int)", "char [16]").
+ */
+export function textWithout(node: SyntaxNode, cuts: SyntaxNode[]): string {
+  const base = node.startIndex;
+  const source = node.text;
+  const sorted = cuts
+    .filter((c) => c.startIndex >= base && c.endIndex <= node.endIndex)
+    .sort((a, b) => a.startIndex - b.startIndex);
+  let out = '';
+  let at = 0;
+  for (const cut of sorted) {
+    const from = cut.startIndex - base;
+    if (from < at) continue;
+    out += source.slice(at, from) + ' ';
+    at = cut.endIndex - base;
+  }
+  out += source.slice(at);
+  return normaliseTypeSpacing(out);
+}
+
+export function normaliseTypeSpacing(text: string): string {
+  return text
+    .replace(/\s+/g, ' ')
+    .replace(/\s*([()[\]])\s*/g, '$1')
+    .replace(/\*\s+/g, '*')
+    .replace(/\s*,\s*/g, ', ')
+    .trim();
+}

@@ -84,6 +84,8 @@ export interface RecordInfo {
   fields: FieldInfo[];
   range: Range;
   file: string;
+  /** `__attribute__((packed))`: fields are laid out without padding. */
+  isPacked?: boolean;
 }
 
 export interface TypedefInfo {

@@ -1,0 +1,72 @@
+// The VS Code side of BPF Offload: starts the language server (dist/server.js) over node IPC,
+// tells it whether the workspace is trusted, and offers two commands. All analysis happens in
+// the server, so the same behaviour reaches Neovim and other LSP clients.
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
+import { InitializationOptions, WORKSPACE_TRUSTED_NOTIFICATION } from '../../server/src/protocol';
+import { COMMAND_IDS } from './commands';
+
+// The id is also the settings prefix vscode-languageclient reads `<id>.trace.server` from.
+const CLIENT_ID = 'bpfOffload';
+const CLIENT_NAME = 'BPF Offload';
+
+let client: LanguageClient | undefined;
+
+function createClient(context: vscode.ExtensionContext, outputChannel: vscode.OutputChannel): LanguageClient {
+  const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
+  const serverOptions: ServerOptions = {
+    run: { module: serverModule, transport: TransportKind.ipc },
+    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6011'] } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [
+      { scheme: 'file', language: 'c' },
+      { scheme: 'untitled', language: 'c' },
+    ],
+    outputChannel,
+    // A function, so a restart after trust was granted sends the current value.
+    initializationOptions: (): InitializationOptions => ({ trusted: vscode.workspace.isTrusted }),
+  };
+  return new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
+}
+
+/** Idempotent on the server; also covers trust granted while the client was starting. */
+function sendTrustIfGranted(): void {
+  if (client?.isRunning() && vscode.workspace.isTrusted) void client.sendNotification(WORKSPACE_TRUSTED_NOTIFICATION);
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const outputChannel = vscode.window.createOutputChannel(CLIENT_NAME);
+  context.subscriptions.push(outputChannel);
+  client = createClient(context, outputChannel);
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand(COMMAND_IDS.restartServer, async () => {
+      if (!client) return;
+      try {
+        await client.restart();
+        sendTrustIfGranted();
+      } catch (error) {
+        outputChannel.appendLine(`Restart failed: ${(error as Error).message}`);
+        void vscode.window.showErrorMessage(`BPF Offload: could not restart the language server (${(error as Error).message}).`);
+      }
+    }),
+    vscode.commands.registerCommand(COMMAND_IDS.showLog, () => outputChannel.show(true)),
+    vscode.workspace.onDidGrantWorkspaceTrust(sendTrustIfGranted),
+  );
+
+  try {
+    await client.start();
+    sendTrustIfGranted();
+  } catch (error) {
+    outputChannel.appendLine(`The language server did not start: ${(error as Error).message}`);
+    void vscode.window.showErrorMessage('BPF Offload: the language server did not start. See BPF Offload: Show Log.');
+  }
+}
+
+export async function deactivate(): Promise<void> {
+  const running = client;
+  client = undefined;
+  if (running) await running.stop();
+}

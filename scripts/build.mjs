@@ -1,12 +1,14 @@
 // Bundles the client, the server and the CLI into dist/ with esbuild and copies the two wasm
 // files (web-tree-sitter's runtime and the C grammar) beside them, where syntax.ts looks first.
+// dist/ is rebuilt from nothing each time so that `npm run package` never ships a stale file.
 import * as esbuild from 'esbuild';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const production = process.argv.includes('--production');
 
+rmSync('dist', { recursive: true, force: true });
 mkdirSync('dist', { recursive: true });
 copyFileSync(require.resolve('web-tree-sitter/tree-sitter.wasm'), 'dist/tree-sitter.wasm');
 copyFileSync(require.resolve('tree-sitter-c/tree-sitter-c.wasm'), 'dist/tree-sitter-c.wasm');
@@ -16,20 +18,35 @@ const common = {
   platform: 'node',
   target: 'node20',
   format: 'cjs',
+  // Source maps help while developing; the packaged extension ships none.
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
 };
 
 const entries = [
+  // `vscode` is provided by the editor at run time and must never be bundled.
   { in: 'client/src/extension.ts', out: 'dist/client.js', external: ['vscode'] },
   { in: 'server/src/server.ts', out: 'dist/server.js' },
   { in: 'server/src/cli.ts', out: 'dist/cli.js' },
 ];
 
-import { existsSync } from 'node:fs';
-await Promise.all(
+const missing = entries.filter((e) => !existsSync(e.in));
+if (missing.length > 0) {
+  const names = missing.map((e) => e.in).join(', ');
+  // A release must contain every part; during development a part may not be written yet.
+  if (production) {
+    console.error(`build: missing entry point(s): ${names}`);
+    process.exit(1);
+  }
+  console.error(`build: skipping missing entry point(s): ${names}`);
+}
+
+// Each bundle is independent: one failing must not stop the others from being written.
+const results = await Promise.allSettled(
   entries
     .filter((e) => existsSync(e.in))
     .map((e) => esbuild.build({ ...common, entryPoints: [e.in], outfile: e.out, external: e.external ?? [] })),
 );
+// esbuild has already printed the errors with their locations.
+if (results.some((r) => r.status === 'rejected')) process.exit(1);

@@ -1,0 +1,91 @@
+// `bpf-offload`: the analysis from a terminal or CI. Exit status is part of the interface:
+// 0 no error diagnostics, 1 some error diagnostic, 2 bad usage or unreadable input, 3 a bug here.
+// Failures the user can fix are one line on stderr; a stack trace only with BPF_OFFLOAD_DEBUG=1.
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseArgs, UsageError, USAGE } from './cli/args';
+import { collectSources, InputError } from './cli/inputs';
+import { formatLines, hasErrors, toJsonReport } from './cli/output';
+import { analyseProject } from './cli/project';
+import { formatReport } from './cli/report';
+
+export const EXIT_OK = 0;
+export const EXIT_ERRORS_FOUND = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_INTERNAL = 3;
+
+export interface CliStreams {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+const processStreams: CliStreams = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+export async function main(argv: string[], io: CliStreams = processStreams): Promise<number> {
+  try {
+    const command = parseArgs(argv);
+    switch (command.kind) {
+      case 'help':
+        io.stdout(USAGE + '\n');
+        return EXIT_OK;
+      case 'version':
+        io.stdout(`bpf-offload ${packageVersion()}\n`);
+        return EXIT_OK;
+      case 'analyze': {
+        const project = await analyseProject(collectSources(command.paths), command.options);
+        if (command.json) {
+          io.stdout(JSON.stringify(toJsonReport(project.files)) + '\n');
+        } else {
+          const lines = formatLines(project.files);
+          if (lines.length) io.stdout(lines.join('\n') + '\n');
+        }
+        return hasErrors(project.files) ? EXIT_ERRORS_FOUND : EXIT_OK;
+      }
+      case 'report': {
+        const project = await analyseProject(collectSources(command.paths), command.options);
+        io.stdout(formatReport(project, command.paths, command.options));
+        return EXIT_OK;
+      }
+    }
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof InputError) {
+      io.stderr(`bpf-offload: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    const detail = process.env.BPF_OFFLOAD_DEBUG && error instanceof Error ? error.stack : undefined;
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr(`bpf-offload: internal error: ${message.split('\n')[0]}\n${detail ? detail + '\n' : ''}`);
+    return EXIT_INTERNAL;
+  }
+}
+
+/** The extension's version, from the package.json above this file (dist/ or out/server/src/). */
+function packageVersion(): string {
+  let dir = __dirname;
+  for (;;) {
+    const candidate = path.join(dir, 'package.json');
+    try {
+      const manifest = JSON.parse(fs.readFileSync(candidate, 'utf8'));
+      if (manifest.name === 'bpf-offload' && typeof manifest.version === 'string') return manifest.version;
+    } catch {
+      // not here; keep walking up
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return 'unknown';
+    dir = parent;
+  }
+}
+
+if (require.main === module) {
+  // `bpf-offload analyze … | head` closes the pipe early; that is not an error worth a trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? EXIT_OK);
+    throw error;
+  });
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,115 @@
+// `bpf-offload report`: what a person reads in the terminal after `npm start`. For each analysed
+// file: its functions, the request entries the analysis starts from, how many findings each rule
+// produced (with the rule's title, so the code needs no lookup), and the findings themselves.
+import type { AnalyzeOptions } from '../analysis/analyze';
+import type { AnalysisDiagnostic, FileSummary } from '../analysis/model';
+import { Severity } from '../analysis/model';
+import { ruleByCode } from '../analysis/rules/definitions';
+import { severityWord } from '../protocolShapes';
+import { formatLines } from './output';
+import { AnalysedFile, ProjectAnalysis, sortFiles } from './project';
+
+const SEVERITIES = [Severity.Error, Severity.Warning, Severity.Information, Severity.Hint];
+
+export function formatReport(project: ProjectAnalysis, named: string[], options: AnalyzeOptions): string {
+  const out: string[] = [];
+  const headers = [...project.summaries.keys()].filter((f) => f.endsWith('.h'));
+  out.push(`BPF Offload report for ${named.join(', ')}`);
+  out.push(
+    `  ${plural(project.files.length, 'C file')} analysed, ${plural(headers.length, 'header')} read; ` +
+      `target kernel ${options.targetKernel}, program type ${options.programType}`,
+  );
+
+  for (const file of sortFiles(project.files)) {
+    out.push('', file.file, ...describeFile(file, options));
+  }
+
+  const all = project.files.flatMap((f) => f.diagnostics);
+  const functionCount = project.files.reduce((n, f) => n + f.summary.functions.length, 0);
+  out.push('', `Total: ${plural(functionCount, 'function')}, ${countsBySeverity(all)}.`);
+  return out.join('\n') + '\n';
+}
+
+function describeFile(file: AnalysedFile, options: AnalyzeOptions): string[] {
+  const lines: string[] = [];
+  const names = file.summary.functions.map((f) => f.name);
+  lines.push(`  functions (${names.length}): ${names.length ? abbreviatedList(names) : 'none'}`);
+  const entries = entriesOf(file.summary, options);
+  lines.push(`  entries (${entries.length}): ${entries.length ? entries.join(', ') : 'none marked (add `// bpf-offload: entry` above a handler, or --entry NAME)'}`);
+  if (file.summary.hasSyntaxErrors) lines.push('  note: the file has syntax errors; results are best effort');
+
+  if (file.diagnostics.length === 0) {
+    lines.push('  findings: none');
+    return lines;
+  }
+  lines.push(`  findings: ${countsBySeverity(file.diagnostics)}`);
+  for (const row of rowsByRule(file.diagnostics)) {
+    lines.push(`    ${pad(String(row.count), 4, true)}  ${pad(row.severity, 8)}${pad(row.code, 24)}${row.title}`);
+  }
+  lines.push('  details:');
+  for (const line of formatLines([file])) lines.push(`    ${line}`);
+  return lines;
+}
+
+/** Functions annotated `// bpf-offload: entry` plus those named by --entry that exist here. */
+function entriesOf(summary: FileSummary, options: AnalyzeOptions): string[] {
+  const defined = new Set(summary.functions.map((f) => f.name));
+  const names: string[] = [];
+  for (const annotation of summary.annotations) {
+    if (annotation.kind === 'entry' && annotation.functionName) names.push(`${annotation.functionName} (annotation)`);
+  }
+  for (const name of options.entries) {
+    if (defined.has(name)) names.push(`${name} (--entry)`);
+  }
+  return names;
+}
+
+interface RuleRow {
+  code: string;
+  title: string;
+  severity: string;
+  count: number;
+}
+
+function rowsByRule(diagnostics: AnalysisDiagnostic[]): RuleRow[] {
+  const rows = new Map<string, RuleRow & { rank: number }>();
+  for (const d of diagnostics) {
+    const key = `${d.severity}\u0000${d.code}`;
+    const row = rows.get(key);
+    if (row) {
+      row.count++;
+    } else {
+      const title = ruleByCode(d.code)?.title ?? '(unknown rule)';
+      rows.set(key, { code: d.code, title, severity: severityWord(d.severity), count: 1, rank: d.severity });
+    }
+  }
+  return [...rows.values()].sort((a, b) => a.rank - b.rank || b.count - a.count || (a.code < b.code ? -1 : 1));
+}
+
+function countsBySeverity(diagnostics: AnalysisDiagnostic[]): string {
+  const words: Record<number, [string, string]> = {
+    [Severity.Error]: ['error', 'errors'],
+    [Severity.Warning]: ['warning', 'warnings'],
+    [Severity.Information]: ['info', 'info'],
+    [Severity.Hint]: ['hint', 'hints'],
+  };
+  return SEVERITIES.map((s) => {
+    const n = diagnostics.filter((d) => d.severity === s).length;
+    return `${n} ${n === 1 ? words[s][0] : words[s][1]}`;
+  }).join(', ');
+}
+
+function abbreviatedList(names: string[]): string {
+  const shown = names.slice(0, 12).join(', ');
+  return names.length > 12 ? `${shown}, … (${names.length - 12} more)` : shown;
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+function pad(text: string, width: number, right = false): string {
+  if (text.length >= width) return text + ' ';
+  const fill = ' '.repeat(width - text.length);
+  return right ? fill + text : text + fill;
+}

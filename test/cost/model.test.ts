@@ -1,0 +1,232 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  applyCalibration,
+  CalibrationFormatError,
+  CostInputError,
+  DEFAULT_PARAMETERS,
+  estimateCost,
+  parseCalibrationFile,
+  PARAMETER_NAMES,
+  staticShares,
+  type CostParameters,
+  type CostPath,
+  type ParameterName,
+} from '../../server/src/analysis/cost';
+
+// Round numbers so every expected value below can be checked by hand.
+const FIXED_NS: Record<ParameterName, number> = {
+  recvSyscall: 500,
+  sendSyscall: 500,
+  stackTraversal: 1000,
+  wakeup: 2000,
+  hookEntryXdp: 40,
+  hookEntrySkSkb: 1000,
+  hookEntrySkMsg: 1000,
+  bpfInstruction: 1,
+  mapLookupArray: 4,
+  mapLookupHash: 20,
+  mapLookupLruHash: 20,
+  mapUpdateArray: 8,
+  mapUpdateHash: 40,
+  mapUpdateLruHash: 40,
+  userMapAccessArray: 500,
+  userMapAccessHash: 500,
+  bpfCopyPerByte: 0.5,
+  checksumPerByte: 0.5,
+  adjustTail: 20,
+  xdpTransmit: 20,
+  tailCall: 10,
+};
+const FIXED = Object.fromEntries(PARAMETER_NAMES.map((n) => [n, { ns: FIXED_NS[n], source: `test value for ${n}` }])) as CostParameters;
+
+// userspace: 500 + 500 + 1000 + 2000 + 1000 = 5000; split: 40 + 200 + 20 + 50 + 20 + 20 = 350.
+const getHit = (share: number): CostPath => ({
+  id: 'get-hit',
+  description: 'GET of a cached key answered by the kernel',
+  share,
+  endsIn: 'kernel',
+  kernelWork: { instructions: 200, mapLookups: { hash: 1 }, bytesCopied: 100, adjustTail: true },
+  userspaceWork: { handlerNs: 1000, handlerSource: 'test' },
+});
+
+// userspace: 4000 + 2000 = 6000; wasted: 40 + 50 + 20 = 110; split: 110 + 6000 + 500 = 6610.
+const set = (share: number, extra: Partial<CostPath> = {}): CostPath => ({
+  id: 'set',
+  description: 'SET handled in userspace',
+  share,
+  endsIn: 'userspace',
+  fallbackAfterKernelWork: { instructions: 50, mapLookups: { hash: 1 } },
+  userspaceWork: { handlerNs: 2000, mapSyscalls: { hash: 1 } },
+  ...extra,
+});
+
+const given = { kind: 'given' as const, note: 'test mix' };
+
+test('per-path and expected costs follow the equations (hand-computed)', () => {
+  const e = estimateCost({ hook: 'xdp', paths: [getHit(0.7), set(0.3)], shareSource: given, parameters: FIXED });
+  const [hit, miss] = e.paths;
+  assert.equal(hit.userspaceNs, 5000);
+  assert.equal(hit.splitNs, 350);
+  assert.equal(hit.savingNs, 4650);
+  assert.equal(hit.wastedNs, 0);
+  assert.equal(miss.userspaceNs, 6000);
+  assert.equal(miss.wastedNs, 110);
+  assert.equal(miss.splitNs, 6610);
+  assert.equal(miss.savingNs, -610);
+  assert.ok(Math.abs(e.expectedUserspaceNs - 5300) < 1e-9);
+  assert.ok(Math.abs(e.expectedSplitNs - 2228) < 1e-9);
+  assert.ok(Math.abs(e.expectedSavingNs - 3072) < 1e-9);
+  assert.ok(Math.abs(e.kernelShare - 0.7) < 1e-12);
+  assert.ok(Math.abs(e.rho - 278 / 5300) < 1e-12);
+  assert.ok(Math.abs((e.breakEvenShare ?? NaN) - 610 / 5260) < 1e-12);
+  assert.equal(e.verdict.kind, 'offload');
+  assert.deepEqual(e.verdict.offloadPaths, ['get-hit']);
+  assert.match(e.verdict.reason, /saves 3,072 ns per request: 70% of requests finish in the kernel, break-even at 12%/);
+});
+
+test('every term names the parameter it used and that parameter\'s source', () => {
+  const e = estimateCost({ hook: 'xdp', paths: [getHit(0.7), set(0.3)], shareSource: given, parameters: FIXED });
+  const lookup = e.paths[0].splitTerms.find((t) => t.parameter === 'mapLookupHash');
+  assert.deepEqual(lookup && { ns: lookup.ns, quantity: lookup.quantity, source: lookup.source }, { ns: 20, quantity: 1, source: 'test value for mapLookupHash' });
+  const handler = e.paths[0].userspaceTerms.find((t) => t.name === 'handler work');
+  assert.equal(handler?.source, 'test');
+  const usedNames = e.parametersUsed.map((p) => p.name).sort();
+  assert.ok(usedNames.includes('userMapAccessHash'));
+  assert.ok(usedNames.includes('xdpTransmit'));
+  assert.ok(!usedNames.includes('hookEntrySkSkb'));
+  assert.equal(e.shareNote, 'given: test mix');
+});
+
+test('offload loses when few requests finish in the kernel and misses waste work', () => {
+  const wasteful = set(0.95, { fallbackAfterKernelWork: { instructions: 500, mapLookups: { hash: 2 } } });
+  const e = estimateCost({ hook: 'xdp', paths: [getHit(0.05), wasteful], shareSource: given, parameters: FIXED });
+  // miss: wasted 40 + 500 + 40 = 580, split 580 + 6000 + 500 = 7080, saving −1080.
+  assert.equal(e.paths[1].savingNs, -1080);
+  assert.ok(Math.abs(e.expectedSavingNs - (0.05 * 4650 - 0.95 * 1080)) < 1e-9);
+  assert.ok(e.expectedSavingNs < 0);
+  assert.ok(Math.abs((e.breakEvenShare ?? NaN) - 1080 / 5730) < 1e-12);
+  assert.equal(e.verdict.kind, 'dont-offload');
+  assert.deepEqual(e.verdict.offloadPaths, []);
+  assert.match(e.verdict.reason, /loses 794 ns per request: 5\.0% of requests finish in the kernel/);
+  assert.match(e.verdict.reason, /more than 18\.8% of requests must finish in the kernel/);
+});
+
+test('break-even reproduces the ω > ρ rule when every request pays the same kernel program', () => {
+  // Kernel program k = 40 (hook) + 160 insns = 200 on both paths; userspace cost C = 5000 on both.
+  const hit: CostPath = { ...getHit(0.5), kernelWork: { instructions: 160 }, reply: 'drop' };
+  const miss: CostPath = { ...set(0.5), fallbackAfterKernelWork: { instructions: 160 }, userspaceWork: { handlerNs: 1000 } };
+  const e = estimateCost({ hook: 'xdp', paths: [hit, miss], shareSource: given, parameters: FIXED });
+  assert.ok(Math.abs((e.breakEvenShare ?? NaN) - 200 / 5000) < 1e-12);
+  assert.ok(Math.abs(e.rho - 200 / 5000) < 1e-12);
+});
+
+test('a kernel path that costs more than userspace is advised to stay in userspace', () => {
+  const heavy: CostPath = { ...getHit(0.2), id: 'scan', kernelWork: { instructions: 10000 } };
+  const e = estimateCost({ hook: 'xdp', paths: [getHit(0.5), heavy, set(0.3)], shareSource: given, parameters: FIXED });
+  // scan: split 40 + 10000 + 20 = 10060, saving −5060; handed over at entry it would waste only 40.
+  assert.equal(e.paths[1].savingNs, -5060);
+  assert.equal(e.verdict.kind, 'offload-some');
+  assert.deepEqual(e.verdict.offloadPaths, ['get-hit']);
+  assert.deepEqual(e.verdict.keepInUserspace, ['scan']);
+  assert.ok(Math.abs(e.verdict.advisedSavingNs - (0.5 * 4650 - 0.2 * 40 - 0.3 * 610)) < 1e-9);
+  assert.match(e.verdict.reason, /keep scan in userspace/);
+});
+
+test('handing a fallback over earlier is advised when the slicer knows the earliest point', () => {
+  const e = estimateCost({
+    hook: 'xdp',
+    paths: [getHit(0.7), set(0.3, { earliestFallbackWork: { instructions: 10 } })],
+    shareSource: given,
+    parameters: FIXED,
+  });
+  // earlier: waste 40 + 10 = 50 instead of 110, saving −550 instead of −610.
+  assert.equal(e.verdict.kind, 'offload-some');
+  assert.deepEqual(e.verdict.handOverEarlier, ['set']);
+  assert.ok(Math.abs(e.verdict.advisedSavingNs - (0.7 * 4650 - 0.3 * 550)) < 1e-9);
+});
+
+test('no path cheaper in the kernel gives dont-offload whatever the mix', () => {
+  const heavy: CostPath = { ...getHit(0.9), kernelWork: { instructions: 10000 } };
+  const e = estimateCost({ hook: 'xdp', paths: [heavy, set(0.1)], shareSource: given, parameters: FIXED });
+  assert.equal(e.breakEvenShare, null);
+  assert.equal(e.verdict.kind, 'dont-offload');
+  assert.match(e.verdict.reason, /no path costs less in the kernel/);
+});
+
+test('SK_SKB still pays the receive stack before its hook, SK_MSG pays the syscalls too', () => {
+  const skb = estimateCost({ hook: 'sk_skb', paths: [{ ...getHit(1), kernelWork: { instructions: 200 } }], shareSource: given, parameters: FIXED });
+  // 1000 hook + 1000 stack + 200 insns; the redirect of the reply is not priced and a note says so.
+  assert.equal(skb.paths[0].splitNs, 2200);
+  assert.ok(skb.notes.some((n) => /sk_skb.*not modelled/.test(n)));
+  const msg = estimateCost({ hook: 'sk_msg', paths: [{ ...getHit(1), kernelWork: { instructions: 200 } }], shareSource: given, parameters: FIXED });
+  assert.equal(msg.paths[0].splitNs, 1000 + 1000 + 500 + 2000 + 500 + 200);
+});
+
+test('shares that do not sum to 1 are rescaled with a note; bad input is refused clearly', () => {
+  const e = estimateCost({ hook: 'xdp', paths: [getHit(2), set(2)], shareSource: given, parameters: FIXED });
+  assert.equal(e.paths[0].share, 0.5);
+  assert.ok(e.notes.some((n) => n.includes('rescaled')));
+  assert.throws(() => estimateCost({ hook: 'xdp', paths: [getHit(-1)], shareSource: given }), CostInputError);
+  assert.throws(() => estimateCost({ hook: 'xdp', paths: [], shareSource: given }), /no paths/);
+  assert.throws(
+    () => estimateCost({ hook: 'xdp', paths: [{ ...getHit(1), kernelWork: { instructions: NaN } }], shareSource: given }),
+    /instructions must be a finite number/,
+  );
+  assert.throws(
+    () => estimateCost({ hook: 'xdp', paths: [{ ...getHit(1), kernelWork: { instructions: 1, mapLookups: { trie: 1 } as never } }], shareSource: given }),
+    /unknown map kind "trie"/,
+  );
+});
+
+test('a calibration file replaces the parameters it measured and only those', () => {
+  const text = JSON.stringify({
+    version: 1,
+    machine: { kernel: '6.18' },
+    measuredAt: '2026-11-25T10:00:00Z',
+    parameters: {
+      bpfInstruction: { ns: 0.3, source: 'measured on this machine: bpftool prog run' },
+      notAParameter: { ns: 1, source: 'x' },
+    },
+  });
+  const calibration = parseCalibrationFile(text);
+  assert.deepEqual(calibration.ignoredParameters, ['notAParameter']);
+  const { parameters, replaced } = applyCalibration(calibration, FIXED);
+  assert.deepEqual(replaced, ['bpfInstruction']);
+  assert.equal(parameters.bpfInstruction.ns, 0.3);
+  assert.equal(parameters.bpfInstruction.measured, true);
+  assert.match(parameters.bpfInstruction.source, /measured on this machine.*2026-11-25/);
+  assert.equal(parameters.mapLookupHash.ns, 20);
+  const e = estimateCost({ hook: 'xdp', paths: [getHit(1)], shareSource: given, parameters });
+  // 350 with 1 ns per instruction; 200 × 0.3 = 60 instead of 200.
+  assert.ok(Math.abs(e.paths[0].splitNs - 210) < 1e-9);
+  assert.equal(e.parametersUsed.find((p) => p.name === 'bpfInstruction')?.measured, true);
+});
+
+test('malformed calibration files are refused with a reason', () => {
+  assert.throws(() => parseCalibrationFile('{'), CalibrationFormatError);
+  assert.throws(() => parseCalibrationFile(JSON.stringify({ version: 2, parameters: {} })), /version 2 is not supported/);
+  assert.throws(() => parseCalibrationFile(JSON.stringify({ version: 1 })), /no "parameters"/);
+  assert.throws(() => parseCalibrationFile(JSON.stringify({ version: 1, parameters: { wakeup: { ns: -3 } } })), /"wakeup" must be/);
+});
+
+test('every default parameter is positive and names its source', () => {
+  for (const name of PARAMETER_NAMES) {
+    const p = DEFAULT_PARAMETERS[name];
+    assert.ok(Number.isFinite(p.ns) && p.ns > 0, name);
+    assert.ok(p.source.length > 20, name);
+  }
+  assert.equal(DEFAULT_PARAMETERS.bpfInstruction.ns, 340 / 256);
+  assert.equal(DEFAULT_PARAMETERS.wakeup.ns, 5738 - 1072 - 550);
+  const e = estimateCost({ hook: 'xdp', paths: [getHit(0.7), set(0.3)], shareSource: { kind: 'static', heuristic: 'h' } });
+  assert.equal(e.shareNote, 'no profile: static heuristic (h)');
+  assert.ok(e.parametersUsed.every((p) => !p.measured));
+});
+
+test('static shares: error paths rare, the rest equal', () => {
+  const { shares, source } = staticShares([{ id: 'get' }, { id: 'set' }, { id: 'bad', isErrorPath: true }]);
+  assert.equal(shares.get('bad'), 0.1);
+  assert.equal(shares.get('get'), 0.45);
+  assert.equal(source.kind, 'static');
+  assert.equal(staticShares([{ id: 'a' }, { id: 'b' }]).shares.get('a'), 0.5);
+});

@@ -1,0 +1,297 @@
+// The call graph over every known file, built from FileSummary data alone (no syntax trees),
+// so it can be rebuilt cheaply whenever one file's summary changes.
+//
+// Name resolution follows what the C linker and preprocessor would do for a single program:
+// a definition in the calling file wins (a `static` helper shadows a global of the same
+// name), then a `static` function from a header the file includes (textually pasted in),
+// then an external definition elsewhere. A workspace may hold several programs that each
+// define the same global (two `main`s, two `handle_request`s); the definition nearest the
+// caller in the directory tree is taken, which is the one its build most likely links.
+import type { CallSite, FileSummary, FunctionInfo, Position } from './model';
+
+export interface CallChainStep {
+  caller: FunctionInfo;
+  site: CallSite;
+}
+
+export interface ResolvedCall {
+  site: CallSite;
+  /** Undefined for indirect calls and for functions defined in no known file (libc, …). */
+  target?: FunctionInfo;
+}
+
+export interface IncomingCall {
+  site: CallSite;
+  caller: FunctionInfo;
+}
+
+function comparePositions(a: Position, b: Position): number {
+  return a.line - b.line || a.character - b.character;
+}
+
+/** Code-unit order, not locale order, so results do not depend on the machine's locale. */
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareFunctions(a: FunctionInfo, b: FunctionInfo): number {
+  return compareStrings(a.file, b.file) || comparePositions(a.range.start, b.range.start) || compareStrings(a.name, b.name);
+}
+
+function normalizePath(file: string): string {
+  return file.replace(/\\/g, '/');
+}
+
+/** `"net/util.h"` or `<net/util.h>` → `net/util.h`. */
+function includeTarget(written: string): string {
+  return normalizePath(written.trim().replace(/^["<]/, '').replace(/[">]$/, ''));
+}
+
+function commonPrefixLength(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  return i;
+}
+
+export class CallGraph {
+  private readonly all: FunctionInfo[];
+  private readonly indexOf = new Map<FunctionInfo, number>();
+  /** For FunctionInfo objects from another build of the same summaries: file + name. */
+  private readonly byFileAndName = new Map<string, number>();
+  private readonly definedIn = new Map<string, Map<string, FunctionInfo>>();
+  private readonly externalByName = new Map<string, FunctionInfo[]>();
+  private readonly staticByName = new Map<string, FunctionInfo[]>();
+  private readonly includes = new Map<string, string[]>();
+  private readonly filesByBaseName = new Map<string, string[]>();
+  private readonly headerClosures = new Map<string, Set<string>>();
+  private readonly outgoing: ResolvedCall[][];
+  private readonly incoming: IncomingCall[][];
+  private cycles: FunctionInfo[][] | undefined;
+  private recursive: Set<number> | undefined;
+
+  private constructor(summaries: FileSummary[]) {
+    const files = [...new Set(summaries.map((s) => s.file))].sort(compareStrings);
+    for (const file of files) {
+      const base = normalizePath(file).split('/').pop()!;
+      const list = this.filesByBaseName.get(base) ?? [];
+      list.push(file);
+      this.filesByBaseName.set(base, list);
+    }
+    for (const summary of summaries) {
+      const known = this.includes.get(summary.file) ?? [];
+      this.includes.set(summary.file, known.concat(summary.includes.map(includeTarget)));
+    }
+
+    this.all = summaries.flatMap((s) => s.functions).sort(compareFunctions);
+    this.all.forEach((fn, index) => {
+      this.indexOf.set(fn, index);
+      const fileKey = `${fn.file}\0${fn.name}`;
+      if (!this.byFileAndName.has(fileKey)) this.byFileAndName.set(fileKey, index);
+      let names = this.definedIn.get(fn.file);
+      if (!names) this.definedIn.set(fn.file, (names = new Map()));
+      if (!names.has(fn.name)) names.set(fn.name, fn);
+      const byName = fn.isStatic ? this.staticByName : this.externalByName;
+      const list = byName.get(fn.name) ?? [];
+      list.push(fn);
+      byName.set(fn.name, list);
+    });
+
+    this.outgoing = this.all.map((fn) =>
+      [...fn.calls]
+        .sort((a, b) => comparePositions(a.range.start, b.range.start))
+        .map((site) => {
+          const target = site.callee === undefined ? undefined : this.resolve(fn.file, site.callee);
+          return target ? { site, target } : { site };
+        }),
+    );
+    this.incoming = this.all.map(() => []);
+    this.outgoing.forEach((calls, callerIndex) => {
+      for (const call of calls) {
+        if (call.target) this.incoming[this.indexOf.get(call.target)!].push({ site: call.site, caller: this.all[callerIndex] });
+      }
+    });
+  }
+
+  static build(summaries: Iterable<FileSummary>): CallGraph {
+    return new CallGraph([...summaries]);
+  }
+
+  /** Every defined function, ordered by file, then position. */
+  functions(): FunctionInfo[] {
+    return [...this.all];
+  }
+
+  /** `file::name` for static functions (each file has its own), `name` for external ones. */
+  key(fn: FunctionInfo): string {
+    return fn.isStatic ? `${fn.file}::${fn.name}` : fn.name;
+  }
+
+  /** The function a call to `name` from `fromFile` reaches, or undefined if none is known. */
+  resolve(fromFile: string, name: string): FunctionInfo | undefined {
+    const local = this.definedIn.get(fromFile)?.get(name);
+    if (local) return local;
+    const statics = this.staticByName.get(name);
+    if (statics) {
+      const headers = this.headerClosure(fromFile);
+      const fromHeader = statics.find((fn) => headers.has(fn.file));
+      if (fromHeader) return fromHeader;
+    }
+    const candidates = this.externalByName.get(name);
+    if (!candidates) return undefined;
+    const from = normalizePath(fromFile);
+    let best = candidates[0];
+    let bestShared = commonPrefixLength(from, normalizePath(best.file));
+    for (const fn of candidates.slice(1)) {
+      const shared = commonPrefixLength(from, normalizePath(fn.file));
+      if (shared > bestShared) {
+        best = fn;
+        bestShared = shared;
+      }
+    }
+    return best;
+  }
+
+  /** Calls made by `fn`, in source order, with their targets when resolved. */
+  callees(fn: FunctionInfo): ResolvedCall[] {
+    const index = this.find(fn);
+    return index === undefined ? [] : [...this.outgoing[index]];
+  }
+
+  /** Calls that reach `fn`, ordered by calling function, then position. */
+  callers(fn: FunctionInfo): IncomingCall[] {
+    const index = this.find(fn);
+    return index === undefined ? [] : [...this.incoming[index]];
+  }
+
+  /**
+   * Every function reachable from the roots, each with a shortest chain of call sites from
+   * some root (empty for a root). Ties are broken by root order, then call-site order, so the
+   * chains are stable. Iteration order of the map is breadth-first.
+   */
+  reachableFrom(roots: FunctionInfo[]): Map<FunctionInfo, CallChainStep[]> {
+    const parent = new Map<number, { from: number; site: CallSite } | null>();
+    const queue: number[] = [];
+    for (const root of roots) {
+      const index = this.find(root);
+      if (index !== undefined && !parent.has(index)) {
+        parent.set(index, null);
+        queue.push(index);
+      }
+    }
+    for (let head = 0; head < queue.length; head++) {
+      const from = queue[head];
+      for (const call of this.outgoing[from]) {
+        if (!call.target) continue;
+        const to = this.indexOf.get(call.target)!;
+        if (parent.has(to)) continue;
+        parent.set(to, { from, site: call.site });
+        queue.push(to);
+      }
+    }
+    // Queue order is breadth-first, so a function's parent chain is complete before its own.
+    const chains = new Map<number, CallChainStep[]>();
+    const result = new Map<FunctionInfo, CallChainStep[]>();
+    for (const index of queue) {
+      const step = parent.get(index)!;
+      const chain = step ? [...chains.get(step.from)!, { caller: this.all[step.from], site: step.site }] : [];
+      chains.set(index, chain);
+      result.set(this.all[index], chain);
+    }
+    return result;
+  }
+
+  /**
+   * Groups of functions that call each other in a cycle (strongly connected components with a
+   * cycle, self-recursion included). Members are in function order; groups by first member.
+   */
+  recursiveCycles(): FunctionInfo[][] {
+    if (!this.cycles) this.findCycles();
+    return this.cycles!.map((group) => [...group]);
+  }
+
+  isRecursive(fn: FunctionInfo): boolean {
+    if (!this.recursive) this.findCycles();
+    const index = this.find(fn);
+    return index !== undefined && this.recursive!.has(index);
+  }
+
+  private find(fn: FunctionInfo): number | undefined {
+    return this.indexOf.get(fn) ?? this.byFileAndName.get(`${fn.file}\0${fn.name}`);
+  }
+
+  /** Files reachable through #include from `file`, matched by path suffix, transitively. */
+  private headerClosure(file: string): Set<string> {
+    let closure = this.headerClosures.get(file);
+    if (closure) return closure;
+    closure = new Set<string>();
+    const work = [file];
+    while (work.length > 0) {
+      const current = work.pop()!;
+      for (const included of this.includes.get(current) ?? []) {
+        const base = included.split('/').pop()!;
+        for (const candidate of this.filesByBaseName.get(base) ?? []) {
+          const path = normalizePath(candidate);
+          if ((path === included || path.endsWith(`/${included}`)) && !closure.has(candidate) && candidate !== file) {
+            closure.add(candidate);
+            work.push(candidate);
+          }
+        }
+      }
+    }
+    this.headerClosures.set(file, closure);
+    return closure;
+  }
+
+  /** Tarjan's algorithm with an explicit stack: call chains in real code can be very deep. */
+  private findCycles(): void {
+    const count = this.all.length;
+    const order = new Array<number>(count).fill(-1);
+    const low = new Array<number>(count).fill(0);
+    const onStack = new Array<boolean>(count).fill(false);
+    const stack: number[] = [];
+    const groups: number[][] = [];
+    const successors = this.outgoing.map((calls) => calls.filter((c) => c.target).map((c) => this.indexOf.get(c.target!)!));
+    let counter = 0;
+    for (let start = 0; start < count; start++) {
+      if (order[start] !== -1) continue;
+      const frames: { node: number; next: number }[] = [{ node: start, next: 0 }];
+      order[start] = low[start] = counter++;
+      stack.push(start);
+      onStack[start] = true;
+      while (frames.length > 0) {
+        const frame = frames[frames.length - 1];
+        const edges = successors[frame.node];
+        if (frame.next < edges.length) {
+          const to = edges[frame.next++];
+          if (order[to] === -1) {
+            order[to] = low[to] = counter++;
+            stack.push(to);
+            onStack[to] = true;
+            frames.push({ node: to, next: 0 });
+          } else if (onStack[to]) {
+            low[frame.node] = Math.min(low[frame.node], order[to]);
+          }
+          continue;
+        }
+        frames.pop();
+        if (frames.length > 0) {
+          const parent = frames[frames.length - 1].node;
+          low[parent] = Math.min(low[parent], low[frame.node]);
+        }
+        if (low[frame.node] !== order[frame.node]) continue;
+        const group: number[] = [];
+        let member: number;
+        do {
+          member = stack.pop()!;
+          onStack[member] = false;
+          group.push(member);
+        } while (member !== frame.node);
+        if (group.length > 1 || successors[frame.node].includes(frame.node)) groups.push(group.sort((a, b) => a - b));
+      }
+    }
+    groups.sort((a, b) => a[0] - b[0]);
+    this.cycles = groups.map((group) => group.map((i) => this.all[i]));
+    this.recursive = new Set(groups.flat());
+  }
+}

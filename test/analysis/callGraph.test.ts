@@ -1,0 +1,178 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CallGraph } from '../../server/src/analysis/callGraph';
+import type { CallSite, FileSummary, FunctionInfo, Range } from '../../server/src/analysis/model';
+
+// Summaries are built by hand here so these tests exercise resolution alone; the tests at
+// the end go from C text through summarizeFile when that module is present.
+
+const at = (line: number, character = 0, length = 1): Range => ({
+  start: { line, character },
+  end: { line, character: character + length },
+});
+
+function call(callee: string | undefined, line: number, character = 2): CallSite {
+  const text = callee ?? '(*handler)';
+  return { callee, calleeText: text, argumentCount: 0, range: at(line, character, text.length + 2), calleeRange: at(line, character, text.length) };
+}
+
+function fn(file: string, name: string, line: number, calls: CallSite[] = [], isStatic = false): FunctionInfo {
+  return {
+    name,
+    file,
+    range: { start: { line, character: 0 }, end: { line: line + 9, character: 1 } },
+    nameRange: at(line, 4, name.length),
+    bodyRange: { start: { line, character: 20 }, end: { line: line + 9, character: 1 } },
+    returnType: 'int',
+    params: [],
+    locals: [],
+    calls,
+    isStatic,
+    isVariadic: false,
+    isInline: false,
+  };
+}
+
+function summary(file: string, functions: FunctionInfo[], includes: string[] = []): FileSummary {
+  return {
+    file,
+    functions,
+    prototypes: [],
+    globals: [],
+    records: [],
+    typedefs: [],
+    enums: [],
+    defines: [],
+    annotations: [],
+    includes,
+    hasSyntaxErrors: false,
+  };
+}
+
+const names = (fns: FunctionInfo[]) => fns.map((f) => `${f.file}:${f.name}`);
+
+test('a call in a.c reaches helper() defined in b.c; a static helper in a file shadows it there', () => {
+  const main = fn('a.c', 'main', 0, [call('helper', 2), call('util', 3)]);
+  const staticUtilA = fn('a.c', 'util', 20, [], true);
+  const helper = fn('b.c', 'helper', 0, [call('util', 1)]);
+  const staticUtilB = fn('b.c', 'util', 20, [], true);
+  const onlyInC = fn('c.c', 'private_thing', 0, [], true);
+  const graph = CallGraph.build([summary('b.c', [helper, staticUtilB]), summary('a.c', [main, staticUtilA]), summary('c.c', [onlyInC])]);
+
+  assert.deepEqual(names(graph.functions()), ['a.c:main', 'a.c:util', 'b.c:helper', 'b.c:util', 'c.c:private_thing']);
+  assert.equal(graph.resolve('a.c', 'helper'), helper);
+  assert.equal(graph.resolve('a.c', 'util'), staticUtilA);
+  assert.equal(graph.resolve('b.c', 'util'), staticUtilB);
+  assert.equal(graph.resolve('a.c', 'private_thing'), undefined, 'a static in another file is invisible');
+  assert.equal(graph.resolve('a.c', 'recv'), undefined);
+
+  assert.deepEqual(
+    graph.callees(main).map((c) => [c.site.callee, c.target && `${c.target.file}:${c.target.name}`]),
+    [['helper', 'b.c:helper'], ['util', 'a.c:util']],
+  );
+  assert.deepEqual(graph.callers(staticUtilB).map((c) => c.caller), [helper]);
+  assert.deepEqual(graph.callers(staticUtilA).map((c) => c.caller), [main]);
+  assert.equal(graph.key(helper), 'helper');
+  assert.equal(graph.key(staticUtilA), 'a.c::util');
+  assert.notEqual(graph.key(staticUtilA), graph.key(staticUtilB));
+});
+
+test('a static function in a header resolves from the files that include it', () => {
+  const user = fn('src/a.c', 'user', 0, [call('clamp', 1)]);
+  const clamp = fn('src/include/util.h', 'clamp', 0, [], true);
+  const outsider = fn('src/b.c', 'outsider', 0, [call('clamp', 1)]);
+  const graph = CallGraph.build([
+    summary('src/a.c', [user], ['"include/util.h"']),
+    summary('src/include/util.h', [clamp]),
+    summary('src/b.c', [outsider], ['<stdio.h>']),
+  ]);
+  assert.equal(graph.callees(user)[0].target, clamp);
+  assert.equal(graph.callees(outsider)[0].target, undefined);
+});
+
+test('when two programs define the same global, the nearest definition is chosen', () => {
+  const mainA = fn('srv1/main.c', 'main', 0, [call('handle', 1)]);
+  const handleA = fn('srv1/handle.c', 'handle', 0);
+  const mainB = fn('srv2/main.c', 'main', 0, [call('handle', 1)]);
+  const handleB = fn('srv2/handle.c', 'handle', 0);
+  const graph = CallGraph.build([summary('srv2/handle.c', [handleB]), summary('srv1/main.c', [mainA]), summary('srv1/handle.c', [handleA]), summary('srv2/main.c', [mainB])]);
+  assert.equal(graph.callees(mainA)[0].target, handleA);
+  assert.equal(graph.callees(mainB)[0].target, handleB);
+});
+
+test('indirect calls have no target and create no edge', () => {
+  const dispatch = fn('a.c', 'dispatch', 0, [call(undefined, 1), call('h', 2)]);
+  const h = fn('a.c', 'h', 20);
+  const graph = CallGraph.build([summary('a.c', [dispatch, h])]);
+  const calls = graph.callees(dispatch);
+  assert.equal(calls.length, 2);
+  assert.equal(calls[0].target, undefined);
+  assert.equal(calls[0].site.calleeText, '(*handler)');
+  assert.equal(calls[1].target, h);
+  assert.deepEqual([...graph.reachableFrom([dispatch]).keys()], [dispatch, h]);
+});
+
+test('reachableFrom reports the shortest chain of call sites from a root', () => {
+  // entry → a → b → target and entry → c → target: the chain through c is shorter.
+  const entry = fn('a.c', 'entry', 0, [call('a', 1), call('c', 2)]);
+  const a = fn('a.c', 'a', 20, [call('b', 21)]);
+  const b = fn('b.c', 'b', 0, [call('target', 1)]);
+  const c = fn('b.c', 'c', 20, [call('target', 21)]);
+  const target = fn('b.c', 'target', 40);
+  const unrelated = fn('b.c', 'unrelated', 60, [call('entry', 61)]);
+  const graph = CallGraph.build([summary('a.c', [entry, a]), summary('b.c', [b, c, target, unrelated])]);
+  const reach = graph.reachableFrom([entry]);
+  assert.deepEqual(reach.get(entry), []);
+  assert.ok(!reach.has(unrelated), 'callers of the root are not reachable from it');
+  const chain = reach.get(target)!;
+  assert.deepEqual(chain.map((s) => s.caller.name), ['entry', 'c']);
+  assert.deepEqual(chain.map((s) => s.site.range.start.line), [2, 21]);
+  assert.deepEqual(reach.get(b)!.map((s) => s.caller.name), ['entry', 'a']);
+  assert.deepEqual(
+    [...reach.keys()].map((f) => f.name),
+    ['entry', 'a', 'c', 'b', 'target'],
+  );
+});
+
+test('mutual recursion across files and self recursion are found; acyclic functions are not', () => {
+  const ping = fn('a.c', 'ping', 0, [call('pong', 1), call('leaf', 2)]);
+  const pong = fn('b.c', 'pong', 0, [call('ping', 1)]);
+  const fact = fn('b.c', 'fact', 20, [call('fact', 21)]);
+  const leaf = fn('b.c', 'leaf', 40);
+  const graph = CallGraph.build([summary('b.c', [pong, fact, leaf]), summary('a.c', [ping])]);
+  assert.deepEqual(graph.recursiveCycles().map(names), [['a.c:ping', 'b.c:pong'], ['b.c:fact']]);
+  assert.equal(graph.isRecursive(ping), true);
+  assert.equal(graph.isRecursive(pong), true);
+  assert.equal(graph.isRecursive(fact), true);
+  assert.equal(graph.isRecursive(leaf), false);
+  const reach = graph.reachableFrom([ping]);
+  assert.deepEqual(reach.get(pong)!.map((s) => s.caller), [ping]);
+  assert.deepEqual(reach.get(ping), [], 'a root reached again through a cycle keeps its empty chain');
+});
+
+test('deep call chains and long cycles do not overflow the stack', () => {
+  const depth = 50_000;
+  const chain: FunctionInfo[] = [];
+  for (let i = 0; i < depth; i++) chain.push(fn('deep.c', `f${i}`, i * 10, [call(`f${(i + 1) % depth}`, i * 10 + 1)]));
+  const graph = CallGraph.build([summary('deep.c', chain)]);
+  const cycles = graph.recursiveCycles();
+  assert.equal(cycles.length, 1);
+  assert.equal(cycles[0].length, depth);
+  assert.equal(graph.isRecursive(chain[depth - 1]), true);
+  // Chains are materialised per function (quadratic in depth), so check reachability on a
+  // shorter, still deep, acyclic chain.
+  const shortDepth = 3000;
+  const line = chain.slice(0, shortDepth).map((f, i) => ({ ...f, calls: i + 1 < shortDepth ? f.calls : [] }));
+  const acyclic = CallGraph.build([summary('deep.c', line)]);
+  assert.equal(acyclic.reachableFrom([line[0]]).get(line[shortDepth - 1])!.length, shortDepth - 1);
+  assert.deepEqual(acyclic.recursiveCycles(), []);
+});
+
+test('function objects from a rebuilt summary are looked up by file and name', () => {
+  const a = fn('a.c', 'a', 0, [call('b', 1)]);
+  const b = fn('a.c', 'b', 20);
+  const graph = CallGraph.build([summary('a.c', [a, b])]);
+  const copy = structuredClone(b);
+  assert.deepEqual(graph.callers(copy).map((c) => c.caller), [a]);
+  assert.deepEqual(graph.callees(fn('x.c', 'unknown', 0)), []);
+});

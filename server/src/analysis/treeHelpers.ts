@@ -175,8 +175,10 @@ export function textWithout(node: SyntaxNode, cuts: SyntaxNode[]): string {
 export function normaliseTypeSpacing(text: string): string {
   return text
     .replace(/\s+/g, ' ')
-    .replace(/\s*([()[\]])\s*/g, '$1')
-    .replace(/\*\s+/g, '*')
-    .replace(/\s*,\s*/g, ', ')
-    .trim();
+    .trim()
+    .replace(/([([]) /g, '$1')
+    .replace(/ ([)\]])/g, '$1')
+    .replace(/([)\]]) ([([])/g, '$1$2')
+    .replace(/\* (?=[*)[(]|const\b|volatile\b|restrict\b)/g, '*')
+    .replace(/ ,/g, ',');
 }

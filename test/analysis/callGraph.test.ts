@@ -176,3 +176,70 @@ test('function objects from a rebuilt summary are looked up by file and name', (
   assert.deepEqual(graph.callers(copy).map((c) => c.caller), [a]);
   assert.deepEqual(graph.callees(fn('x.c', 'unknown', 0)), []);
 });
+
+test('from C text: two files through summarizeFile into one call graph', async () => {
+  const { initC, parseC } = await import('../../server/src/analysis/syntax');
+  const { summarizeFile } = await import('../../server/src/analysis/summarize');
+  await initC();
+  const sources: Record<string, string> = {
+    'a.c': `#include "proto.h"
+static int helper(int x) { return x + 1; }
+int handle(int fd) {
+  int n = helper(fd);
+  n += shared(fd);
+  void (*cb)(int) = get_cb();
+  cb(n);
+  return even(n);
+}
+`,
+    'b.c': `static int helper(int x) { return x * 2; }
+int shared(int fd) { return helper(fd) + recv_all(fd); }
+int even(int n) { return n == 0 ? 1 : odd(n - 1); }
+int odd(int n) { return n == 0 ? 0 : even(n - 1); }
+int fact(int n) { return n <= 1 ? 1 : n * fact(n - 1); }
+`,
+  };
+  const summaries = Object.entries(sources).map(([file, text]) => {
+    const tree = parseC(text);
+    try {
+      return summarizeFile(file, tree, text);
+    } finally {
+      tree.delete();
+    }
+  });
+  const graph = CallGraph.build(summaries);
+  const byKey = new Map(graph.functions().map((f) => [graph.key(f), f]));
+  assert.deepEqual([...byKey.keys()], ['a.c::helper', 'handle', 'b.c::helper', 'shared', 'even', 'odd', 'fact']);
+  const handle = byKey.get('handle')!;
+
+  assert.deepEqual(
+    graph.callees(handle).map((c) => [c.site.callee ?? c.site.calleeText, c.target && graph.key(c.target)]),
+    [
+      ['helper', 'a.c::helper'],
+      ['shared', 'shared'],
+      ['get_cb', undefined],
+      ['cb', undefined],
+      ['even', 'even'],
+    ],
+  );
+  assert.equal(graph.resolve('b.c', 'helper'), byKey.get('b.c::helper'));
+  assert.deepEqual(
+    graph.callees(byKey.get('shared')!).map((c) => c.target && graph.key(c.target)),
+    ['b.c::helper', undefined],
+  );
+
+  assert.deepEqual(
+    graph.recursiveCycles().map((group) => group.map((f) => graph.key(f))),
+    [['even', 'odd'], ['fact']],
+  );
+  const reach = graph.reachableFrom([handle]);
+  assert.deepEqual(
+    [...reach.keys()].map((f) => graph.key(f)).sort(),
+    ['a.c::helper', 'b.c::helper', 'even', 'handle', 'odd', 'shared'],
+  );
+  const toBHelper = reach.get(byKey.get('b.c::helper')!)!;
+  assert.deepEqual(toBHelper.map((s) => [s.caller.name, s.site.callee, s.site.range.start.line]), [
+    ['handle', 'shared', 4],
+    ['shared', 'helper', 1],
+  ]);
+});

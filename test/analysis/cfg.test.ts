@@ -379,3 +379,23 @@ test('functionDefinitions finds definitions under #ifdef and reports CFG functio
     tree.delete();
   }
 });
+
+test("case labels nested inside a loop in the switch body (Duff's device) are dispatched to", async () => {
+  await initC();
+  const g = cfgOf(`void send(int *to, int *from, int count) {
+  int n = (count + 7) / 8;
+  switch (count % 8) {
+    before();
+  case 0: do { zero();
+  case 7:      seven();
+          } while (--n > 0);
+  }
+}`);
+  assert.deepEqual(g.kinds('(count % 8)', 'seven();'), ['case']);
+  assert.deepEqual(g.kinds('zero();', 'seven();'), ['fallthrough']);
+  assert.deepEqual(g.kinds('(count % 8)', g.cfg.exit), ['default']);
+  assert.ok(!reachableBlocks(g.cfg).has(g.block('before();').id), 'code before the first case never runs');
+  const loop = g.cfg.loops[0];
+  assert.equal(loop.kind, 'do');
+  assert.ok(loop.body.includes(g.block('seven();').id));
+});

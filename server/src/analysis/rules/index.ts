@@ -1,0 +1,65 @@
+// Runs every rule family over the functions of one file that are reachable from a request
+// entry (or over all of them when the program has no entry yet).
+import type { AnalysisDiagnostic } from '../model';
+import type { SyntaxNode } from '../syntax';
+import { checkCalls, type CallFacts } from './calls';
+import { constantSource, DiagnosticSink, makeFunctionScope, type RuleContext } from './context';
+import { checkFloatsAndSimd, collectFloatFacts } from './floats';
+import { checkLoops } from './loops';
+import { functionNodesByStart } from './nodes';
+import { computeReach, functionKey, recursiveComponents } from './reach';
+import { checkProgramSize } from './size';
+import { checkStack } from './stack';
+import { checkDeclarations, checkGlobalState, mutableGlobals } from './state';
+
+export type { RuleContext, DiagnosticData } from './context';
+export { quickFixesFor, messageWithCallChain, fixDataOf } from './quickFixes';
+export type { QuickFix, QuickFixData, TextEdit, CapLoopFix, ReplaceCallFix, MarkSkipFix } from './quickFixes';
+
+export function runRules(ctx: RuleContext): AnalysisDiagnostic[] {
+  const { program, file } = ctx;
+  const resolver = program.callGraph;
+  const reach = computeReach(file, program.summaries, resolver, ctx.options, ctx.check);
+  ctx.check();
+  const nodesByStart = functionNodesByStart(ctx.tree.rootNode);
+  const summaries = [...program.summaries.values()];
+  const allFunctions = summaries.flatMap((s) => s.functions);
+  const callFacts: CallFacts = {
+    resolver,
+    macros: new Set(summaries.flatMap((s) => s.defines.filter((d) => d.params !== undefined).map((d) => d.name))),
+    prototypes: new Set(summaries.flatMap((s) => s.prototypes.map((p) => p.name))),
+    recursive: recursiveComponents(allFunctions, resolver),
+  };
+  const floatFacts = collectFloatFacts(summaries, ctx.tree.rootNode);
+  const globals = mutableGlobals(summaries, file);
+  const sink = new DiagnosticSink();
+  const nodes = new Map<string, SyntaxNode>();
+  const scopes = new Map<string, ReturnType<typeof makeFunctionScope>>();
+
+  for (const fn of ctx.summary.functions) {
+    const reached = reach.reached.get(functionKey(fn));
+    const node = nodesByStart.get(`${fn.range.start.line}:${fn.range.start.character}`);
+    if (!reached || !node) continue;
+    ctx.check();
+    const scope = makeFunctionScope(ctx, reach, fn, node, reached.chain, sink);
+    nodes.set(functionKey(fn), node);
+    scopes.set(functionKey(fn), scope);
+    checkCalls(scope, callFacts);
+    checkLoops(scope);
+    checkFloatsAndSimd(scope, floatFacts);
+    checkDeclarations(scope);
+    checkGlobalState(scope, globals);
+  }
+  const constants = constantSource(program);
+  checkStack(file, reach, resolver, constants, sink, ctx.check);
+  checkProgramSize(
+    {
+      file, reach, resolver, nodes,
+      scopeFor: (fn) => scopes.get(functionKey(fn))?.evalScope ?? { constants, typeOfVariable: () => undefined },
+      targetKernel: ctx.options.targetKernel,
+      check: ctx.check,
+    },
+    sink,
+  );
+  return sink.diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+}

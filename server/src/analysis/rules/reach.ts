@@ -1,0 +1,151 @@
+// Which functions the rules check, and how each is reached from a request entry. Functions
+// marked `// bpf-offload: skip` are neither checked nor descended into: the user has declared
+// that the path falls back to userspace there.
+import type { FileSummary, FunctionInfo, CallSite, RelatedInformation } from '../model';
+import type { AnalyzeOptions } from '../analyze';
+
+/** The part of the call graph the rules use (kept narrow so tests and callers can agree on it). */
+export interface CalleeResolver {
+  resolve(file: string, name: string): FunctionInfo | undefined;
+}
+
+export interface ChainStep {
+  caller: FunctionInfo;
+  site: CallSite;
+}
+
+export interface Reached {
+  fn: FunctionInfo;
+  /** The entry (or, with no entries, the function itself) this function is reached from. */
+  root: FunctionInfo;
+  /** Call sites from the root down to this function, outermost first; empty for the root. */
+  chain: ChainStep[];
+}
+
+export interface Reach {
+  /** Every reached function of the program, keyed by functionKey. */
+  reached: Map<string, Reached>;
+  roots: FunctionInfo[];
+  /** True when the roots come from entries rather than "every function of this file". */
+  fromEntries: boolean;
+  isSkipped(fn: FunctionInfo): boolean;
+}
+
+export function functionKey(fn: FunctionInfo): string {
+  return `${fn.file}\u0000${fn.name}\u0000${fn.range.start.line}`;
+}
+
+function annotated(summaries: Iterable<FileSummary>, kind: 'entry' | 'skip'): Set<string> {
+  const names = new Set<string>();
+  for (const s of summaries)
+    for (const a of s.annotations) if (a.kind === kind && a.functionName) names.add(`${s.file}\u0000${a.functionName}`);
+  return names;
+}
+
+export function computeReach(
+  file: string,
+  summaries: Map<string, FileSummary>,
+  resolver: CalleeResolver,
+  options: Pick<AnalyzeOptions, 'entries'>,
+  check: () => void = () => {},
+): Reach {
+  const skipped = annotated(summaries.values(), 'skip');
+  const entryNames = annotated(summaries.values(), 'entry');
+  const isSkipped = (fn: FunctionInfo) => skipped.has(`${fn.file}\u0000${fn.name}`);
+  const wanted = new Set(options.entries);
+  const roots: FunctionInfo[] = [];
+  for (const s of summaries.values())
+    for (const fn of s.functions)
+      if ((entryNames.has(`${s.file}\u0000${fn.name}`) || wanted.has(fn.name)) && !isSkipped(fn)) roots.push(fn);
+  const fromEntries = roots.length > 0;
+  if (!fromEntries) roots.push(...(summaries.get(file)?.functions ?? []).filter((fn) => !isSkipped(fn)));
+
+  const reached = new Map<string, Reached>();
+  // Breadth-first so each function keeps its shortest chain from an entry.
+  const queue: Reached[] = [];
+  for (const root of roots) {
+    const r = { fn: root, root, chain: [] };
+    if (!reached.has(functionKey(root))) {
+      reached.set(functionKey(root), r);
+      queue.push(r);
+    }
+  }
+  for (let i = 0; i < queue.length; i++) {
+    if (i % 256 === 0) check();
+    const { fn, root, chain } = queue[i];
+    for (const site of fn.calls) {
+      if (!site.callee) continue;
+      const callee = resolver.resolve(fn.file, site.callee);
+      if (!callee || isSkipped(callee)) continue;
+      const key = functionKey(callee);
+      if (reached.has(key)) continue;
+      const next = { fn: callee, root, chain: [...chain, { caller: fn, site }] };
+      reached.set(key, next);
+      queue.push(next);
+    }
+  }
+  return { reached, roots, fromEntries, isSkipped };
+}
+
+/** One entry per call site on the chain: "handle_get is called from dispatch here". */
+export function relatedForChain(chain: ChainStep[]): RelatedInformation[] {
+  return chain.map((step) => ({
+    location: { file: step.caller.file, range: step.site.range },
+    message: `${step.site.callee ?? step.site.calleeText} is called from ${step.caller.name} here`,
+  }));
+}
+
+/** Strongly connected components of the call graph with a cycle (size > 1, or a self call). */
+export function recursiveComponents(functions: FunctionInfo[], resolver: CalleeResolver): Map<string, FunctionInfo[]> {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const onStack = new Set<string>();
+  const stack: FunctionInfo[] = [];
+  const byKey = new Map<string, FunctionInfo[]>();
+  let counter = 0;
+  const callees = (fn: FunctionInfo) =>
+    fn.calls.map((c) => (c.callee ? resolver.resolve(fn.file, c.callee) : undefined)).filter((f): f is FunctionInfo => !!f);
+
+  // Iterative Tarjan: real servers have call chains deep enough to matter for the JS stack.
+  for (const start of functions) {
+    if (index.has(functionKey(start))) continue;
+    const work: { fn: FunctionInfo; next: FunctionInfo[]; i: number }[] = [];
+    const push = (fn: FunctionInfo) => {
+      const k = functionKey(fn);
+      index.set(k, counter);
+      low.set(k, counter++);
+      stack.push(fn);
+      onStack.add(k);
+      work.push({ fn, next: callees(fn), i: 0 });
+    };
+    push(start);
+    while (work.length) {
+      const top = work[work.length - 1];
+      const k = functionKey(top.fn);
+      if (top.i < top.next.length) {
+        const w = top.next[top.i++];
+        const wk = functionKey(w);
+        if (!index.has(wk)) push(w);
+        else if (onStack.has(wk)) low.set(k, Math.min(low.get(k)!, index.get(wk)!));
+        continue;
+      }
+      work.pop();
+      if (work.length) {
+        const pk = functionKey(work[work.length - 1].fn);
+        low.set(pk, Math.min(low.get(pk)!, low.get(k)!));
+      }
+      if (low.get(k) === index.get(k)) {
+        const component: FunctionInfo[] = [];
+        let w: FunctionInfo;
+        do {
+          w = stack.pop()!;
+          onStack.delete(functionKey(w));
+          component.push(w);
+        } while (functionKey(w) !== k);
+        const selfCall = callees(top.fn).some((c) => functionKey(c) === k);
+        if (component.length > 1 || selfCall) for (const f of component) byKey.set(functionKey(f), component);
+      }
+    }
+  }
+  return byKey;
+}

@@ -1,0 +1,100 @@
+// program-size: a rough count of the instructions the verifier processes from an entry.
+// Statements count by their expression nodes, loop bodies are multiplied by their bounds (the
+// verifier walks every iteration), and callees are counted as inlined. Functions of other files
+// have no syntax tree here, so they are estimated from their line count.
+import type { SyntaxNode } from '../syntax';
+import type { FunctionInfo } from '../model';
+import type { DiagnosticSink } from './context';
+import { defaultSeverity } from './context';
+import { kernelAtLeast } from './definitions';
+import type { EvalScope } from './constEval';
+import { analyzeLoop } from './loopBounds';
+import { DEFAULT_LOOP_CAP } from './loops';
+import { libcEntry, STRING_BOUND } from './libc';
+import { namedChildren, unparenthesize } from './nodes';
+import { functionKey, type CalleeResolver, type Reach } from './reach';
+
+export const PRIVILEGED_LIMIT = 1_000_000;
+export const OLD_OR_UNPRIVILEGED_LIMIT = 4_096;
+/** Instructions per source line for functions known only by their summary. */
+const INSNS_PER_LINE = 4;
+
+const FREE_NODES = new Set(['identifier', 'field_identifier', 'type_identifier', 'primitive_type', 'comment', 'string_content', 'escape_sequence', 'number_literal', 'parenthesized_expression', 'compound_statement', 'argument_list', 'type_descriptor', 'sized_type_specifier', 'storage_class_specifier', 'type_qualifier']);
+
+export interface SizeInputs {
+  file: string;
+  reach: Reach;
+  resolver: CalleeResolver;
+  /** Syntax of this file's functions, by functionKey. */
+  nodes: Map<string, SyntaxNode>;
+  scopeFor(fn: FunctionInfo): EvalScope;
+  targetKernel: string;
+  check: () => void;
+}
+
+export function estimateInstructions(root: FunctionInfo, inputs: SizeInputs): number {
+  const memo = new Map<string, number>();
+  const active = new Set<string>();
+  const ofFunction = (fn: FunctionInfo): number => {
+    const key = functionKey(fn);
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+    if (active.has(key)) return 0; // recursion has its own rule
+    active.add(key);
+    const node = inputs.nodes.get(key);
+    let total: number;
+    if (node) total = ofNode(node, fn, inputs.scopeFor(fn));
+    else {
+      total = (fn.range.end.line - fn.range.start.line + 1) * INSNS_PER_LINE;
+      for (const site of fn.calls) total += ofCall(fn, site.callee);
+    }
+    active.delete(key);
+    memo.set(key, total);
+    return total;
+  };
+  const ofCall = (caller: FunctionInfo, name: string | undefined): number => {
+    if (!name) return 1;
+    const callee = inputs.resolver.resolve(caller.file, name);
+    if (callee) return inputs.reach.isSkipped(callee) ? 1 : ofFunction(callee);
+    const entry = libcEntry(name);
+    // Unbounded string operations become loops capped at STRING_BOUND bytes.
+    return entry?.kind === 'string' ? STRING_BOUND * 4 : 1;
+  };
+  const ofNode = (node: SyntaxNode, fn: FunctionInfo, scope: EvalScope): number => {
+    inputs.check();
+    let own = FREE_NODES.has(node.type) ? 0 : 1;
+    if (node.type === 'call_expression') {
+      const callee = unparenthesize(node.childForFieldName('function'));
+      own += ofCall(fn, callee?.type === 'identifier' ? callee.text : undefined);
+    }
+    let inner = 0;
+    for (const child of namedChildren(node)) inner += child.type === 'function_definition' ? 0 : ofNode(child, fn, scope);
+    if (node.type === 'for_statement' || node.type === 'while_statement' || node.type === 'do_statement') {
+      const verdict = analyzeLoop(node, scope);
+      return own + inner * Math.max(1, verdict.bound ?? DEFAULT_LOOP_CAP);
+    }
+    return own + inner;
+  };
+  return ofFunction(root);
+}
+
+export function checkProgramSize(inputs: SizeInputs, sink: DiagnosticSink): void {
+  const privileged = kernelAtLeast(inputs.targetKernel, 'program-size', '5.2');
+  const limit = privileged ? PRIVILEGED_LIMIT : OLD_OR_UNPRIVILEGED_LIMIT;
+  for (const root of inputs.reach.roots) {
+    if (root.file !== inputs.file) continue;
+    const estimate = estimateInstructions(root, inputs);
+    if (estimate <= limit) continue;
+    const which = privileged
+      ? `the verifier's limit of ${limit.toLocaleString('en-US')} processed instructions (kernel 5.2 and later, privileged)`
+      : `the limit of ${limit.toLocaleString('en-US')} instructions of kernels before 5.2 (target ${inputs.targetKernel})`;
+    sink.add({
+      file: inputs.file,
+      range: root.nameRange,
+      severity: defaultSeverity('program-size'),
+      code: 'program-size',
+      message: `From ${root.name}() the program is estimated at about ${estimate.toLocaleString('en-US')} instructions (loop bodies multiplied by their bounds, unbounded loops by a cap of ${DEFAULT_LOOP_CAP}, callees inlined), over ${which}: it will load only after splitting it with tail calls or lowering loop caps.`,
+      data: { fixes: [] },
+    });
+  }
+}

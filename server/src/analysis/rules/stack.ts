@@ -1,0 +1,112 @@
+// stack-size: the verifier sums the frames of every BPF-to-BPF call chain against 512 bytes,
+// so the check follows the deepest chain from each entry, not one function at a time.
+import type { FunctionInfo, RelatedInformation } from '../model';
+import type { ConstantSource } from './constEval';
+import type { DiagnosticSink } from './context';
+import { defaultSeverity } from './context';
+import { functionKey, type CalleeResolver, type Reach } from './reach';
+
+export const STACK_LIMIT = 512;
+
+export interface Frame {
+  bytes: number;
+  /** Locals whose size the type table could not compute ("name (type)"). */
+  unknown: string[];
+  largest?: { name: string; bytes: number };
+}
+
+export function frameOf(fn: FunctionInfo, constants: ConstantSource): Frame {
+  const frame: Frame = { bytes: 0, unknown: [] };
+  for (const local of fn.locals) {
+    if (local.isStatic) continue; // static locals live in a map, not on the stack
+    if (local.isVariableLength) {
+      frame.unknown.push(`${local.name} (variable length)`);
+      continue;
+    }
+    const size = constants.sizeOf(local.typeText);
+    if (size === undefined) frame.unknown.push(`${local.name} (${local.typeText})`);
+    else {
+      frame.bytes += size;
+      if (!frame.largest || size > frame.largest.bytes) frame.largest = { name: local.name, bytes: size };
+    }
+  }
+  return frame;
+}
+
+interface Deepest {
+  total: number;
+  path: FunctionInfo[];
+}
+
+export function checkStack(
+  file: string,
+  reach: Reach,
+  resolver: CalleeResolver,
+  constants: ConstantSource,
+  sink: DiagnosticSink,
+  check: () => void,
+): void {
+  const frames = new Map<string, Frame>();
+  const frame = (fn: FunctionInfo) => {
+    const key = functionKey(fn);
+    if (!frames.has(key)) frames.set(key, frameOf(fn, constants));
+    return frames.get(key)!;
+  };
+  const memo = new Map<string, Deepest>();
+  const active = new Set<string>();
+  // Recursion is its own rule; cycles are cut here so the walk ends.
+  const deepest = (fn: FunctionInfo, depth: number): Deepest => {
+    const key = functionKey(fn);
+    const known = memo.get(key);
+    if (known) return known;
+    check();
+    active.add(key);
+    let best: Deepest = { total: 0, path: [] };
+    if (depth < 64) {
+      for (const site of fn.calls) {
+        const callee = site.callee ? resolver.resolve(fn.file, site.callee) : undefined;
+        if (!callee || reach.isSkipped(callee) || active.has(functionKey(callee))) continue;
+        const d = deepest(callee, depth + 1);
+        if (d.total > best.total) best = d;
+      }
+    }
+    active.delete(key);
+    const result = { total: frame(fn).bytes + best.total, path: [fn, ...best.path] };
+    memo.set(key, result);
+    return result;
+  };
+
+  for (const root of reach.roots) {
+    const { total, path } = deepest(root, 0);
+    if (total <= STACK_LIMIT) continue;
+    // Report where the running sum crosses the limit, or at the last function of this file before it.
+    let running = 0;
+    let crossing = path.length - 1;
+    for (let i = 0; i < path.length; i++) {
+      running += frame(path[i]).bytes;
+      if (running > STACK_LIMIT) {
+        crossing = i;
+        break;
+      }
+    }
+    let at = -1;
+    for (let i = crossing; i >= 0; i--) if (path[i].file === file) { at = i; break; }
+    if (at < 0) continue;
+    const fn = path[at];
+    const parts = path.map((f) => `${f.name} ${frame(f).bytes}`).join(' → ');
+    const largest = path.map((f) => ({ f, l: frame(f).largest })).filter((x) => x.l).sort((a, b) => b.l!.bytes - a.l!.bytes)[0];
+    const unknown = path.flatMap((f) => frame(f).unknown.map((u) => `${u} in ${f.name}`));
+    const related: RelatedInformation[] = [];
+    for (let i = 1; i <= at; i++) {
+      const caller = path[i - 1];
+      const site = caller.calls.find((c) => c.callee === path[i].name);
+      if (site) related.push({ location: { file: caller.file, range: site.range }, message: `${path[i].name} is called from ${caller.name} here` });
+    }
+    const message =
+      `Stack use along the deepest call chain from ${root.name} is at least ${total} bytes (${parts}), over BPF's ${STACK_LIMIT}-byte limit` +
+      (largest ? `; the largest local is \`${largest.l!.name}\` (${largest.l!.bytes} bytes) in ${largest.f.name}()` : '') +
+      (unknown.length ? `; sizes not known and not counted: ${unknown.join(', ')}` : '') +
+      '. Move large buffers to a per-CPU array map, or the path falls back to userspace.';
+    sink.add({ file, range: fn.nameRange, severity: defaultSeverity('stack-size'), code: 'stack-size', message, ...(related.length ? { related } : {}), data: { fixes: [] } });
+  }
+}

@@ -386,11 +386,21 @@ export class CfgBuilder {
   /** `#if`/`#ifdef` inside a body: either branch may be the one compiled, so both are paths. */
   private preprocessorBranch(node: SyntaxNode): void {
     const conditionNode = node.childForFieldName('condition') ?? node.childForFieldName('name');
-    const test = this.newBlock('condition', [nodeRange(conditionNode ?? node)]);
-    this.link(this.current, test, 'next');
     const alternative = node.childForFieldName('alternative');
-    this.current = this.newBlock('statement');
-    this.link(test, this.current, 'true');
+    // Between a jump and the next case label (common in switch bodies) the directive itself
+    // is not code that runs: no condition block, and each branch starts unreachable.
+    let test: number | undefined;
+    if (this.current !== undefined) {
+      test = this.newBlock('condition', [nodeRange(conditionNode ?? node)]);
+      this.link(this.current, test, 'next');
+    }
+    const startBranch = (kind: CfgEdgeKind) => {
+      if (test === undefined) return undefined;
+      const block = this.newBlock('statement');
+      this.link(test, block, kind);
+      return block;
+    };
+    this.current = startBranch('true');
     for (const child of namedChildrenOf(node)) {
       if (child.id !== conditionNode?.id && child.id !== alternative?.id) this.statement(child);
     }
@@ -398,8 +408,7 @@ export class CfgBuilder {
     let elseEnd: number | undefined = test;
     let elseKind: CfgEdgeKind = 'false';
     if (alternative) {
-      this.current = this.newBlock('statement');
-      this.link(test, this.current, 'false');
+      this.current = startBranch('false');
       this.statement(alternative);
       elseEnd = this.current;
       elseKind = 'next';

@@ -399,3 +399,17 @@ test("case labels nested inside a loop in the switch body (Duff's device) are di
   assert.equal(loop.kind, 'do');
   assert.ok(loop.body.includes(g.block('seven();').id));
 });
+
+test('#ifdef around a case label: the case is dispatched to and nothing is reported dead', async () => {
+  await initC();
+  const g = cfgOf(`void f(int x) {
+  switch (x) {
+  case 1: one(); break;
+#ifdef PROXY
+  case 2: two(); break;
+#endif
+  }
+}`);
+  assert.deepEqual(g.kinds('(x)', 'two();'), ['case']);
+  assert.deepEqual(unreachableBlocks(g.cfg), []);
+});

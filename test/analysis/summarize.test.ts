@@ -84,6 +84,18 @@ test('a length using a local variable is a VLA even when spelled like a constant
   assert.equal(c.isVariableLength, undefined);
 });
 
+test('an array declared with [] takes its length from the initializer when it is certain', async () => {
+  const s = await summarize(`void f(void) {
+  char s[] = "ab\\n";
+  char u[] = "\u00e9" "x";
+  int m[][2] = { {1, 2}, {3, 4}, {5, 6} };
+  int d[] = { [3] = 1 };
+  char *p = "abc";
+}
+`);
+  assert.deepEqual(typesOf(fn(s, 'f').locals), ['s: char [4]', 'u: char [4]', 'm: int [3][2]', 'd: int []', 'p: char *']);
+});
+
 test('static, inline and variadic functions; pointer-returning declarators and attributes', async () => {
   const s = await summarize(`static inline char *dup(const char *s) { return 0; }
 static void __attribute__((noreturn)) die(const char *fmt, ...) { exit(1); }
@@ -167,7 +179,7 @@ void g(void) { int local; }
   assert.deepEqual(flags('limit'), [false, false, true]);
   assert.deepEqual(flags('ptr'), [false, false, false]);
   assert.deepEqual(flags('names'), [true, false, true]);
-  assert.equal(globals.get('names')?.typeText, 'const char *const []');
+  assert.equal(globals.get('names')?.typeText, 'const char *const [2]');
 });
 
 test('records: fields with array lengths and bit widths, nested anonymous members, typedefs', async () => {

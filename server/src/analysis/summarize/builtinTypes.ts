@@ -42,6 +42,18 @@ const STRUCTS: Record<string, Layout> = {
   'struct ipv6hdr': { size: 40, align: 4 },
   'struct tcphdr': { size: 20, align: 4 },
   'struct udphdr': { size: 8, align: 2 },
+  // glibc x86-64 layouts of common userspace structs (they only matter on the userspace side).
+  'struct stat': { size: 144, align: 8 },
+  'struct sigaction': { size: 152, align: 8 },
+  'struct addrinfo': { size: 48, align: 8 },
+  'struct linger': { size: 8, align: 4 },
+  'struct rlimit': { size: 16, align: 8 },
+  'struct rusage': { size: 144, align: 8 },
+  'struct flock': { size: 32, align: 8 },
+  'struct epoll_event': { size: 12, align: 1 },
+  pthread_t: { size: 8, align: 8 },
+  pthread_mutex_t: { size: 40, align: 8 },
+  sigset_t: { size: 128, align: 8 },
 };
 
 const INTEGER_WORDS = new Set(['signed', 'unsigned', 'char', 'short', 'int', 'long', 'double', 'float', '_Bool', 'void']);

@@ -4,7 +4,7 @@
 import type { SyntaxNode } from '../syntax';
 import type { VariableInfo } from '../model';
 import type { ConstantScope } from './constantExpression';
-import { childrenOf, declaratorChain, derivationsOf, rangeOf, textOf, textWithout, walk } from '../treeHelpers';
+import { childrenOf, declaratorChain, derivationsOf, namedChildrenOf, rangeOf, textOf, textWithout, walk } from '../treeHelpers';
 
 /** What the summary of one file knows while it extracts declarations. */
 export interface SummaryContext {
@@ -180,7 +180,7 @@ export function variableFrom(
   const name = declaratorChain(top).name;
   const info: VariableInfo = {
     name: name?.text ?? '',
-    typeText: declaredTypeText(specifiers.baseType, top),
+    typeText: withInitializerLength(declaredTypeText(specifiers.baseType, top), declarator),
     range: rangeOf(rangeNode ?? top),
   };
   const sizes = arraySizes(top);
@@ -188,4 +188,46 @@ export function variableFrom(
   if (specifiers.storage.has('static')) info.isStatic = true;
   if (isObjectConst(top, specifiers)) info.isConst = true;
   return info;
+}
+
+/** Bytes of a plain or u8 string literal, terminating NUL included; undefined for wide ones. */
+function stringBytes(literal: SyntaxNode): number | undefined {
+  if (literal.type === 'concatenated_string') {
+    let total = 1;
+    for (const part of namedChildrenOf(literal)) {
+      const bytes = part.type === 'string_literal' ? stringBytes(part) : undefined;
+      if (bytes === undefined) return undefined;
+      total += bytes - 1;
+    }
+    return total;
+  }
+  if (literal.type !== 'string_literal' || !/^(u8)?"/.test(literal.text)) return undefined;
+  let bytes = 1;
+  for (const part of namedChildrenOf(literal)) {
+    if (part.type === 'escape_sequence') bytes += 1;
+    else if (part.type === 'string_content') bytes += Buffer.byteLength(part.text, 'utf8');
+  }
+  return bytes;
+}
+
+/** Element count of an initializer for an array declared with `[]`. */
+function initializerLength(value: SyntaxNode): number | undefined {
+  if (value.type !== 'initializer_list') return stringBytes(value);
+  const elements = namedChildrenOf(value).filter((c) => c.type !== 'comment');
+  // Designators (`[3] = x`) can skip or reorder elements; the count would be a guess.
+  if (elements.some((e) => e.type === 'initializer_pair')) return undefined;
+  return elements.length;
+}
+
+/**
+ * `char s[] = "abc"` has type char [4]: the length a `[]` takes from its initializer is written
+ * into the type text, so the object can be sized.
+ */
+function withInitializerLength(typeText: string, declarator: SyntaxNode): string {
+  const value = declarator.type === 'init_declarator' ? declarator.childForFieldName('value') : null;
+  const open = typeText.indexOf('[');
+  if (!value || open < 0 || typeText[open + 1] !== ']') return typeText;
+  if (derivationsOf(withoutInitializer(declarator))[0]?.type !== 'array_declarator') return typeText;
+  const length = initializerLength(value);
+  return length === undefined ? typeText : `${typeText.slice(0, open + 1)}${length}${typeText.slice(open + 1)}`;
 }

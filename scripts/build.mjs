@@ -13,8 +13,19 @@ mkdirSync('dist', { recursive: true });
 copyFileSync(require.resolve('web-tree-sitter/tree-sitter.wasm'), 'dist/tree-sitter.wasm');
 copyFileSync(require.resolve('tree-sitter-c/tree-sitter-c.wasm'), 'dist/tree-sitter-c.wasm');
 
+// web-tree-sitter ships an ES module and a CommonJS build. esbuild would pick the ES module for
+// our `import` statements, and its `import.meta.url` is empty inside a CommonJS bundle, which
+// breaks loading tree-sitter.wasm; so every import of it is pointed at the CommonJS build.
+const webTreeSitterAsCommonJs = {
+  name: 'web-tree-sitter-cjs',
+  setup(build) {
+    build.onResolve({ filter: /^web-tree-sitter$/ }, () => ({ path: require.resolve('web-tree-sitter') }));
+  },
+};
+
 const common = {
   bundle: true,
+  plugins: [webTreeSitterAsCommonJs],
   platform: 'node',
   target: 'node20',
   format: 'cjs',

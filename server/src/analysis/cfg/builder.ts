@@ -202,22 +202,41 @@ export class CfgBuilder {
   }
 
   private ifStatement(node: SyntaxNode): void {
-    const conditionNode = node.childForFieldName('condition');
-    const test = this.condition(conditionNode, node);
-    const alternative = node.childForFieldName('alternative');
-
-    this.current = this.newBlock('statement');
-    this.link(test, this.current, 'true');
     const consequence = node.childForFieldName('consequence');
-    if (consequence) this.statement(consequence);
-    const thenEnd = this.current;
+    const alternative = node.childForFieldName('alternative');
+    this.twoWay(
+      nodeRange(node.childForFieldName('condition') ?? node),
+      () => consequence && this.statement(consequence),
+      alternative ? () => this.sequence(alternative) : undefined,
+      false,
+    );
+  }
 
+  /**
+   * A condition with a 'true' branch and an optional 'false' branch that meet again. With
+   * `onlyIfLive`, a branch point reached by no flow adds no condition block and both branches
+   * start unreachable (a preprocessor directive after a jump is not code that runs).
+   */
+  private twoWay(condition: Range, buildThen: () => void, buildElse: (() => void) | undefined, onlyIfLive: boolean): void {
+    let test: number | undefined;
+    if (this.current !== undefined || !onlyIfLive) {
+      test = this.newBlock('condition', [condition]);
+      this.link(this.current, test, 'next');
+    }
+    const startBranch = (kind: CfgEdgeKind) => {
+      if (test === undefined) return undefined;
+      const block = this.newBlock('statement');
+      this.link(test, block, kind);
+      return block;
+    };
+    this.current = startBranch('true');
+    buildThen();
+    const thenEnd = this.current;
     let elseEnd: number | undefined = test;
     let elseKind: CfgEdgeKind = 'false';
-    if (alternative) {
-      this.current = this.newBlock('statement');
-      this.link(test, this.current, 'false');
-      this.sequence(alternative);
+    if (buildElse) {
+      this.current = startBranch('false');
+      buildElse();
       elseEnd = this.current;
       elseKind = 'next';
     }
@@ -387,35 +406,11 @@ export class CfgBuilder {
   private preprocessorBranch(node: SyntaxNode): void {
     const conditionNode = node.childForFieldName('condition') ?? node.childForFieldName('name');
     const alternative = node.childForFieldName('alternative');
-    // Between a jump and the next case label (common in switch bodies) the directive itself
-    // is not code that runs: no condition block, and each branch starts unreachable.
-    let test: number | undefined;
-    if (this.current !== undefined) {
-      test = this.newBlock('condition', [nodeRange(conditionNode ?? node)]);
-      this.link(this.current, test, 'next');
-    }
-    const startBranch = (kind: CfgEdgeKind) => {
-      if (test === undefined) return undefined;
-      const block = this.newBlock('statement');
-      this.link(test, block, kind);
-      return block;
+    const branchBody = () => {
+      for (const child of namedChildrenOf(node)) {
+        if (child.id !== conditionNode?.id && child.id !== alternative?.id) this.statement(child);
+      }
     };
-    this.current = startBranch('true');
-    for (const child of namedChildrenOf(node)) {
-      if (child.id !== conditionNode?.id && child.id !== alternative?.id) this.statement(child);
-    }
-    const thenEnd = this.current;
-    let elseEnd: number | undefined = test;
-    let elseKind: CfgEdgeKind = 'false';
-    if (alternative) {
-      this.current = startBranch('false');
-      this.statement(alternative);
-      elseEnd = this.current;
-      elseKind = 'next';
-    }
-    const join = this.newBlock('statement');
-    this.link(thenEnd, join, 'next');
-    this.link(elseEnd, join, elseKind);
-    this.current = join;
+    this.twoWay(nodeRange(conditionNode ?? node), branchBody, alternative ? () => this.statement(alternative) : undefined, true);
   }
 }

@@ -28,7 +28,7 @@ int handle(int n)
     assert.match(out, /functions \(2\): helper, handle/);
     assert.match(out, /entries \(1\): handle \(annotation\)/);
     assert.match(out, /error\s+dynamic-memory\s+Dynamic memory allocation/);
-    assert.match(out, /server\.c:8:\d+: error: .*\[dynamic-memory\]/);
+    assert.match(out, /^ {4}8:\d+\s+error\s+malloc.*\[dynamic-memory\]$/m);
     assert.match(out, /Total: 2 functions, \d+ errors?, /);
   } finally {
     removeTree(root);

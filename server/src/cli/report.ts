@@ -6,8 +6,7 @@ import type { AnalysisDiagnostic, FileSummary } from '../analysis/model';
 import { Severity } from '../analysis/model';
 import { ruleByCode } from '../analysis/rules/definitions';
 import { severityWord } from '../protocolShapes';
-import { formatLines } from './output';
-import { AnalysedFile, ProjectAnalysis, sortFiles } from './project';
+import { AnalysedFile, ProjectAnalysis, sortDiagnostics, sortFiles } from './project';
 
 const SEVERITIES = [Severity.Error, Severity.Warning, Severity.Information, Severity.Hint];
 
@@ -46,8 +45,12 @@ function describeFile(file: AnalysedFile, options: AnalyzeOptions): string[] {
   for (const row of rowsByRule(file.diagnostics)) {
     lines.push(`    ${pad(String(row.count), 4, true)}  ${pad(row.severity, 8)}${pad(row.code, 24)}${row.title}`);
   }
+  // The file is named in the heading, so each finding starts at its line:column.
   lines.push('  details:');
-  for (const line of formatLines([file])) lines.push(`    ${line}`);
+  for (const d of sortDiagnostics(file.diagnostics)) {
+    const at = `${d.range.start.line + 1}:${d.range.start.character + 1}`;
+    lines.push(`    ${pad(at, 9)}${pad(severityWord(d.severity), 8)}${d.message.replace(/\s*\n\s*/g, ' ')} [${d.code}]`);
+  }
   return lines;
 }
 

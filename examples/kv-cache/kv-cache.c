@@ -132,6 +132,17 @@ static int reply_text(char *reply, size_t *reply_len, const char *text)
     return 0;
 }
 
+/* Malformed traffic is logged: it usually means a client library speaks the wrong protocol. */
+static int reject(const char *req, size_t len, char *reply, size_t *reply_len)
+{
+    static unsigned long rejected;
+    rejected++;
+    if (rejected <= 10 || rejected % 1000 == 0)
+        fprintf(stderr, "kv-cache: rejected request #%lu: %zu bytes, starts with 0x%02x\n", rejected,
+                len, len ? (unsigned)(unsigned char)req[0] : 0u);
+    return reply_text(reply, reply_len, "ERROR\r\n");
+}
+
 static int handle_miss(const char *key, size_t key_len, char *reply, size_t *reply_len)
 {
     char name[KEY_MAX + 1];
@@ -154,12 +165,12 @@ static int handle_set(const char *args, size_t len, char *reply, size_t *reply_l
 {
     const char *space = memchr(args, ' ', len);
     if (space == NULL)
-        return reply_text(reply, reply_len, "ERROR\r\n");
+        return reject(args, len, reply, reply_len);
     size_t key_len = (size_t)(space - args);
     const char *value = space + 1;
     size_t value_len = len - key_len - 1;
     if (!valid_key(args, key_len) || value_len == 0)
-        return reply_text(reply, reply_len, "ERROR\r\n");
+        return reject(args, len, reply, reply_len);
     if (value_len > VALUE_MAX)
         return reply_text(reply, reply_len, "ERROR too long\r\n");
 
@@ -178,7 +189,7 @@ int handle_request(const char *req, size_t len, char *reply, size_t *reply_len)
 {
     /* A command is one line: strip "\n" and an optional "\r" before it. */
     if (len == 0 || req[len - 1] != '\n')
-        return reply_text(reply, reply_len, "ERROR\r\n");
+        return reject(req, len, reply, reply_len);
     len--;
     if (len > 0 && req[len - 1] == '\r')
         len--;
@@ -187,7 +198,7 @@ int handle_request(const char *req, size_t len, char *reply, size_t *reply_len)
         const char *key = req + 4;
         size_t key_len = len - 4;
         if (!valid_key(key, key_len))
-            return reply_text(reply, reply_len, "ERROR\r\n");
+            return reject(req, len, reply, reply_len);
         struct slot *s = cache_find(key, key_len);
         if (s == NULL)
             return handle_miss(key, key_len, reply, reply_len);
@@ -199,7 +210,7 @@ int handle_request(const char *req, size_t len, char *reply, size_t *reply_len)
     }
     if (len > 4 && memcmp(req, "SET ", 4) == 0)
         return handle_set(req + 4, len - 4, reply, reply_len);
-    return reply_text(reply, reply_len, "ERROR\r\n");
+    return reject(req, len, reply, reply_len);
 }
 
 /* The cache starts warm with the keys every client asks for first. */

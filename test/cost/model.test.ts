@@ -230,3 +230,12 @@ test('static shares: error paths rare, the rest equal', () => {
   assert.equal(source.kind, 'static');
   assert.equal(staticShares([{ id: 'a' }, { id: 'b' }]).shares.get('a'), 0.5);
 });
+
+test('a busy server pays no wake-up per request', () => {
+  const e = estimateCost({ hook: 'xdp', paths: [getHit(0.7), set(0.3)], shareSource: given, parameters: FIXED, serverBusy: true });
+  // 2000 ns less on every path's userspace cost, none on the kernel path's split cost.
+  assert.equal(e.paths[0].userspaceNs, 3000);
+  assert.equal(e.paths[0].splitNs, 350);
+  assert.equal(e.paths[1].splitNs, 4610);
+  assert.ok(e.notes.some((n) => n.startsWith('busy server')));
+});

@@ -119,22 +119,23 @@ function kernelWorkTerms(work: KernelWork, list: TermList, pathId: string, label
   list.add('tailCall', `${label}: tail call × ${tailCalls}`, tailCalls);
 }
 
-function userspaceTerms(path: CostPath, parameters: CostParameters, used: Set<ParameterName>): CostTerm[] {
+function userspaceTerms(path: CostPath, parameters: CostParameters, used: Set<ParameterName>, serverBusy: boolean): CostTerm[] {
   const list = new TermList(parameters, used);
-  for (const step of USERSPACE_STEPS) list.add(step.parameter, step.name);
+  for (const step of USERSPACE_STEPS) if (!(serverBusy && step.parameter === 'wakeup')) list.add(step.parameter, step.name);
   const handler = checkCount(path.userspaceWork?.handlerNs, 'userspaceWork.handlerNs', path.id);
   list.addRaw({ name: 'handler work', ns: handler, source: path.userspaceWork?.handlerSource ?? 'given by the caller (no source stated)' });
   return list.terms;
 }
 
-function costPath(path: CostPath, hook: Hook, parameters: CostParameters, used: Set<ParameterName>, notes: Set<string>): PathCost {
-  const original = userspaceTerms(path, parameters, used);
+function costPath(path: CostPath, hook: Hook, parameters: CostParameters, used: Set<ParameterName>, notes: Set<string>, serverBusy: boolean): PathCost {
+  const original = userspaceTerms(path, parameters, used, serverBusy);
   const userspaceNs = original.reduce((sum, t) => sum + t.ns, 0);
   const split = new TermList(parameters, used);
   split.add(HOOK_ENTRY[hook], `${hook} hook entry`);
   let wastedNs = 0;
   if (path.endsIn === 'kernel') {
     for (const parameter of PAID_BEFORE_HOOK[hook]) {
+      if (serverBusy && parameter === 'wakeup') continue;
       split.add(parameter, `${USERSPACE_STEPS.find((s) => s.parameter === parameter)?.name} (paid before the ${hook} hook runs)`);
     }
     kernelWorkTerms(path.kernelWork ?? { instructions: 0 }, split, path.id, 'kernel half');
@@ -210,7 +211,9 @@ export function estimateCost(input: CostInput): CostEstimate {
   const notes = new Set<string>();
   const used = new Set<ParameterName>();
   const shares = normalisedShares(input.paths, notes);
-  const paths = input.paths.map((p, i) => costPath({ ...p, share: shares[i] }, input.hook, parameters, used, notes));
+  const serverBusy = input.serverBusy === true;
+  if (serverBusy) notes.add('busy server: requests queue up, so no wake-up is charged per request');
+  const paths = input.paths.map((p, i) => costPath({ ...p, share: shares[i] }, input.hook, parameters, used, notes, serverBusy));
 
   const expect = (f: (p: PathCost) => number) => paths.reduce((sum, p) => sum + p.share * f(p), 0);
   const expectedUserspaceNs = expect((p) => p.userspaceNs);

@@ -68,6 +68,11 @@ export interface CostInput {
   hook: Hook;
   paths: CostPath[];
   shareSource: ShareSource;
+  /**
+   * True when requests queue up so the server thread rarely sleeps: the wake-up is then not
+   * paid per request. Default false (every request wakes the server).
+   */
+  serverBusy?: boolean;
   /** Defaults to DEFAULT_PARAMETERS; pass applyCalibration(...).parameters to use a calibration. */
   parameters?: CostParameters;
 }

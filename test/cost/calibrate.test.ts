@@ -1,0 +1,79 @@
+// Runs the real calibration (fast mode) on this machine. Only plausibility ranges are checked,
+// never timings. The XDP part needs root, clang and bpftool; with BPF_OFFLOAD_REQUIRE_KERNEL=1
+// their absence is a failure instead of a skip.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { calibrationPath, loadCalibration, runCalibration, type CalibrationResult } from '../../server/src/tools/calibrate';
+import { applyCalibration, estimateCost, parseCalibrationFile } from '../../server/src/analysis/cost';
+
+const requireKernel = process.env.BPF_OFFLOAD_REQUIRE_KERNEL === '1';
+const workspace = mkdtempSync(path.join(os.tmpdir(), 'bpf-offload-calws-'));
+let calibration: Promise<CalibrationResult> | undefined;
+const calibrate = () => (calibration ??= runCalibration({ fast: true, workspaceRoot: workspace, xdp: requireKernel ? 'require' : 'auto' }));
+
+test.after(() => rmSync(workspace, { recursive: true, force: true }));
+
+const plausibleSyscall = (ns: number | undefined, what: string) => {
+  assert.ok(ns !== undefined && ns > 20 && ns < 100_000, `${what} = ${ns} ns is outside 20 ns .. 100 µs`);
+};
+
+test('calibration measures syscalls and loopback UDP and writes the workspace file', async () => {
+  const result = await calibrate();
+  assert.equal(result.writtenTo, calibrationPath(workspace));
+  assert.equal(result.writtenTo, path.join(workspace, '.bpf-offload', 'calibration.json'));
+  const text = readFileSync(result.writtenTo!, 'utf8');
+  const raw = JSON.parse(text);
+  assert.deepEqual(Object.keys(raw).sort(), ['machine', 'measuredAt', 'measurements', 'parameters', 'skipped', 'version']);
+  assert.equal(raw.version, 1);
+  assert.equal(raw.machine.kernel, os.release());
+  assert.ok(!Number.isNaN(Date.parse(raw.measuredAt)));
+  const file = parseCalibrationFile(text);
+  plausibleSyscall(file.parameters.recvSyscall?.ns, 'recvfrom');
+  plausibleSyscall(file.parameters.sendSyscall?.ns, 'send syscall');
+  plausibleSyscall(file.measurements?.getppid.ns, 'getppid');
+  plausibleSyscall(file.measurements?.sendtoLoopback.ns, 'sendto');
+  assert.ok(file.measurements!.udpRoundTrip.ns > file.measurements!.sendtoLoopback.ns, 'a round trip includes a send');
+  for (const name of ['stackTraversal', 'wakeup'] as const) {
+    const p = file.parameters[name];
+    assert.ok(p && p.ns >= 0 && p.ns < 1_000_000, `${name} = ${p?.ns}`);
+  }
+  for (const p of Object.values(file.parameters)) assert.match(p!.source, /^measured on this machine/);
+});
+
+test('the model uses the calibration file it finds in the workspace', async () => {
+  await calibrate();
+  const loaded = await loadCalibration(workspace);
+  assert.ok(loaded);
+  const { parameters, replaced } = applyCalibration(loaded);
+  assert.ok(replaced.includes('recvSyscall'));
+  const e = estimateCost({
+    hook: 'xdp',
+    paths: [{ id: 'p', description: 'd', share: 1, endsIn: 'kernel', kernelWork: { instructions: 10 }, userspaceWork: { handlerNs: 0 } }],
+    shareSource: { kind: 'given', note: 't' },
+    parameters,
+  });
+  const recv = e.parametersUsed.find((p) => p.name === 'recvSyscall');
+  assert.equal(recv?.measured, true);
+  assert.equal(recv?.ns, loaded.parameters.recvSyscall?.ns);
+  assert.equal(await loadCalibration(path.join(workspace, 'nothing-here')), undefined);
+});
+
+const xdpPossible = typeof process.getuid === 'function' && process.getuid() === 0;
+
+test('calibration measures an XDP program with BPF_PROG_TEST_RUN', { skip: !xdpPossible && !requireKernel ? 'needs root' : false }, async (t) => {
+  const { file } = await calibrate();
+  const perInsn = file.parameters.bpfInstruction;
+  if (!perInsn) {
+    // 'auto' mode records why it could not measure; with the requirement set, runCalibration already threw.
+    t.skip(`XDP not measured: ${file.skipped?.join('; ')}`);
+    return;
+  }
+  assert.ok(perInsn.ns > 0.01 && perInsn.ns < 100, `ns per BPF instruction = ${perInsn.ns}`);
+  assert.match(perInsn.source, /BPF_PROG_TEST_RUN/);
+  const hash = file.parameters.mapLookupHash;
+  assert.ok(hash && hash.ns > 0 && hash.ns < 10_000, `hash lookup = ${hash?.ns}`);
+  assert.ok(file.measurements?.xdpTestRunEmpty.ns !== undefined);
+});

@@ -14,6 +14,11 @@ export interface EvalScope {
   constants: ConstantSource;
   /** Declared type of a variable visible at the expression ("char [64]"), if known. */
   typeOfVariable(name: string): string | undefined;
+  /** Expansion of the program's own macros, for values the constant source cannot evaluate. */
+  macros?: {
+    objectLike(name: string): SyntaxNode | undefined;
+    functionLike(name: string, args: string[]): SyntaxNode | undefined;
+  };
 }
 
 export function parseIntegerLiteral(text: string): number | undefined {
@@ -95,7 +100,8 @@ export function evaluateConstant(node: SyntaxNode | null, scope: EvalScope, dept
     }
     case 'identifier':
       // A variable in scope shadows a constant of the same name.
-      return scope.typeOfVariable(n.text) !== undefined ? undefined : scope.constants.constantValue(n.text);
+      if (scope.typeOfVariable(n.text) !== undefined) return undefined;
+      return scope.constants.constantValue(n.text) ?? evaluateConstant(scope.macros?.objectLike(n.text) ?? null, scope, depth + 1);
     case 'sizeof_expression':
       return sizeofValue(n, scope);
     case 'cast_expression':
@@ -118,9 +124,13 @@ export function evaluateConstant(node: SyntaxNode | null, scope: EvalScope, dept
       if (c === undefined) return undefined;
       return evaluateConstant(n.childForFieldName(c ? 'consequence' : 'alternative'), scope, depth + 1);
     }
-    case 'call_expression':
-      // Function-like macros such as ARRAY_SIZE(buf) expand to constants the table can evaluate.
-      return scope.constants.evaluate?.(n.text);
+    case 'call_expression': {
+      // Function-like macros such as ARRAY_SIZE(buf) expand to constants.
+      const callee = n.childForFieldName('function');
+      const args = n.childForFieldName('arguments')?.namedChildren.filter((a) => a && a.type !== 'comment').map((a) => a!.text) ?? [];
+      const expansion = callee?.type === 'identifier' ? scope.macros?.functionLike(callee.text, args) : undefined;
+      return expansion ? evaluateConstant(expansion, scope, depth + 1) : scope.constants.evaluate?.(n.text);
+    }
     default:
       return undefined;
   }

@@ -73,6 +73,7 @@ export function makeFunctionScope(
   node: SyntaxNode,
   chain: ChainStep[],
   sink: DiagnosticSink,
+  macros?: EvalScope['macros'],
 ): FunctionScope {
   const constants = constantSource(rule.program);
   const variables = new Map<string, string>();
@@ -89,7 +90,7 @@ export function makeFunctionScope(
   return {
     rule, fn, node, chain, isRoot, reach,
     body: node.childForFieldName('body'),
-    evalScope: { constants, typeOfVariable: (name) => variables.get(name) },
+    evalScope: { constants, typeOfVariable: (name) => variables.get(name), macros },
     report(code, range, message, options = {}) {
       const severity = options.severity ?? defaultSeverity(code);
       const fixes = [...(options.fixes ?? [])];

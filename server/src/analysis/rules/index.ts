@@ -1,13 +1,14 @@
 // Runs every rule family over the functions of one file that are reachable from a request
 // entry (or over all of them when the program has no entry yet).
-import type { AnalysisDiagnostic } from '../model';
+import type { AnalysisDiagnostic, GlobalInfo } from '../model';
+import { MacroExpander } from './macros';
 import type { SyntaxNode } from '../syntax';
 import { checkCalls, type CallFacts } from './calls';
 import { constantSource, DiagnosticSink, makeFunctionScope, type RuleContext } from './context';
-import { checkFloatsAndSimd, collectFloatFacts } from './floats';
+import { checkFloatsAndSimd, collectFloatFacts, type FloatFacts } from './floats';
 import { checkLoops } from './loops';
 import { functionNodesByStart } from './nodes';
-import { computeReach, functionKey, recursiveComponents } from './reach';
+import { computeReach, functionKey, recursiveComponents, type Reach } from './reach';
 import { checkProgramSize } from './size';
 import { checkStack } from './stack';
 import { checkDeclarations, checkGlobalState, mutableGlobals } from './state';
@@ -21,7 +22,6 @@ export function runRules(ctx: RuleContext): AnalysisDiagnostic[] {
   const resolver = program.callGraph;
   const reach = computeReach(file, program.summaries, resolver, ctx.options, ctx.check);
   ctx.check();
-  const nodesByStart = functionNodesByStart(ctx.tree.rootNode);
   const summaries = [...program.summaries.values()];
   const allFunctions = summaries.flatMap((s) => s.functions);
   const callFacts: CallFacts = {
@@ -32,6 +32,25 @@ export function runRules(ctx: RuleContext): AnalysisDiagnostic[] {
   };
   const floatFacts = collectFloatFacts(summaries, ctx.tree.rootNode);
   const globals = mutableGlobals(summaries, file);
+  const macros = new MacroExpander(summaries, file);
+  try {
+    return runChecks(ctx, reach, callFacts, floatFacts, globals, macros);
+  } finally {
+    macros.dispose();
+  }
+}
+
+function runChecks(
+  ctx: RuleContext,
+  reach: Reach,
+  callFacts: CallFacts,
+  floatFacts: FloatFacts,
+  globals: Map<string, GlobalInfo>,
+  macros: MacroExpander,
+): AnalysisDiagnostic[] {
+  const { program, file } = ctx;
+  const resolver = program.callGraph;
+  const nodesByStart = functionNodesByStart(ctx.tree.rootNode);
   const sink = new DiagnosticSink();
   const nodes = new Map<string, SyntaxNode>();
   const scopes = new Map<string, ReturnType<typeof makeFunctionScope>>();
@@ -41,7 +60,7 @@ export function runRules(ctx: RuleContext): AnalysisDiagnostic[] {
     const node = nodesByStart.get(`${fn.range.start.line}:${fn.range.start.character}`);
     if (!reached || !node) continue;
     ctx.check();
-    const scope = makeFunctionScope(ctx, reach, fn, node, reached.chain, sink);
+    const scope = makeFunctionScope(ctx, reach, fn, node, reached.chain, sink, macros);
     nodes.set(functionKey(fn), node);
     scopes.set(functionKey(fn), scope);
     checkCalls(scope, callFacts);
@@ -55,7 +74,7 @@ export function runRules(ctx: RuleContext): AnalysisDiagnostic[] {
   checkProgramSize(
     {
       file, reach, resolver, nodes,
-      scopeFor: (fn) => scopes.get(functionKey(fn))?.evalScope ?? { constants, typeOfVariable: () => undefined },
+      scopeFor: (fn) => scopes.get(functionKey(fn))?.evalScope ?? { constants, typeOfVariable: () => undefined, macros },
       targetKernel: ctx.options.targetKernel,
       check: ctx.check,
     },

@@ -53,6 +53,9 @@ add('strtod strtof strtold atof', { kind: 'unsupported', reason: 'parses a float
 add('qsort qsort_r bsearch', { kind: 'unsupported', reason: 'calls a comparison function through a pointer an unbounded number of times' });
 add('sscanf vsscanf', { kind: 'unsupported', reason: 'is a general format-driven parser with no bounded BPF equivalent' });
 add('vsnprintf vsprintf asprintf vasprintf', { kind: 'unsupported', reason: 'takes a va_list or allocates its result' });
+add('getenv secure_getenv getpid getuid geteuid', { kind: 'unsupported', reason: 'reads the process environment or identity, which a BPF program does not have' });
+add('sigemptyset sigfillset sigaddset sigdelset sigprocmask pthread_sigmask signalfd timerfd_create timerfd_settime', { kind: 'blocking', reason: 'manages signals or timers of the process' });
+add('inet_ntop inet_ntoa inet_pton inet_aton', { kind: 'string', reason: 'converts an address with libc\'s general code: it becomes an inline converter bounded at 46 characters' });
 add('strtok', { kind: 'unsupported', reason: 'keeps hidden state between calls in a static pointer into the caller\'s buffer' });
 
 add('strlen', { kind: 'string', reason: 'scans for a terminator with no bound', replacement: 'strnlen', boundAt: 'append' });
@@ -74,7 +77,7 @@ table.set('memccpy', { kind: 'sized', reason: 'copies at most its size argument'
 add('sqrt sqrtf pow powf exp expf exp2 log logf log2 log10 sin cos tan asin acos atan atan2 sinh cosh tanh floor floorf ceil ceilf round roundf trunc fabs fabsf fmod fmodf fmin fmax lround llround rint nearbyint frexp ldexp modf hypot cbrt erf lgamma tgamma isnan isinf isfinite',
   { kind: 'math', reason: 'is a math.h floating-point function' });
 
-add('htons ntohs htonl ntohl htobe16 htobe32 htobe64 be16toh be32toh be64toh htole16 htole32 le16toh le32toh __builtin_bswap16 __builtin_bswap32 __builtin_bswap64 __builtin_expect __builtin_constant_p __builtin_offsetof offsetof __builtin_unreachable __builtin_ctz __builtin_clz __builtin_popcount abs labs assert isdigit isalpha isalnum isspace isxdigit isupper islower isprint ispunct toupper tolower',
+add('htons ntohs htonl ntohl htobe16 htobe32 htobe64 be16toh be32toh be64toh htole16 htole32 le16toh le32toh __builtin_bswap16 __builtin_bswap32 __builtin_bswap64 __builtin_expect __builtin_constant_p __builtin_offsetof offsetof __builtin_unreachable __builtin_ctz __builtin_clz __builtin_popcount abs labs assert isdigit isalpha isalnum isspace isxdigit isupper islower isprint ispunct toupper tolower isgraph iscntrl isblank isascii FD_ZERO FD_SET FD_CLR FD_ISSET',
   { kind: 'safe', reason: 'has a direct BPF lowering' });
 
 export function libcEntry(name: string): LibcEntry | undefined {

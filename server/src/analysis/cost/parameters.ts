@@ -41,7 +41,7 @@ export type CostParameters = Record<ParameterName, CostParameter>;
 const XRP = "XRP (OSDI'22) Table 1, Intel i5-8500 3 GHz, Linux 5.8, KPTI off";
 const DEMYSTIFYING = "\"Demystifying Performance of eBPF Network Applications\" (CoNEXT'25)";
 const DEMYSTIFYING_HW = 'Xeon Silver 4310, Linux 6.8';
-const XDP_PAPER = "XDP paper (CoNEXT'18)";
+const XDP_PAPER = "XDP paper (CoNEXT'18), Xeon E5-1650 v4 3.6 GHz with a ConnectX-5 NIC";
 
 // Derived defaults are computed from their inputs here so the arithmetic in the source
 // strings and the numbers cannot drift apart.
@@ -111,10 +111,10 @@ export const DEFAULT_PARAMETERS: CostParameters = {
   },
   adjustTail: { ns: 22, source: `${DEMYSTIFYING} artifact (raw data), ${DEMYSTIFYING_HW}: bpf_xdp_adjust_tail ~22 ns` },
   xdpTransmit: {
-    ns: XDP_TX_NS - XDP_DROP_NS,
+    ns: Math.round((XDP_TX_NS - XDP_DROP_NS) * 10) / 10,
     source: `${XDP_PAPER}: XDP_TX ~${XDP_TX_NS} ns (16.9 Mpps) minus XDP_DROP ${XDP_DROP_NS} ns (24 Mpps) per packet on one core: the extra cost of sending the reply back out`,
   },
-  tailCall: { ns: 18, source: 'pchaigno blog 2021-03-22: a tail call costs ~3–18 ns depending on kernel and mitigations; the upper end taken' },
+  tailCall: { ns: 18, source: 'pchaigno blog 2021-03-22 (hardware as described there): a tail call costs ~3–18 ns depending on kernel version and Spectre mitigations; the upper end taken' },
 };
 
 // ---------------------------------------------------------------------------------------

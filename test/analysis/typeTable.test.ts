@@ -172,6 +172,13 @@ test('evaluate: integer constant expressions without eval()', async () => {
   assert.deepEqual(cases.map(([expr]) => [expr, t.evaluate(expr)]), cases);
 });
 
+test('standard type names keep their ABI size even if a file typedefs them oddly', async () => {
+  const t = await table('typedef struct opaque uint32_t;\ntypedef mystery_t long;\ntypedef uint32_t my_u32;');
+  assert.equal(t.sizeOf('uint32_t'), 4);
+  assert.equal(t.sizeOf('long'), 8);
+  assert.equal(t.sizeOf('my_u32'), 4);
+});
+
 test('the first definition of a name wins when files disagree', async () => {
   const t = await table('#define N 4\nstruct s { char c[N]; };', '#define N 8\nstruct s { long l[N]; };');
   assert.equal(t.constantValue('N'), 4);

@@ -3,7 +3,7 @@
 // summary is rebuilt on every edit of a half-typed file.
 import type { SyntaxNode, Tree } from './syntax';
 import type { Annotation, DefineInfo, FileSummary, FunctionInfo, GlobalInfo } from './model';
-import { namedChildrenOf, ownFunctionDeclarator, rangeOf, textOf, walk } from './treeHelpers';
+import { namedChildrenOf, ownFunctionDeclarator, rangeOf, textOf, walkCursor } from './treeHelpers';
 import { evaluateConstant, type ConstantScope } from './summarize/constantExpression';
 import { specifiersOf, variableFrom, withoutInitializer, type SummaryContext } from './summarize/declarations';
 import { isVariadicList, summarizeFunction, type FunctionNodes } from './summarize/functions';
@@ -29,45 +29,49 @@ function collect(root: SyntaxNode): CollectedNodes {
     comments: [], includes: [], defines: [], records: [], enums: [], typeDefinitions: [], functions: [], fileScopeDeclarations: [],
   };
   let current: FunctionNodes | undefined;
-  walk(root, (node) => {
-    if (current && node.startIndex >= current.definition.endIndex) current = undefined;
-    switch (node.type) {
+  let currentEnd = -1;
+  walkCursor(root, (cursor) => {
+    if (!cursor.nodeIsNamed) return false;
+    if (current && cursor.startIndex >= currentEnd) current = undefined;
+    const type = cursor.nodeType;
+    switch (type) {
       case 'comment':
-        nodes.comments.push(node);
+        nodes.comments.push(cursor.currentNode);
         return false;
       case 'preproc_include':
-        nodes.includes.push(node);
+        nodes.includes.push(cursor.currentNode);
         return false;
       case 'preproc_def':
       case 'preproc_function_def':
-        nodes.defines.push(node);
+        nodes.defines.push(cursor.currentNode);
         return false;
       case 'struct_specifier':
       case 'union_specifier':
-        if (node.childForFieldName('body')) nodes.records.push(node);
+      case 'enum_specifier': {
+        const node = cursor.currentNode;
+        if (node.childForFieldName('body')) (type === 'enum_specifier' ? nodes.enums : nodes.records).push(node);
         return true;
-      case 'enum_specifier':
-        if (node.childForFieldName('body')) nodes.enums.push(node);
-        return true;
+      }
       case 'type_definition':
-        nodes.typeDefinitions.push(node);
+        nodes.typeDefinitions.push(cursor.currentNode);
         return true;
       case 'function_definition':
         // GNU nested functions (or mis-parses that look like them) stay part of the outer one.
         if (!current) {
-          current = { definition: node, declarations: [], calls: [] };
+          current = { definition: cursor.currentNode, declarations: [], calls: [] };
+          currentEnd = cursor.endIndex;
           nodes.functions.push(current);
         }
         return true;
       case 'declaration':
-        if (current) current.declarations.push(node);
-        else nodes.fileScopeDeclarations.push(node);
+        if (current) current.declarations.push(cursor.currentNode);
+        else nodes.fileScopeDeclarations.push(cursor.currentNode);
         return true;
       case 'call_expression':
-        current?.calls.push(node);
+        current?.calls.push(cursor.currentNode);
         return true;
       default:
-        return !OPAQUE.has(node.type);
+        return !OPAQUE.has(type);
     }
   });
   return nodes;

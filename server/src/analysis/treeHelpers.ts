@@ -2,6 +2,7 @@
 // Every helper tolerates missing children: tree-sitter keeps going after syntax errors and
 // leaves fields absent or wrapped in ERROR nodes, and nothing here may throw on that.
 import type { SyntaxNode, Tree } from './syntax';
+import type { TreeCursor } from 'web-tree-sitter';
 import type { Range } from './model';
 
 export function rangeOf(node: SyntaxNode): Range {
@@ -17,16 +18,18 @@ export function textOf(node: SyntaxNode | null | undefined): string {
 }
 
 /**
- * Pre-order traversal with a cursor (much cheaper than materialising child arrays across the
- * wasm boundary). Return false from `visit` to skip a node's children.
+ * Pre-order traversal reading the cursor directly: materialising a Node for every visited
+ * position costs far more across the wasm boundary than the traversal itself, so visitors look
+ * at `cursor.nodeType` and ask for `cursor.currentNode` only when they need one. Return false
+ * from `visit` to skip a node's children.
  */
-export function walk(root: SyntaxNode, visit: (node: SyntaxNode) => boolean | void): void {
+export function walkCursor(root: SyntaxNode, visit: (cursor: TreeCursor) => boolean | void): void {
   const cursor = root.walk();
   try {
-    let descend = visit(cursor.currentNode) !== false;
+    let descend = visit(cursor) !== false;
     for (;;) {
       if (descend && cursor.gotoFirstChild()) {
-        descend = visit(cursor.currentNode) !== false;
+        descend = visit(cursor) !== false;
         continue;
       }
       for (;;) {
@@ -34,11 +37,16 @@ export function walk(root: SyntaxNode, visit: (node: SyntaxNode) => boolean | vo
         if (cursor.gotoNextSibling()) break;
         if (!cursor.gotoParent()) return;
       }
-      descend = visit(cursor.currentNode) !== false;
+      descend = visit(cursor) !== false;
     }
   } finally {
     cursor.delete();
   }
+}
+
+/** Pre-order traversal over nodes. Return false from `visit` to skip a node's children. */
+export function walk(root: SyntaxNode, visit: (node: SyntaxNode) => boolean | void): void {
+  walkCursor(root, (cursor) => (cursor.nodeIsNamed ? visit(cursor.currentNode) : false));
 }
 
 export function namedChildrenOf(node: SyntaxNode): SyntaxNode[] {

@@ -134,12 +134,13 @@ export class TypeTable {
       const record = this.records.get(name);
       return record ? this.layoutRecord(record)?.layout : builtinLayout(name);
     }
+    // C keywords and the standard fixed-size names are ABI facts; a program (or a confused
+    // parse of some header) redefining them must not change their size.
+    const builtin = builtinLayout(name);
+    if (builtin) return builtin;
     const aliased = this.typedefs.get(name);
-    if (aliased !== undefined) {
-      const parsed = parseTypeText(aliased);
-      return parsed ? this.layoutOf(parsed, depth + 1) : undefined;
-    }
-    return builtinLayout(name);
+    const parsed = aliased !== undefined ? parseTypeText(aliased) : undefined;
+    return parsed ? this.layoutOf(parsed, depth + 1) : undefined;
   }
 
   /** GCC widens an enum to 8 bytes only when a member does not fit in 32 bits. */

@@ -68,7 +68,10 @@ function run(file: string, args: string[], options: { cwd?: string; timeoutMs: n
 }
 
 async function findExecutable(explicit: string | undefined, names: string[]): Promise<string | undefined> {
-  const candidates = explicit ? [explicit] : names.flatMap((n) => (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((d) => path.join(d, n)));
+  const dirs = (process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
+  // A setting may hold a bare name ("gcc-12") as well as a path.
+  const wanted = explicit ? [explicit] : names;
+  const candidates = wanted.flatMap((n) => (n.includes(path.sep) ? [n] : dirs.map((d) => path.join(d, n))));
   for (const candidate of candidates) {
     try {
       await fs.access(candidate, fsConstants.X_OK);

@@ -14,7 +14,7 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
-interface Segment {
+export interface CoverageSegment {
   line: number;
   column: number;
   count: number;
@@ -23,7 +23,7 @@ interface Segment {
   isGap: boolean;
 }
 
-function readSegments(raw: unknown): Segment[] {
+function readSegments(raw: unknown): CoverageSegment[] {
   if (!Array.isArray(raw)) return [];
   return raw
     .filter((s): s is unknown[] => Array.isArray(s) && s.length >= 5)
@@ -43,14 +43,14 @@ function readSegments(raw: unknown): Segment[] {
  * Lines inside skipped code (a segment without a count) and lines no region covers are not
  * executable and get no entry.
  */
-export function lineCountsFromSegments(segments: Segment[]): LineCount[] {
+export function lineCountsFromSegments(segments: CoverageSegment[]): LineCount[] {
   const result: LineCount[] = [];
   if (segments.length === 0) return result;
   const lastLine = segments[segments.length - 1].line;
   let next = 0;
-  let wrapped: Segment | undefined;
+  let wrapped: CoverageSegment | undefined;
   for (let line = segments[0].line; line <= lastLine; line++) {
-    const onLine: Segment[] = [];
+    const onLine: CoverageSegment[] = [];
     while (next < segments.length && segments[next].line === line) onLine.push(segments[next++]);
     const starts = onLine.filter((s) => s.hasCount && s.isRegionEntry && !s.isGap);
     const skipped = onLine.length > 0 && !onLine[0].hasCount && onLine[0].isRegionEntry;

@@ -256,15 +256,16 @@ export async function replayUdp(
 
 /**
  * Sends the requests in order over one TCP connection; each reply is what arrives up to and
- * including the next "\n" (null on timeout). Also reports whether the server closed the
- * connection after the last reply.
+ * including the next "\n" (null on timeout; requests whose expected reply is null only wait
+ * silenceMs). Also reports whether the server closed the connection after the last reply.
  */
 export async function replayTcp(
   port: number,
   requests: readonly Buffer[],
+  expected: readonly (Buffer | null)[] = [],
   options: ReplayOptions = {},
 ): Promise<{ replies: (Buffer | null)[]; closedByServer: boolean }> {
-  const { host = '127.0.0.1', replyTimeoutMs = 3000 } = options;
+  const { host = '127.0.0.1', replyTimeoutMs = 3000, silenceMs = 300 } = options;
   const socket = net.connect(port, host);
   socket.setTimeout(replyTimeoutMs * 4, () => socket.destroy(new Error('tcp replay timed out')));
   let pending = Buffer.alloc(0);
@@ -294,13 +295,13 @@ export async function replayTcp(
     });
   });
   const replies: (Buffer | null)[] = [];
-  for (const request of requests) {
+  for (let i = 0; i < requests.length; i++) {
     if (!socket.writable) {
       replies.push(null);
       continue;
     }
-    socket.write(request);
-    replies.push(await lines.next(replyTimeoutMs));
+    socket.write(requests[i]);
+    replies.push(await lines.next(expected[i] === null ? silenceMs : replyTimeoutMs));
   }
   // Give a server that promised to hang up the chance to do so before we do.
   await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 500))]);

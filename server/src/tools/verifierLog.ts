@@ -31,12 +31,13 @@ const PROCESSED = /^processed (\d+) insns/;
 // "; ..." source lines, and the "R1 type=... expected=..." continuation is NOT matched (it is part of an error).
 const INSTRUCTION = /^(\d+: |from \d+ to \d+: |; |mark_precise: |last_idx |parent |regs=|\s*$|\.\.\.)/;
 
-/** Every `; <source> @ file:N` line, in log order. */
+/** Every `; <source> @ file:N` line with N > 0, in log order. */
 export function parseVerifierLog(log: string): VerifierSourceLine[] {
   const records: VerifierSourceLine[] = [];
   for (const raw of log.split('\n')) {
     const match = SOURCE_LINE.exec(raw.trimEnd());
-    if (match) records.push({ message: match[1].trim(), file: match[2], line: Number(match[3]) });
+    // Line 0 marks instructions clang generated without a source line ("; @ file.c:0").
+    if (match && match[3] !== '0') records.push({ message: match[1].trim(), file: match[2], line: Number(match[3]) });
   }
   return records;
 }

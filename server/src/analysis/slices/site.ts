@@ -1,0 +1,108 @@
+// How the code around a handler call turns the handler's return into a reply or a drop, and
+// which of the handler's parameters hold the packet and the reply.
+import type { SyntaxNode, Tree } from '../syntax';
+import { functionDefinitions, namedChildrenOf, textOf, walk } from '../treeHelpers';
+import { callArguments, calleeName } from '../entries/sockets';
+
+export const SEND_CALLS = new Set(['send', 'sendto', 'sendmsg', 'sendmmsg', 'write', 'writev']);
+
+/**
+ * 'zero-is-no-reply': the caller sends only when the result is > 0 (a length);
+ * 'nonzero-is-no-reply': the caller sends only when the result == 0 (a status);
+ * 'always': the result does not decide (void handlers, unconditional sends).
+ */
+export type ReplyRule = 'zero-is-no-reply' | 'nonzero-is-no-reply' | 'always';
+
+export interface HandlerSite {
+  rule: ReplyRule;
+  packetParam?: string;
+  replyParam?: string;
+  /** The function that calls the handler. */
+  caller?: string;
+}
+
+function parameterNames(definition: SyntaxNode): string[] {
+  let declarator = definition.childForFieldName('declarator');
+  while (declarator && declarator.type !== 'function_declarator') declarator = declarator.childForFieldName('declarator');
+  const params = declarator?.childForFieldName('parameters');
+  if (!params) return [];
+  return namedChildrenOf(params)
+    .filter((p) => p.type === 'parameter_declaration')
+    .map((p) => {
+      let d = p.childForFieldName('declarator');
+      while (d && d.type !== 'identifier') d = d.childForFieldName('declarator');
+      return d?.text ?? '';
+    });
+}
+
+const lastComponent = (text: string) => /([A-Za-z_]\w*)\s*$/.exec(text.replace(/\s*\+.*$/, ''))?.[1] ?? text;
+
+/** Finds the first call of `handler` in the file and reads the code around it. */
+export function handlerSite(tree: Tree, handler: string, packetBuffer: string | undefined): HandlerSite {
+  const definitions = functionDefinitions(tree.rootNode);
+  const handlerDefinition = definitions.find((d) => functionNameOf(d) === handler);
+  const params = handlerDefinition ? parameterNames(handlerDefinition) : [];
+  let call: SyntaxNode | undefined;
+  let caller: SyntaxNode | undefined;
+  for (const definition of definitions) {
+    walk(definition, (node) => {
+      if (call) return false;
+      if (node.type === 'call_expression' && calleeName(node) === handler) call = node;
+      return true;
+    });
+    if (call) {
+      caller = definition;
+      break;
+    }
+  }
+  const site: HandlerSite = { rule: 'always' };
+  if (!call || !caller) {
+    site.packetParam = params[0];
+    return site;
+  }
+  site.caller = functionNameOf(caller);
+  const args = callArguments(call).map((a) => textOf(a));
+  const packetField = packetBuffer ? lastComponent(packetBuffer) : undefined;
+  const packetIndex = packetField ? args.findIndex((a) => new RegExp(`\\b${packetField}\\b`).test(a)) : -1;
+  site.packetParam = params[packetIndex >= 0 ? packetIndex : 0];
+
+  const send = firstSendAfter(caller, call);
+  if (send) {
+    const replyArg = textOf(callArguments(send)[1]);
+    const replyIndex = args.findIndex((a) => a === replyArg);
+    if (replyIndex >= 0) site.replyParam = params[replyIndex];
+    site.rule = replyRule(call, send, caller);
+  }
+  return site;
+}
+
+function functionNameOf(definition: SyntaxNode): string | undefined {
+  let d = definition.childForFieldName('declarator');
+  while (d && d.type !== 'identifier') d = d.childForFieldName('declarator');
+  return d?.text;
+}
+
+function firstSendAfter(scope: SyntaxNode, after: SyntaxNode): SyntaxNode | undefined {
+  let found: SyntaxNode | undefined;
+  walk(scope, (node) => {
+    if (found) return false;
+    if (node.type === 'call_expression' && node.startIndex >= after.startIndex && SEND_CALLS.has(calleeName(node) ?? '')) found = node;
+    return true;
+  });
+  return found;
+}
+
+function replyRule(call: SyntaxNode, send: SyntaxNode, stop: SyntaxNode): ReplyRule {
+  let resultVar: string | undefined;
+  const holder = call.parent;
+  if (holder?.type === 'init_declarator') resultVar = textOf(holder.childForFieldName('declarator'));
+  else if (holder?.type === 'assignment_expression') resultVar = textOf(holder.childForFieldName('left'));
+  const callText = textOf(call);
+  for (let n = send.parent; n && n.id !== stop.id; n = n.parent) {
+    if (n.type !== 'if_statement') continue;
+    const condition = textOf(n.childForFieldName('condition'));
+    if (condition.includes(callText) && /==\s*0\b/.test(condition.slice(condition.indexOf(callText) + callText.length))) return 'nonzero-is-no-reply';
+    if (resultVar && new RegExp(`\\b${resultVar}\\s*(>|!=)\\s*0\\b|^\\(?\\s*${resultVar}\\s*\\)?$`).test(condition)) return 'zero-is-no-reply';
+  }
+  return 'always';
+}

@@ -1,0 +1,234 @@
+// Static estimates of what a stretch of C does: BPF instructions, bytes copied, globals read
+// and written, calls made. Called functions defined in the file are folded in (memoised,
+// recursion cut), loops count at an assumed trip count. These are estimates for the cost model,
+// not a compiler: docs/entries-and-slices.md says how each number is made.
+import type { SyntaxNode, Tree } from '../syntax';
+import type { FunctionInfo, Range } from '../model';
+import type { ProgramFacts } from '../analyze';
+import { findFunctionDefinition, namedChildrenOf, walk } from '../treeHelpers';
+import type { StateAccess, WorkEstimate } from './types';
+
+/** Trip count assumed for a loop (bounded loops in handlers scan short keys and small tables). */
+export const ASSUMED_LOOP_TRIPS = 8;
+/** Bytes assumed for a copy whose length is not a constant. */
+export const ASSUMED_COPY_BYTES = 64;
+/** Instructions assumed for a library call other than the mem* family (string scans, formatting). */
+export const ASSUMED_LIBRARY_CALL_INSNS = 40;
+
+const COPY_CALLS = new Set(['memcpy', 'memmove', 'memset', '__builtin_memcpy', '__builtin_memset', '__builtin_memmove']);
+const LOOPS = new Set(['for_statement', 'while_statement', 'do_statement']);
+
+export interface Work {
+  statements: number;
+  instructions: number;
+  bytesCopied: number;
+  libraryCalls: string[];
+  /** Defined functions called, in order of first call. */
+  calls: string[];
+  reads: Set<string>;
+  writes: Set<string>;
+}
+
+const emptyWork = (): Work => ({ statements: 0, instructions: 0, bytesCopied: 0, libraryCalls: [], calls: [], reads: new Set(), writes: new Set() });
+
+export function addWork(into: Work, other: Work, times = 1): void {
+  into.statements += other.statements * times;
+  into.instructions += other.instructions * times;
+  into.bytesCopied += other.bytesCopied * times;
+  for (const c of other.libraryCalls) if (!into.libraryCalls.includes(c)) into.libraryCalls.push(c);
+  for (const c of other.calls) if (!into.calls.includes(c)) into.calls.push(c);
+  for (const r of other.reads) into.reads.add(r);
+  for (const w of other.writes) into.writes.add(w);
+}
+
+export function toEstimate(work: Work): WorkEstimate {
+  return {
+    statements: work.statements,
+    instructions: Math.round(work.instructions),
+    bytesCopied: work.bytesCopied,
+    stateAccesses: new Set([...work.reads, ...work.writes]).size,
+    libraryCalls: [...work.libraryCalls],
+  };
+}
+
+export function stateAccesses(work: Work, constNames: Set<string>): StateAccess[] {
+  const names = [...new Set([...work.reads, ...work.writes])].sort();
+  return names.map((name) => ({
+    name,
+    access: work.reads.has(name) && work.writes.has(name) ? 'read-write' : work.writes.has(name) ? 'write' : 'read',
+    isConst: constNames.has(name),
+  }));
+}
+
+export class WorkEstimator {
+  private readonly byFunction = new Map<string, Work>();
+  private readonly inProgress = new Set<string>();
+  private readonly globals: Set<string>;
+  readonly constGlobals: Set<string>;
+
+  constructor(
+    private readonly file: string,
+    private readonly tree: Tree,
+    private readonly program: ProgramFacts,
+  ) {
+    const summary = program.summaries.get(file);
+    const globals = [...program.summaries.values()].flatMap((s) => s.globals.filter((g) => !g.isStatic || s.file === file));
+    this.globals = new Set(globals.map((g) => g.name));
+    this.constGlobals = new Set(globals.filter((g) => g.isConst).map((g) => g.name));
+    for (const fn of summary?.functions ?? []) for (const l of fn.locals) if (l.isStatic && l.isConst) this.constGlobals.add(`${fn.name}::${l.name}`);
+  }
+
+  /** The node covering a range in the analysed file (the statement or condition of a CFG block). */
+  nodeAt(range: Range): SyntaxNode | null {
+    return this.tree.rootNode.descendantForPosition(
+      { row: range.start.line, column: range.start.character },
+      { row: range.end.line, column: range.end.character },
+    );
+  }
+
+  /** Work of the code in a range of function `fn`. */
+  ofRange(fn: FunctionInfo, range: Range): Work {
+    const node = this.nodeAt(range);
+    const work = emptyWork();
+    if (!node) return work;
+    work.statements = 1;
+    this.visit(node, fn, work, 1);
+    return work;
+  }
+
+  /** Work of a whole function defined in this file, its callees included; undefined when not defined here. */
+  ofFunction(name: string): Work | undefined {
+    const cached = this.byFunction.get(name);
+    if (cached) return cached;
+    const fn = this.program.summaries.get(this.file)?.functions.find((f) => f.name === name);
+    const definition = fn ? findFunctionDefinition(this.tree, name) : undefined;
+    const body = definition?.childForFieldName('body');
+    if (!fn || !body) return undefined;
+    if (this.inProgress.has(name)) return emptyWork(); // recursion: counted once
+    this.inProgress.add(name);
+    const work = emptyWork();
+    this.visit(body, fn, work, 1);
+    this.inProgress.delete(name);
+    this.byFunction.set(name, work);
+    return work;
+  }
+
+  private readonly pointerStores = new Map<string, boolean>();
+
+  /** Whether the function stores through a pointer (`p->f = …`, `*p = …`, memcpy(p->f, …)). */
+  private storesThroughPointers(fn: FunctionInfo): boolean {
+    const known = this.pointerStores.get(fn.name);
+    if (known !== undefined) return known;
+    const body = findFunctionDefinition(this.tree, fn.name)?.childForFieldName('body');
+    let found = false;
+    if (body)
+      walk(body, (node) => {
+        if (found) return false;
+        if (node.type === 'assignment_expression' || node.type === 'update_expression') {
+          const target = node.childForFieldName('left') ?? node.childForFieldName('argument');
+          if (target && /->|^\*/.test(target.text)) found = true;
+        } else if (node.type === 'call_expression' && COPY_CALLS.has(node.childForFieldName('function')?.text ?? '')) {
+          const args = node.childForFieldName('arguments');
+          const first = args ? namedChildrenOf(args)[0] : undefined;
+          if (first && /->/.test(first.text)) found = true;
+        }
+        return true;
+      });
+    this.pointerStores.set(fn.name, found);
+    return found;
+  }
+
+  private stateName(fn: FunctionInfo, name: string): string | undefined {
+    const local = [...fn.params, ...fn.locals].find((v) => v.name === name);
+    if (local) return local.isStatic ? `${fn.name}::${name}` : undefined;
+    return this.globals.has(name) ? name : undefined;
+  }
+
+  private visit(node: SyntaxNode, fn: FunctionInfo, work: Work, times: number): void {
+    const type = node.type;
+    if (type.endsWith('_statement') || type === 'declaration') work.statements += times;
+    if (LOOPS.has(type)) {
+      for (const child of namedChildrenOf(node)) this.visit(child, fn, work, times * ASSUMED_LOOP_TRIPS);
+      return;
+    }
+    switch (type) {
+      case 'binary_expression':
+      case 'unary_expression':
+      case 'update_expression':
+      case 'field_expression':
+      case 'return_statement':
+      case 'if_statement':
+      case 'case_statement':
+        work.instructions += times;
+        break;
+      case 'subscript_expression':
+      case 'assignment_expression':
+      case 'pointer_expression':
+        work.instructions += times * (type === 'subscript_expression' ? 2 : 1);
+        break;
+      case 'identifier': {
+        const state = this.stateName(fn, node.text);
+        if (state && node.parent?.type !== 'call_expression') (isWritten(node, this.storesThroughPointers(fn)) ? work.writes : work.reads).add(state);
+        return;
+      }
+      case 'call_expression':
+        this.call(node, fn, work, times);
+        break;
+    }
+    for (const child of namedChildrenOf(node)) this.visit(child, fn, work, times);
+  }
+
+  private call(node: SyntaxNode, _fn: FunctionInfo, work: Work, times: number): void {
+    const callee = node.childForFieldName('function');
+    const name = callee?.type === 'identifier' ? callee.text : undefined;
+    work.instructions += times; // the call or the inlined body's set-up
+    if (!name) return;
+    const defined = this.ofFunction(name);
+    if (defined) {
+      if (!work.calls.includes(name)) work.calls.push(name);
+      addWork(work, defined, times);
+      return;
+    }
+    if (!work.libraryCalls.includes(name)) work.libraryCalls.push(name);
+    if (COPY_CALLS.has(name)) {
+      const args = node.childForFieldName('arguments');
+      const length = args ? namedChildrenOf(args)[2] : undefined;
+      const value = length ? this.program.types.evaluate(length.text) : undefined;
+      const bytes = value !== undefined && Number.isFinite(value) && value >= 0 ? value : ASSUMED_COPY_BYTES;
+      work.bytesCopied += bytes * times;
+      // Copies are priced per byte by the cost model; only the call's set-up counts here.
+      return;
+    }
+    work.instructions += times * ASSUMED_LIBRARY_CALL_INSNS;
+  }
+}
+
+/**
+ * The identifier is assigned or incremented, or its address is taken in a function that
+ * stores through pointers (the store may go to it; a lookup that only reads does not count).
+ */
+function isWritten(node: SyntaxNode, storesThroughPointers: boolean): boolean {
+  let child = node;
+  for (let parent = node.parent; parent; child = parent, parent = parent.parent) {
+    switch (parent.type) {
+      case 'assignment_expression':
+        return parent.childForFieldName('left')?.id === child.id;
+      case 'update_expression':
+        return true;
+      case 'pointer_expression':
+        if (parent.childForFieldName('operator')?.text === '&') return storesThroughPointers;
+        continue;
+      case 'subscript_expression':
+        if (parent.childForFieldName('argument')?.id !== child.id) return false;
+        continue;
+      case 'field_expression':
+        if (parent.childForFieldName('argument')?.id !== child.id) return false;
+        continue;
+      case 'parenthesized_expression':
+        continue;
+      default:
+        return false;
+    }
+  }
+  return false;
+}

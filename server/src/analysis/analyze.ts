@@ -9,6 +9,8 @@ import { CallGraph } from './callGraph';
 import { TypeTable } from './typeTable';
 import { runRules } from './rules';
 import type { ProgramType } from './rules/definitions';
+import { discoverEntries, type RequestEntry } from './entries';
+import { computeSlices, type EntrySlices } from './slices';
 
 export interface AnalyzeOptions {
   /** Target kernel as "major.minor", e.g. "6.1". */
@@ -18,6 +20,11 @@ export interface AnalyzeOptions {
   entries: string[];
   /** Polled between steps and inside long loops; when it returns true the work is abandoned. */
   isCancelled?: () => boolean;
+  /**
+   * Set by analyzeFile, not by callers: entry functions discovered in the code (receive loops,
+   * callbacks), used as the rules' roots when no function is annotated or listed.
+   */
+  discoveredEntries?: { file: string; name: string }[];
 }
 
 export const DEFAULT_ANALYZE_OPTIONS: AnalyzeOptions = {
@@ -37,6 +44,10 @@ export interface FileAnalysis {
   file: string;
   summary: FileSummary;
   diagnostics: AnalysisDiagnostic[];
+  /** Request entries of this file (entries.ts): annotated/listed, else discovered. */
+  entries: RequestEntry[];
+  /** Paths of each entry (slices.ts), in the order of `entries` (entries that cannot be sliced are absent). */
+  slices: EntrySlices[];
 }
 
 export class CancelledError extends Error {
@@ -71,6 +82,16 @@ export function analyzeFile(
   summaries.set(file, summary);
   const program = buildProgramFacts(summaries);
   check();
-  const diagnostics = runRules({ file, tree, text, summary, program, options, check });
-  return { file, summary, diagnostics };
+  const entries = discoverEntries({ file, tree, text, summary, program, options });
+  check();
+  const discoveredEntries = entries
+    .filter((e) => e.how === 'receive-loop' || e.how === 'event-callback')
+    .map((e) => ({ file, name: e.handler ?? e.name }));
+  const ruleOptions = discoveredEntries.length ? { ...options, discoveredEntries } : options;
+  const diagnostics = runRules({ file, tree, text, summary, program, options: ruleOptions, check });
+  check();
+  const slices = entries
+    .map((entry) => computeSlices({ file, tree, text, program, entry, diagnostics }))
+    .filter((s): s is EntrySlices => s !== undefined);
+  return { file, summary, diagnostics, entries, slices };
 }

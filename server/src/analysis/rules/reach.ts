@@ -46,7 +46,7 @@ export function computeReach(
   file: string,
   summaries: Map<string, FileSummary>,
   resolver: CalleeResolver,
-  options: Pick<AnalyzeOptions, 'entries'>,
+  options: Pick<AnalyzeOptions, 'entries' | 'discoveredEntries'>,
   check: () => void = () => {},
 ): Reach {
   const skipped = annotated(summaries.values(), 'skip');
@@ -57,6 +57,12 @@ export function computeReach(
   for (const s of summaries.values())
     for (const fn of s.functions)
       if ((entryNames.has(`${s.file}\u0000${fn.name}`) || wanted.has(fn.name)) && !isSkipped(fn)) roots.push(fn);
+  // Entries found in the code (receive loops, callbacks) stand in when none is declared.
+  if (roots.length === 0)
+    for (const found of options.discoveredEntries ?? []) {
+      const fn = summaries.get(found.file)?.functions.find((f) => f.name === found.name);
+      if (fn && !isSkipped(fn) && !roots.includes(fn)) roots.push(fn);
+    }
   const fromEntries = roots.length > 0;
   if (!fromEntries) roots.push(...(summaries.get(file)?.functions ?? []).filter((fn) => !isSkipped(fn)));
 

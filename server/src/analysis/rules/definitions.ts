@@ -29,7 +29,7 @@ const ALL: ProgramType[] = ['xdp', 'sk_msg', 'sk_skb'];
 export const RULES: RuleDefinition[] = [
   {
     code: 'blocking-call', title: 'Call that blocks or enters the kernel', severity: Severity.Error, programTypes: ALL,
-    explanation: 'A BPF program runs inside the network stack with preemption or softirqs constraining it and may not sleep or make system calls. Socket, file and terminal I/O, sleeping, locks, condition variables, thread creation and fork/exec all need the process context the program does not have.',
+    explanation: 'A BPF program runs inside the network stack with preemption or softirqs constraining it and may not sleep or make system calls. Socket, file and terminal I/O, sleeping, locks, condition variables, thread creation and fork/exec all need the process context the program does not have. Compiled for BPF, such a call is an unresolved external symbol, which libbpf refuses before the verifier runs ("failed to find BTF for extern").',
     advice: 'End the kernel part before this call: hand the packet to userspace (XDP_PASS / SK_PASS) at this point, or move the call out of the request path. Replies that only need the packet can be built in place and sent with XDP_TX instead of sendto().',
   },
   {
@@ -49,7 +49,7 @@ export const RULES: RuleDefinition[] = [
   },
   {
     code: 'simd', title: 'SIMD intrinsics and vector types', severity: Severity.Error, programTypes: ALL,
-    explanation: 'BPF has only 64-bit scalar registers. x86 (`_mm*`, `__m128`…) and Arm NEON intrinsics do not exist for the BPF target, and GCC/clang vector types are not supported by the BPF backend.',
+    explanation: 'BPF has only 64-bit scalar registers. x86 (`_mm*`, `__m128`…) and Arm NEON intrinsics do not exist for the BPF target, and clang compiles GCC/clang vector types for BPF only by scalarising them, and the result branches so much that the verifier gives up at its 1,000,000-instruction limit (measured on 6.18 with clang 14: test/kernel/fixtures/simd/vector-type).',
     advice: 'Write the scalar loop (with a constant bound) instead of the intrinsic; process 8 bytes at a time with `__u64` loads where alignment allows.',
   },
   {
@@ -64,14 +64,14 @@ export const RULES: RuleDefinition[] = [
   {
     code: 'bounded-loop', title: 'Loop with an inferred bound', severity: Severity.Information, programTypes: ALL,
     explanation: 'The loop has a constant trip-count bound (a literal, `#define`, enum or `sizeof`, possibly as one side of an `&&`). The verifier accepts it unchanged since 5.3; before 5.3 it is fully unrolled, which does not change behaviour but multiplies the program size by the bound.',
-    advice: 'Nothing to do. Keep bounds small: the verifier walks each iteration, and the bound multiplies the instruction count against the program-size limit.',
+    advice: 'Nothing to do for small bounds. The verifier walks each iteration, so a large constant bound (thousands of iterations with a branch inside) still fails on the jump-sequence or instruction limit: move such a loop body into a `bpf_loop()` callback (5.17+).',
     kernelBoundaries: [
       { version: '5.3', change: 'Before 5.3 the loop must be fully unrolled (`#pragma unroll`); from 5.3 it is verified as a loop.' },
     ],
   },
   {
     code: 'recursion', title: 'Recursion', severity: Severity.Error, programTypes: ALL,
-    explanation: 'The verifier rejects BPF-to-BPF calls that form a cycle ("recursive call") because it must bound the stack and the call depth (at most 8 frames). Recursion through several functions is rejected the same way.',
+    explanation: 'The verifier must bound the stack and the call depth (at most 8 frames), so BPF-to-BPF calls that form a cycle are rejected: older kernels say "recursive call", 6.x kernels "the call stack of 9 frames is too deep". Recursion through several functions is rejected the same way.',
     advice: 'Rewrite the recursion as a loop with an explicit, fixed-size stack array and a constant iteration cap, or keep this path in userspace.',
   },
   {
@@ -135,7 +135,7 @@ export const RULES: RuleDefinition[] = [
   },
   {
     code: 'global-state', title: 'Mutable global or static state becomes a map', severity: Severity.Information, programTypes: ALL,
-    explanation: 'Writable globals and `static` locals become entries of a BPF array map (`.data`/`.bss`), shared with userspace, which keeps reading and writing them: behaviour is unchanged, but concurrent updates from several CPUs need atomics or per-CPU maps just as threads would. `const` globals become read-only data and are not reported.',
+    explanation: 'Writable globals and `static` locals become entries of a BPF array map (`.data`/`.bss`), shared with userspace, which keeps reading and writing them: behaviour is unchanged, but concurrent updates from several CPUs need atomics or per-CPU maps just as threads would. `const` globals become read-only data and are not reported. Thread-local globals (`__thread`, `_Thread_local`) are the form that fails unchanged: clang refuses thread-local storage for BPF, so they must become per-CPU maps.',
     advice: 'Nothing to do for counters and configuration. For state updated on every request consider a per-CPU map to avoid cache-line contention.',
     kernelBoundaries: [
       { version: '5.2', change: 'Global data sections (`.data`, `.bss`, `.rodata`) are supported; before 5.2 each global must be turned into an explicit array map with a lookup at every access.' },
@@ -144,7 +144,7 @@ export const RULES: RuleDefinition[] = [
   {
     code: 'program-size', title: 'Program too large for the verifier', severity: Severity.Warning, programTypes: ALL,
     explanation: 'The verifier walks every path and gives up after 1,000,000 processed instructions (since 5.2, for privileged loaders, which XDP and socket programs require); before 5.2 a program is limited to 4,096 instructions. The estimate multiplies each statement by the bounds of its enclosing loops and counts callees as inlined, so it is a rough upper guide.',
-    advice: 'Lower loop caps, move rarely used paths to userspace, or split the program with tail calls (`bpf_tail_call`) so each part is verified separately.',
+    advice: 'Lower loop caps, move rarely used paths to userspace, put a repeated scan in a global (non-static) function, which is verified once since 5.6, or split the program with tail calls (`bpf_tail_call`) so each part is verified separately.',
     kernelBoundaries: [
       { version: '5.2', change: 'Limit raised from 4,096 instructions to 1,000,000 processed instructions for privileged programs.' },
     ],

@@ -11,6 +11,7 @@ import { runRules } from './rules';
 import type { ProgramType } from './rules/definitions';
 import { discoverEntries, type RequestEntry } from './entries';
 import { computeSlices, type EntrySlices } from './slices';
+import { analyzeOffload, type OffloadEstimate, type OffloadOptions } from './offload';
 
 export interface AnalyzeOptions {
   /** Target kernel as "major.minor", e.g. "6.1". */
@@ -25,6 +26,8 @@ export interface AnalyzeOptions {
    * callbacks), used as the rules' roots when no function is annotated or listed.
    */
   discoveredEntries?: { file: string; name: string }[];
+  /** Profile, calibrated parameters and hook for the cost estimates (offload.ts); defaults when absent. */
+  offload?: OffloadOptions;
 }
 
 export const DEFAULT_ANALYZE_OPTIONS: AnalyzeOptions = {
@@ -48,6 +51,8 @@ export interface FileAnalysis {
   entries: RequestEntry[];
   /** Paths of each entry (slices.ts), in the order of `entries` (entries that cannot be sliced are absent). */
   slices: EntrySlices[];
+  /** Cost estimate per sliced entry (offload.ts), with options.offload's profile and parameters. */
+  offload: OffloadEstimate[];
 }
 
 export class CancelledError extends Error {
@@ -93,5 +98,10 @@ export function analyzeFile(
   const slices = entries
     .map((entry) => computeSlices({ file, tree, text, program, entry, diagnostics }))
     .filter((s): s is EntrySlices => s !== undefined);
-  return { file, summary, diagnostics, entries, slices };
+  const offload = analyzeOffload({ entries, slices }, options.offload);
+  for (const estimate of offload) {
+    const entry = entries.find((e) => e.id === estimate.entryId);
+    if (entry) entry.summary = `${entry.summary}; ${estimate.summary}`;
+  }
+  return { file, summary, diagnostics, entries, slices, offload };
 }

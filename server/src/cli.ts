@@ -8,6 +8,7 @@ import { collectSources, InputError } from './cli/inputs';
 import { formatLines, hasErrors, toJsonReport } from './cli/output';
 import { analyseProject } from './cli/project';
 import { formatReport } from './cli/report';
+import { parseProfile, ProfileFormatError } from './analysis/profiles';
 
 export const EXIT_OK = 0;
 export const EXIT_ERRORS_FOUND = 1;
@@ -35,6 +36,7 @@ export async function main(argv: string[], io: CliStreams = processStreams): Pro
         io.stdout(`bpf-offload ${packageVersion()}\n`);
         return EXIT_OK;
       case 'analyze': {
+        if (command.profilePath) command.options.offload = { ...command.options.offload, profile: readProfile(command.profilePath) };
         const project = await analyseProject(collectSources(command.paths), command.options);
         if (command.json) {
           io.stdout(JSON.stringify(toJsonReport(project.files)) + '\n');
@@ -59,6 +61,21 @@ export async function main(argv: string[], io: CliStreams = processStreams): Pro
     const message = error instanceof Error ? error.message : String(error);
     io.stderr(`bpf-offload: internal error: ${message.split('\n')[0]}\n${detail ? detail + '\n' : ''}`);
     return EXIT_INTERNAL;
+  }
+}
+
+function readProfile(file: string) {
+  let data: Buffer;
+  try {
+    data = fs.readFileSync(file);
+  } catch (error) {
+    throw new InputError(`cannot read profile ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  try {
+    return parseProfile(data, file);
+  } catch (error) {
+    if (error instanceof ProfileFormatError) throw new InputError(error.message);
+    throw error;
   }
 }
 

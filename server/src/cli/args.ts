@@ -8,7 +8,7 @@ export class UsageError extends Error {}
 export type Command =
   | { kind: 'help' }
   | { kind: 'version' }
-  | { kind: 'analyze'; json: boolean; paths: string[]; options: AnalyzeOptions }
+  | { kind: 'analyze'; json: boolean; paths: string[]; options: AnalyzeOptions; profilePath?: string }
   | { kind: 'report'; paths: string[]; options: AnalyzeOptions };
 
 export const USAGE = `Usage:
@@ -24,12 +24,13 @@ Options:
   --target-kernel X.Y         kernel the BPF program must load on (default ${DEFAULT_ANALYZE_OPTIONS.targetKernel})
   --program-type TYPE         auto, xdp, sk_msg or sk_skb (default ${DEFAULT_ANALYZE_OPTIONS.programType})
   --entry NAME                treat function NAME as a request entry (repeatable)
+  --profile FILE              (analyze) gcov JSON or llvm-cov export JSON weighing the request paths
 
 Exit status: 0 no error diagnostics, 1 at least one error diagnostic (analyze only),
 2 bad usage or unreadable input, 3 internal error.`;
 
 const PROGRAM_TYPES = ['auto', 'xdp', 'sk_msg', 'sk_skb'] as const;
-const VALUE_OPTIONS = new Set(['--target-kernel', '--program-type', '--entry']);
+const VALUE_OPTIONS = new Set(['--target-kernel', '--program-type', '--entry', '--profile']);
 const C_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function parseArgs(argv: string[]): Command {
@@ -44,6 +45,7 @@ export function parseArgs(argv: string[]): Command {
   const options: AnalyzeOptions = { ...DEFAULT_ANALYZE_OPTIONS, entries: [] };
   const paths: string[] = [];
   let json = false;
+  let profilePath: string | undefined;
   let optionsEnded = false;
 
   for (let i = 0; i < rest.length; i++) {
@@ -74,11 +76,16 @@ export function parseArgs(argv: string[]): Command {
       if (i + 1 >= rest.length) throw new UsageError(`${name} needs a value`);
       value = rest[++i];
     }
+    if (name === '--profile') {
+      if (command !== 'analyze') throw new UsageError('--profile is only for analyze');
+      profilePath = value;
+      continue;
+    }
     applyOption(options, name, value);
   }
 
   if (paths.length === 0) throw new UsageError(`${command} needs at least one FILE or DIR`);
-  return command === 'analyze' ? { kind: 'analyze', json, paths, options } : { kind: 'report', paths, options };
+  return command === 'analyze' ? { kind: 'analyze', json, paths, options, ...(profilePath ? { profilePath } : {}) } : { kind: 'report', paths, options };
 }
 
 function applyOption(options: AnalyzeOptions, name: string, value: string): void {

@@ -3,16 +3,34 @@
 import { Severity } from '../analysis/model';
 import { severityWord, toLspDiagnostic, LspDiagnostic } from '../protocolShapes';
 import { AnalysedFile, sortDiagnostics, sortFiles } from './project';
+import type { RequestEntry } from '../analysis/entries';
+import type { EntrySlices } from '../analysis/slices';
+import type { OffloadEstimate } from '../analysis/offload';
 
 export const JSON_FORMAT_VERSION = 1;
 
 export interface JsonFileReport {
   file: string;
   diagnostics: LspDiagnostic[];
-  /** Filled by the entry-detection work; empty until then. */
-  entries: unknown[];
-  /** Filled by the slicing work; empty until then. */
-  slices: unknown[];
+  /** Request entries (analysis/entries.ts RequestEntry), each with its cost estimate under `cost`. */
+  entries: (RequestEntry & { cost?: JsonCost })[];
+  /** Paths of each entry (analysis/slices.ts EntrySlices). */
+  slices: EntrySlices[];
+}
+
+/** An OffloadEstimate without the model input's parameter table (listed once in parametersUsed). */
+export type JsonCost = Omit<OffloadEstimate, 'input'> & { input: Omit<OffloadEstimate['input'], 'parameters'> };
+
+function jsonCost(estimate: OffloadEstimate): JsonCost {
+  const { parameters: _parameters, ...input } = estimate.input;
+  return { ...estimate, input };
+}
+
+function jsonEntries(file: AnalysedFile): JsonFileReport['entries'] {
+  return (file.entries ?? []).map((entry) => {
+    const estimate = file.offload?.find((o) => o.entryId === entry.id);
+    return estimate ? { ...entry, cost: jsonCost(estimate) } : { ...entry };
+  });
 }
 
 export interface JsonReport {
@@ -39,8 +57,8 @@ export function toJsonReport(files: AnalysedFile[]): JsonReport {
     files: sortFiles(files).map((file) => ({
       file: file.file,
       diagnostics: sortDiagnostics(file.diagnostics).map((d) => toLspDiagnostic(d)),
-      entries: [],
-      slices: [],
+      entries: jsonEntries(file),
+      slices: file.slices ?? [],
     })),
   };
 }

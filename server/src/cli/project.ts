@@ -8,11 +8,17 @@ import { summarizeFile } from '../analysis/summarize';
 import type { Tree } from '../analysis/syntax';
 import { initC, parseC } from '../analysis/syntax';
 import type { SourceFile } from './inputs';
+import type { RequestEntry } from '../analysis/entries';
+import type { EntrySlices } from '../analysis/slices';
+import type { OffloadEstimate } from '../analysis/offload';
 
 export interface AnalysedFile {
   file: string;
   summary: FileSummary;
   diagnostics: AnalysisDiagnostic[];
+  entries?: RequestEntry[];
+  slices?: EntrySlices[];
+  offload?: OffloadEstimate[];
 }
 
 export interface ProjectAnalysis {
@@ -38,7 +44,14 @@ export async function analyseProject(sources: SourceFile[], options: AnalyzeOpti
       const others = new Map(summaries);
       others.delete(source.path);
       const result = analyzeFile(source.path, trees.get(source.path)!, source.text, others, options);
-      files.push({ file: source.path, summary: result.summary, diagnostics: result.diagnostics });
+      files.push({
+        file: source.path,
+        summary: result.summary,
+        diagnostics: result.diagnostics,
+        entries: result.entries,
+        slices: result.slices,
+        offload: result.offload,
+      });
     }
     return { files, summaries };
   } finally {

@@ -82,8 +82,9 @@ test('--json prints exactly one JSON object with LSP-shaped diagnostics and 0-ba
     );
     for (const file of report.files) {
       assert.deepEqual(Object.keys(file).sort(), ['diagnostics', 'entries', 'file', 'slices']);
-      assert.deepEqual(file.entries, []);
-      assert.deepEqual(file.slices, []);
+      // Filled by the entries/slices work; their content is tested in test/analysis/offload.test.ts.
+      assert.ok(Array.isArray(file.entries));
+      assert.ok(Array.isArray(file.slices));
       for (const d of file.diagnostics) {
         assert.equal(d.source, 'bpf-offload');
         assert.ok([1, 2, 3, 4].includes(d.severity));

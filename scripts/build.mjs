@@ -1,14 +1,14 @@
 // Bundles the client, the server and the CLI into dist/ with esbuild and copies the two wasm
 // files (web-tree-sitter's runtime and the C grammar) beside them, where syntax.ts looks first.
-// dist/ is rebuilt from nothing each time so that `npm run package` never ships a stale file.
+// Files in dist/ that this build did not write are deleted afterwards, so `npm run package` never
+// ships a stale file (dist/ is not emptied first: other processes may be running the bundles).
 import * as esbuild from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const production = process.argv.includes('--production');
 
-rmSync('dist', { recursive: true, force: true });
 mkdirSync('dist', { recursive: true });
 copyFileSync(require.resolve('web-tree-sitter/tree-sitter.wasm'), 'dist/tree-sitter.wasm');
 copyFileSync(require.resolve('tree-sitter-c/tree-sitter-c.wasm'), 'dist/tree-sitter-c.wasm');
@@ -59,5 +59,15 @@ const results = await Promise.allSettled(
     .filter((e) => existsSync(e.in))
     .map((e) => esbuild.build({ ...common, entryPoints: [e.in], outfile: e.out, external: e.external ?? [] })),
 );
+const written = new Set(['tree-sitter.wasm', 'tree-sitter-c.wasm']);
+for (const e of entries.filter((e) => existsSync(e.in))) {
+  const name = e.out.slice('dist/'.length);
+  written.add(name);
+  if (!production) written.add(`${name}.map`);
+}
+for (const name of readdirSync('dist')) {
+  if (!written.has(name)) rmSync(`dist/${name}`, { recursive: true, force: true });
+}
+
 // esbuild has already printed the errors with their locations.
 if (results.some((r) => r.status === 'rejected')) process.exit(1);

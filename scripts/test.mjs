@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { ensureDependencies, run } from './ensure-deps.mjs';
 
 ensureDependencies();
-rmSync('out', { recursive: true, force: true });
+// Stale output of deleted or renamed tests must not run.
+rmSync('out', { recursive: true, force: true, maxRetries: 5 });
 // tsc emits JavaScript even when it reports type errors, and a failed bundle leaves the others
 // built; the tests still run so that one mistake does not hide every other result, but the run
 // fails at the end.

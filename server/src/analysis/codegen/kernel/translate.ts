@@ -1,0 +1,327 @@
+// Translates the user's handler functions into BPF-friendly C, text to text over the syntax
+// tree: globals go through the state map value, byte-buffer indices are masked so the verifier
+// can bound them, libc byte functions become bounded inline loops, and every statement the
+// kernel cannot run (an Error of the rules, or a library call without a BPF stand-in) becomes a
+// hand-over to userspace. Each rewritten node keeps its line count, so generated lines map
+// one-to-one onto the original lines of a translated function.
+import type { SyntaxNode, Tree } from '../../syntax';
+import type { AnalysisDiagnostic, FunctionInfo, Range } from '../../model';
+import { functionDefinitions, functionNameOf, walk } from '../../treeHelpers';
+import { calleeName } from '../../entries/sockets';
+import { LIBC_REPLACEMENTS, RENAMED_CALLS } from './libc';
+
+export class TranslationError extends Error {}
+
+const STATEMENT_TYPES = new Set([
+  'expression_statement', 'return_statement', 'declaration', 'if_statement', 'for_statement', 'while_statement',
+  'do_statement', 'switch_statement', 'break_statement', 'continue_statement', 'goto_statement', 'compound_statement',
+]);
+const BYTE_POINTER = /^(const\s+)?(volatile\s+)?(unsigned\s+char|signed\s+char|char|uint8_t|int8_t|__u8|u_char)\s*(\*|\[)/;
+
+const before = (a: Range['start'], b: Range['start']) => a.line < b.line || (a.line === b.line && a.character < b.character);
+const inside = (outer: Range, inner: Range) => !before(inner.start, outer.start) && !before(outer.end, inner.end);
+const nodeRange = (n: SyntaxNode): Range => ({
+  start: { line: n.startPosition.row, character: n.startPosition.column },
+  end: { line: n.endPosition.row, character: n.endPosition.column },
+});
+
+export interface TranslatorInput {
+  tree: Tree;
+  text: string;
+  file: string;
+  functions: FunctionInfo[];
+  /** Globals that live in struct bpfo_state. */
+  stateNames: Set<string>;
+  /** All globals of the file (state or not): to tell a global write from a local one. */
+  globalNames: Set<string>;
+  errors: AnalysisDiagnostic[];
+}
+
+export interface TranslatedFunction {
+  name: string;
+  /** 0-based first line of the definition in the original file. */
+  originalLine: number;
+  source: string;
+  returnType: string;
+}
+
+/** Why a statement hands over, for the comment in the generated code and the notes. */
+interface Handover {
+  node: SyntaxNode;
+  reason: string;
+}
+
+export class HandlerTranslator {
+  readonly definitions = new Map<string, SyntaxNode>();
+  readonly usedHelpers = new Set<string>();
+  readonly notes: string[] = [];
+  private readonly mayFallBackMemo = new Map<string, boolean>();
+  private readonly wholesaleMemo = new Map<string, string | undefined>();
+
+  constructor(private readonly input: TranslatorInput) {
+    for (const d of functionDefinitions(input.tree.rootNode)) {
+      const name = functionNameOf(d);
+      if (name && !this.definitions.has(name)) this.definitions.set(name, d);
+    }
+  }
+
+  /** The handler and every function it reaches through code that stays in the kernel, callees first. */
+  translateFrom(handler: string): TranslatedFunction[] {
+    const done = new Map<string, TranslatedFunction>();
+    const order: string[] = [];
+    const visit = (name: string, depth: number) => {
+      if (done.has(name)) return;
+      if (depth > 16) throw new TranslationError(`call chain through ${name} is too deep (recursion cannot run in BPF)`);
+      const definition = this.definitions.get(name);
+      if (!definition) throw new TranslationError(`${name} is not defined in this file`);
+      const placeholder: TranslatedFunction = { name, originalLine: definition.startPosition.row, source: '', returnType: '' };
+      done.set(name, placeholder);
+      const callees = new Set<string>();
+      Object.assign(placeholder, this.translateFunction(definition, name, callees));
+      for (const callee of callees) visit(callee, depth + 1);
+      order.push(name);
+    };
+    visit(handler, 0);
+    return order.map((n) => done.get(n)!);
+  }
+
+  /** True when a call of `name` may end in a hand-over. */
+  mayFallBack(name: string): boolean {
+    const memo = this.mayFallBackMemo.get(name);
+    if (memo !== undefined) return memo;
+    this.mayFallBackMemo.set(name, false);
+    const definition = this.definitions.get(name);
+    const result = !!definition && this.fallbackStatements(definition).length > 0;
+    this.mayFallBackMemo.set(name, result);
+    return result;
+  }
+
+  /**
+   * A function that may hand over after it has written shared state is never entered in the
+   * kernel: the call is handed over before it, so userspace does not apply the write twice.
+   */
+  private wholesaleReason(name: string): string | undefined {
+    if (this.wholesaleMemo.has(name)) return this.wholesaleMemo.get(name);
+    this.wholesaleMemo.set(name, undefined);
+    const definition = this.definitions.get(name);
+    let reason: string | undefined;
+    if (definition && this.mayFallBack(name)) {
+      const falls = this.fallbackStatements(definition);
+      const last = Math.max(...falls.map((h) => h.node.startIndex));
+      const write = this.firstStateWrite(definition);
+      if (write && write.startIndex < last) reason = `${name} writes shared state (line ${write.startPosition.row + 1}) before it may hand over`;
+    }
+    this.wholesaleMemo.set(name, reason);
+    return reason;
+  }
+
+  private firstStateWrite(definition: SyntaxNode): SyntaxNode | undefined {
+    const info = this.functionInfo(definition);
+    const params = new Set(info?.params.map((p) => p.name) ?? []);
+    const statics = new Set(info?.locals.filter((l) => l.isStatic).map((l) => l.name) ?? []);
+    let found: SyntaxNode | undefined;
+    walk(definition, (node) => {
+      if (found) return false;
+      let target: SyntaxNode | null = null;
+      if (node.type === 'assignment_expression') target = node.childForFieldName('left');
+      else if (node.type === 'update_expression') target = node.childForFieldName('argument');
+      else if (node.type === 'call_expression') {
+        const callee = calleeName(node);
+        if (callee && this.definitions.has(callee) && callee !== functionNameOf(definition) && this.firstStateWrite(this.definitions.get(callee)!)) found = node;
+        return !found;
+      }
+      if (target) {
+        const root = rootIdentifier(target);
+        const viaPointer = target.type === 'field_expression' && /->/.test(target.text);
+        if (root && (this.input.globalNames.has(root) || statics.has(root) || (viaPointer && !params.has(root)))) found = node;
+      }
+      return !found;
+    });
+    return found;
+  }
+
+  /** The innermost statements of a function that cannot run in the kernel. */
+  private fallbackStatements(definition: SyntaxNode): Handover[] {
+    const body = definition.childForFieldName('body');
+    if (!body) return [];
+    const found: Handover[] = [];
+    const self = functionNameOf(definition);
+    const errors = this.input.errors.filter((e) => inside(nodeRange(definition), e.range));
+    walk(body, (node) => {
+      if (node.type === 'call_expression') {
+        const callee = calleeName(node);
+        const reason = this.callReason(node, callee, self);
+        if (reason) found.push({ node: statementOf(node, body), reason });
+      }
+      return true;
+    });
+    for (const error of errors) {
+      let innermost: SyntaxNode | undefined;
+      walk(body, (node) => {
+        if (!inside(nodeRange(node), error.range)) return false;
+        if (STATEMENT_TYPES.has(node.type) && node.id !== body.id && node.type !== 'compound_statement') innermost = node;
+        return true;
+      });
+      if (innermost) found.push({ node: innermost, reason: `${error.code}: ${error.message.split(/[.:;]/)[0]}` });
+    }
+    return found;
+  }
+
+  /** Why a call cannot stay in the kernel, or undefined when it can. */
+  private callReason(call: SyntaxNode, callee: string | undefined, self: string | undefined): string | undefined {
+    if (!callee) return `indirect call ${call.childForFieldName('function')?.text ?? ''}`;
+    if (this.definitions.has(callee)) {
+      if (callee === self) return `recursive call of ${callee}`;
+      const wholesale = this.wholesaleReason(callee);
+      return wholesale;
+    }
+    if (LIBC_REPLACEMENTS.has(callee) || RENAMED_CALLS.has(callee) || callee === 'strlen') return undefined;
+    return `${callee}() has no BPF stand-in`;
+  }
+
+  private functionInfo(definition: SyntaxNode): FunctionInfo | undefined {
+    return this.input.functions.find((f) => f.range.start.line === definition.startPosition.row);
+  }
+
+  private translateFunction(definition: SyntaxNode, name: string, callees: Set<string>): Omit<TranslatedFunction, 'name' | 'originalLine'> {
+    const body = definition.childForFieldName('body');
+    const declarator = definition.childForFieldName('declarator');
+    if (!body || !declarator) throw new TranslationError(`${name}: definition without a body`);
+    const info = this.functionInfo(definition);
+    const byteNames = new Set((info ? [...info.params, ...info.locals] : []).filter((v) => BYTE_POINTER.test(v.typeText)).map((v) => v.name));
+    const shadowed = new Set((info ? [...info.params, ...info.locals] : []).map((v) => v.name));
+    if (info?.locals.some((l) => l.isStatic)) throw new TranslationError(`${name} has a static local: move it to file scope so it can live in the state map`);
+    if (info?.isVariadic) throw new TranslationError(`${name} is variadic`);
+
+    const header = this.input.text.slice(definition.startIndex, body.startIndex);
+    const nameAt = header.search(new RegExp(`\\b${name}\\s*\\(`));
+    const returnType = header.slice(0, nameAt).replace(/\b(static|inline|extern|__inline__|__inline)\b/g, '').replace(/\s+/g, ' ').trim();
+    const paramsText = header.slice(header.indexOf('(', nameAt) + 1, header.lastIndexOf(')')).trim();
+    const params = paramsText === '' || paramsText === 'void' ? 'struct bpfo_ctx *bpfo' : `struct bpfo_ctx *bpfo, ${paramsText}`;
+    const zero = returnType === 'void' ? 'return;' : `return (${returnType}){0};`;
+
+    const handovers = new Map<number, Handover>();
+    for (const h of this.fallbackStatements(definition)) if (!handovers.has(h.node.id)) handovers.set(h.node.id, h);
+    // A hand-over inside another hand-over is never reached.
+    for (const [id, h] of [...handovers]) for (let p = h.node.parent; p; p = p.parent) if (handovers.has(p.id) && p.id !== id) handovers.delete(id);
+    for (const h of handovers.values()) this.notes.push(`${name} line ${h.node.startPosition.row + 1}: hands over to userspace (${h.reason})`);
+
+    const emit = (node: SyntaxNode): string => {
+      const handover = handovers.get(node.id);
+      if (handover) {
+        const lines = node.endPosition.row - node.startPosition.row;
+        let keep = '';
+        if (node.type === 'declaration') keep = declarationWithoutInitializers(node) + ' ';
+        return `${keep}{ /* hand over: ${handover.reason.replace(/\*\//g, '* /')} */ bpfo->handover = 1; ${zero} }` + '\n'.repeat(lines);
+      }
+      switch (node.type) {
+        case 'identifier':
+          if (this.input.stateNames.has(node.text) && !shadowed.has(node.text)) return `bpfo->st->${node.text}`;
+          return node.text;
+        case 'call_expression':
+          return emitCall(node);
+        case 'subscript_expression': {
+          const array = node.childForFieldName('argument');
+          const index = node.childForFieldName('index');
+          if (array && index && isByteBuffer(array)) return `${emit(array)}[(${emit(index)}) & BPFO_INDEX_MASK]`;
+          break;
+        }
+        case 'binary_expression': {
+          const left = node.childForFieldName('left');
+          const right = node.childForFieldName('right');
+          if (node.childForFieldName('operator')?.text === '+' && left && right && isByteBuffer(left)) return `${emit(left)} + ((${emit(right)}) & BPFO_INDEX_MASK)`;
+          break;
+        }
+        case 'declaration':
+          if (/^\s*static\b/.test(node.text)) throw new TranslationError(`${name}: static local at line ${node.startPosition.row + 1}`);
+          break;
+      }
+      return splice(node);
+    };
+    const isByteBuffer = (node: SyntaxNode): boolean => {
+      let n = node;
+      while (n.type === 'parenthesized_expression' && n.namedChildren[0]) n = n.namedChildren[0]!;
+      if (n.type === 'identifier') return byteNames.has(n.text);
+      if (n.type === 'binary_expression' && n.childForFieldName('operator')?.text === '+') return isByteBuffer(n.childForFieldName('left')!);
+      return false;
+    };
+    const emitCall = (node: SyntaxNode): string => {
+      const callee = calleeName(node);
+      const args = node.childForFieldName('arguments');
+      const argTexts = args ? args.namedChildren.filter((a): a is SyntaxNode => !!a && a.type !== 'comment').map(emit) : [];
+      if (!callee) throw new TranslationError(`${name}: indirect call at line ${node.startPosition.row + 1}`);
+      if (this.definitions.has(callee)) {
+        callees.add(callee);
+        const call = `${callee}(${['bpfo', ...argTexts].join(', ')})`;
+        if (!this.mayFallBack(callee)) return call;
+        // The callee may hand over: leave this function at once, with nothing more done.
+        const returnsVoid = /^\s*(static\s+)?(inline\s+)?void\s+[A-Za-z_]/.test(this.input.text.slice(this.definitions.get(callee)!.startIndex, this.definitions.get(callee)!.childForFieldName('body')?.startIndex));
+        return returnsVoid
+          ? `({ ${call}; if (bpfo->handover) ${zero} })`
+          : `({ __auto_type bpfo_result = ${call}; if (bpfo->handover) ${zero} bpfo_result; })`;
+      }
+      const replacement = LIBC_REPLACEMENTS.get(callee);
+      if (replacement) {
+        this.usedHelpers.add(replacement);
+        return `${replacement}(${argTexts.join(', ')})`;
+      }
+      const renamed = RENAMED_CALLS.get(callee);
+      if (renamed) return `${renamed}(${argTexts.join(', ')})`;
+      if (callee === 'strlen') {
+        const arg = args?.namedChildren[0];
+        if (arg?.type === 'string_literal') return `(sizeof(${arg.text}) - 1)`;
+        this.usedHelpers.add('bpfo_strnlen');
+        return `bpfo_strnlen(${argTexts[0]}, BPFO_MAX_PAYLOAD)`;
+      }
+      throw new TranslationError(`${name}: ${callee}() at line ${node.startPosition.row + 1} has no BPF stand-in`);
+    };
+    const splice = (node: SyntaxNode): string => {
+      let out = '';
+      let at = node.startIndex;
+      for (const child of node.children) {
+        if (!child) continue;
+        out += this.input.text.slice(at, child.startIndex) + emit(child);
+        at = child.endIndex;
+      }
+      return out + this.input.text.slice(at, node.endIndex);
+    };
+
+    const source = `static __always_inline ${returnType} ${name}(${params})\n${emit(body)}`;
+    // The header may span several lines in the original; keep the body on its original lines.
+    const headerLines = body.startPosition.row - definition.startPosition.row;
+    const padded = headerLines > 1 ? source.replace('\n', '\n'.repeat(headerLines)) : headerLines === 0 ? source.replace('\n', ' ') : source;
+    return { source: padded, returnType };
+  }
+}
+
+function statementOf(node: SyntaxNode, stop: SyntaxNode): SyntaxNode {
+  for (let n: SyntaxNode | null = node; n && n.id !== stop.id; n = n.parent) if (STATEMENT_TYPES.has(n.type) && n.type !== 'compound_statement') return n;
+  return node;
+}
+
+function rootIdentifier(node: SyntaxNode): string | undefined {
+  let n: SyntaxNode | null = node;
+  while (n && n.type !== 'identifier') {
+    n = n.type === 'field_expression' ? n.childForFieldName('argument')
+      : n.type === 'subscript_expression' ? n.childForFieldName('argument')
+      : n.type === 'pointer_expression' ? n.childForFieldName('argument')
+      : n.type === 'parenthesized_expression' ? n.namedChildren[0] ?? null
+      : null;
+  }
+  return n?.text;
+}
+
+/** `struct counter *c = f(x);` → `struct counter *c = {0};`: the name stays declared for the dead code after the hand-over. */
+function declarationWithoutInitializers(node: SyntaxNode): string {
+  let out = '';
+  let at = node.startIndex;
+  const text = node.tree.rootNode.text;
+  for (const child of node.namedChildren) {
+    if (child?.type !== 'init_declarator') continue;
+    const value = child.childForFieldName('value');
+    if (!value) continue;
+    out += text.slice(at, value.startIndex) + '{0}';
+    at = value.endIndex;
+  }
+  return (out + text.slice(at, node.endIndex)).replace(/\s*\n\s*/g, ' ');
+}

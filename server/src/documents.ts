@@ -20,8 +20,21 @@ export interface OpenDocument {
 // the two disagree on rows, so such documents are reparsed from scratch instead.
 const LONE_CARRIAGE_RETURN = /\r(?!\n)/;
 
-function isFullChange(change: TextDocumentContentChangeEvent): change is { text: string } {
-  return !('range' in change) || change.range === undefined;
+type RangedChange = { range: { start: { line: number; character: number }; end: { line: number; character: number } }; text: string };
+
+/**
+ * Changes as they come off the wire, checked: a change whose text is not a string is dropped,
+ * one without a usable range replaces the whole text (LSP's full change has no range).
+ */
+function classify(change: unknown): { kind: 'full'; text: string } | { kind: 'ranged'; change: RangedChange } | undefined {
+  if (typeof change !== 'object' || change === null) return undefined;
+  const { range, text } = change as { range?: unknown; text?: unknown };
+  if (typeof text !== 'string') return undefined;
+  if (range === undefined || range === null) return { kind: 'full', text };
+  const { start, end } = range as { start?: unknown; end?: unknown };
+  const isPosition = (p: unknown) => typeof p === 'object' && p !== null;
+  if (!isPosition(start) || !isPosition(end)) return undefined;
+  return { kind: 'ranged', change: change as RangedChange };
 }
 
 /**
@@ -29,17 +42,13 @@ function isFullChange(change: TextDocumentContentChangeEvent): change is { text:
  * Ranges out of bounds are clamped and reversed ranges swapped, exactly as the text document
  * does, so text and tree never disagree whatever the client sends.
  */
-function applyRangedChange(
-  document: TextDocument,
-  change: { range: { start: { line: number; character: number }; end: { line: number; character: number } }; text: string },
-  version: number,
-): Edit {
+function applyRangedChange(document: TextDocument, change: RangedChange, version: number): Edit {
   let startIndex = document.offsetAt(sanitizePosition(change.range.start));
   let oldEndIndex = document.offsetAt(sanitizePosition(change.range.end));
   if (startIndex > oldEndIndex) [startIndex, oldEndIndex] = [oldEndIndex, startIndex];
   const startPosition = document.positionAt(startIndex);
   const oldEndPosition = document.positionAt(oldEndIndex);
-  const text = typeof change.text === 'string' ? change.text : '';
+  const text = change.text;
   TextDocument.update(document, [{ range: { start: startPosition, end: oldEndPosition }, text }], version);
   const newEndIndex = startIndex + text.length;
   const newEndPosition = document.positionAt(newEndIndex);
@@ -71,17 +80,19 @@ export function applyChanges(
 ): Tree {
   let incremental = true;
   try {
-    for (const change of changes) {
-      if (isFullChange(change)) {
-        TextDocument.update(document, [{ text: typeof change.text === 'string' ? change.text : '' }], version);
+    for (const raw of Array.isArray(changes) ? changes : []) {
+      const change = classify(raw);
+      if (!change) continue;
+      if (change.kind === 'full') {
+        TextDocument.update(document, [{ text: change.text }], version);
         incremental = false;
       } else {
-        const edit = applyRangedChange(document, change, version);
+        const edit = applyRangedChange(document, change.change, version);
         if (incremental) oldTree.edit(edit);
       }
     }
-    // A document with no changes still gets its version bumped.
-    if (changes.length === 0) TextDocument.update(document, [], version);
+    // The version moves on even when every change was dropped.
+    TextDocument.update(document, [], version);
     const text = document.getText();
     if (LONE_CARRIAGE_RETURN.test(text)) incremental = false;
     return incremental ? parseC(text, oldTree) : parseC(text);
@@ -110,8 +121,13 @@ export class DocumentStore {
     try {
       open.tree = applyChanges(open.document, open.tree, changes, version);
     } catch (error) {
-      // The old tree is gone; without a tree the document cannot stay open in a usable state.
-      this.documents.delete(uri);
+      // The old tree is gone either way. A fresh parse of whatever text we have keeps the
+      // document usable; only if even that fails is it dropped.
+      try {
+        open.tree = parseC(open.document.getText());
+      } catch {
+        this.documents.delete(uri);
+      }
       throw error;
     }
     return open;

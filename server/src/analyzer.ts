@@ -1,0 +1,198 @@
+// The server's state: open documents with their trees, the workspace index, the latest
+// analysis of every open document, and whether the workspace is trusted. Features ask the
+// analyzer; only server.ts talks to the connection. Everything here is synchronous except
+// indexing, so a tree handed out is valid until the caller's next await.
+import * as fs from 'fs';
+import type { TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
+import { analyzeFile, AnalyzeOptions, buildProgramFacts, FileAnalysis, ProgramFacts } from './analysis/analyze';
+import type { FileSummary } from './analysis/model';
+import type { Tree } from './analysis/syntax';
+import { DocumentStore, OpenDocument, ParsedFileCache } from './documents';
+import type { Logger } from './log';
+import { canonicalUri, uriToPath } from './uris';
+import { DEFAULT_INDEX_LIMITS, IndexProgress, IndexResult, WorkspaceIndex, WorkspaceIndexLimits } from './workspaceIndex';
+
+/** An analysis tied to the document version it was computed from. */
+export interface DocumentAnalysis {
+  /** The URI as the client spelled it. */
+  uri: string;
+  version: number;
+  analysis: FileAnalysis;
+}
+
+export interface AnalyzerOptions {
+  /** How many trees of closed workspace files to keep parsed. */
+  parsedFileCacheSize?: number;
+  indexLimits?: WorkspaceIndexLimits;
+  /** False in an untrusted workspace: no external program may run. */
+  trusted?: boolean;
+}
+
+export class Analyzer {
+  private readonly documents = new DocumentStore();
+  private readonly parsedFiles: ParsedFileCache;
+  readonly index: WorkspaceIndex;
+  private readonly latest = new Map<string, DocumentAnalysis>();
+  private trusted: boolean;
+  private facts: ProgramFacts | undefined;
+
+  constructor(
+    private readonly logger: Logger,
+    options: AnalyzerOptions = {},
+  ) {
+    this.parsedFiles = new ParsedFileCache(options.parsedFileCacheSize ?? 16);
+    this.index = new WorkspaceIndex(logger, options.indexLimits ?? DEFAULT_INDEX_LIMITS);
+    this.trusted = options.trusted ?? true;
+  }
+
+  // --- trust ----------------------------------------------------------------------------
+
+  isTrusted(): boolean {
+    return this.trusted;
+  }
+
+  setTrusted(trusted: boolean): void {
+    this.trusted = trusted;
+  }
+
+  // --- documents ------------------------------------------------------------------------
+
+  openDocument(uri: string, languageId: string, version: number, text: string): OpenDocument {
+    this.latest.delete(uri);
+    this.facts = undefined;
+    const open = this.documents.open(uri, languageId, version, text);
+    this.parsedFiles.forget(open.file);
+    return open;
+  }
+
+  /** Undefined when the document is not open (a client bug; logged, not thrown). */
+  changeDocument(uri: string, version: number, changes: readonly TextDocumentContentChangeEvent[]): OpenDocument | undefined {
+    this.facts = undefined;
+    const open = this.documents.change(uri, version, changes);
+    if (!open) this.logger.warn(`Change for a document that is not open: ${uri}`);
+    return open;
+  }
+
+  closeDocument(uri: string): void {
+    this.latest.delete(uri);
+    this.facts = undefined;
+    this.documents.close(uri);
+  }
+
+  getDocument(uri: string): OpenDocument | undefined {
+    return this.documents.get(uri);
+  }
+
+  openDocuments(): OpenDocument[] {
+    return this.documents.all();
+  }
+
+  /** The URI to show the client for an analysis file identifier (its own spelling if open). */
+  clientUri(file: string): string {
+    return this.documents.getByFile(file)?.uri ?? file;
+  }
+
+  /**
+   * The syntax tree of a file: the open document's, or a parse of the file on disk kept in a
+   * bounded cache. Valid until the next change, close or cache use — never across an await.
+   */
+  treeFor(uriOrFile: string): { tree: Tree; text: string } | undefined {
+    const open = this.documents.get(uriOrFile) ?? this.documents.getByFile(canonicalUri(uriOrFile));
+    if (open) return { tree: open.tree, text: open.document.getText() };
+    const filePath = uriToPath(uriOrFile);
+    if (!filePath) return undefined;
+    try {
+      const text = fs.readFileSync(filePath, 'utf8');
+      return { tree: this.parsedFiles.get(canonicalUri(uriOrFile), text), text };
+    } catch (error) {
+      this.logger.debug(() => `Cannot read ${filePath}: ${(error as Error).message}`);
+      return undefined;
+    }
+  }
+
+  // --- summaries and analysis -----------------------------------------------------------
+
+  /**
+   * Every known file's summary: the workspace index, overridden by the latest analysis of each
+   * open document (its unsaved text is what the user sees).
+   */
+  allSummaries(): Map<string, FileSummary> {
+    const summaries = new Map<string, FileSummary>(this.index.all());
+    for (const result of this.latest.values()) summaries.set(result.analysis.file, result.analysis.summary);
+    return summaries;
+  }
+
+  /** Summaries of every known file except `file` (a canonical URI). */
+  otherSummaries(file: string): Map<string, FileSummary> {
+    const summaries = this.allSummaries();
+    summaries.delete(file);
+    return summaries;
+  }
+
+  /** Call graph and type table over all known files, rebuilt only after something changed. */
+  programFacts(): ProgramFacts {
+    this.facts ??= buildProgramFacts(this.allSummaries());
+    return this.facts;
+  }
+
+  /** Drops cached cross-file facts (after the index changed). */
+  invalidateProgramFacts(): void {
+    this.facts = undefined;
+  }
+
+  /**
+   * Analyses the current version of an open document and remembers the result. Throws
+   * CancelledError when options.isCancelled says so; undefined when the document is not open.
+   */
+  analyze(uri: string, options: AnalyzeOptions): DocumentAnalysis | undefined {
+    const open = this.documents.get(uri);
+    if (!open) return undefined;
+    const version = open.document.version;
+    const analysis = analyzeFile(open.file, open.tree, open.document.getText(), this.otherSummaries(open.file), options);
+    const result: DocumentAnalysis = { uri, version, analysis };
+    this.latest.set(uri, result);
+    this.facts = undefined;
+    return result;
+  }
+
+  /** The analysis of the document's current version, if one has finished. */
+  latestAnalysis(uri: string): DocumentAnalysis | undefined {
+    const result = this.latest.get(uri);
+    const open = this.documents.get(uri);
+    if (!result || !open || open.document.version !== result.version) return undefined;
+    return result;
+  }
+
+  // --- workspace index ------------------------------------------------------------------
+
+  async indexWorkspace(folderUris: string[], progress?: IndexProgress): Promise<IndexResult> {
+    const folders = folderUris.map(uriToPath).filter((p): p is string => p !== undefined);
+    const result = await this.index.indexFolders(folders, progress);
+    this.facts = undefined;
+    return result;
+  }
+
+  /** After a file changed on disk. */
+  async reindexFile(uri: string): Promise<void> {
+    const filePath = uriToPath(uri);
+    if (!filePath) return;
+    this.parsedFiles.forget(canonicalUri(uri));
+    await this.index.indexFile(filePath);
+    this.facts = undefined;
+  }
+
+  /** After a file was deleted on disk. */
+  forgetFile(uri: string): void {
+    const file = canonicalUri(uri);
+    this.parsedFiles.forget(file);
+    this.index.remove(file);
+    this.facts = undefined;
+  }
+
+  dispose(): void {
+    this.index.cancel();
+    this.documents.dispose();
+    this.parsedFiles.dispose();
+    this.latest.clear();
+  }
+}

@@ -1,0 +1,149 @@
+// Diagnostics: when a document changes, analyse it after a quiet period (the debounce setting)
+// and publish the result tagged with the version it was computed from. A newer change cancels
+// the pending or running analysis of that document; results for an old version are dropped.
+import * as path from 'path';
+import {
+  Diagnostic,
+  DiagnosticRelatedInformation,
+  DiagnosticSeverity,
+  PublishDiagnosticsParams,
+} from 'vscode-languageserver/node';
+import { CancelledError } from '../analysis/analyze';
+import type { AnalysisDiagnostic } from '../analysis/model';
+import { ruleDocUrl } from '../analysis/rules/definitions';
+import type { Analyzer } from '../analyzer';
+import type { Logger } from '../log';
+import { DebouncedScheduler } from '../scheduler';
+import { analyzeOptionsFrom, SettingsProvider } from './configuration';
+
+export const DIAGNOSTIC_SOURCE = 'bpf-offload';
+
+export interface DiagnosticConversionOptions {
+  /** The client shows DiagnosticRelatedInformation; otherwise the call chain goes into the message. */
+  relatedInformation: boolean;
+  /** Maps an analysis file identifier to the URI the client knows the file by. */
+  clientUri: (file: string) => string;
+}
+
+const SEVERITIES: Record<number, DiagnosticSeverity> = {
+  1: DiagnosticSeverity.Error,
+  2: DiagnosticSeverity.Warning,
+  3: DiagnosticSeverity.Information,
+  4: DiagnosticSeverity.Hint,
+};
+
+function describeLocation(file: string, line: number): string {
+  let name = file;
+  try {
+    name = path.basename(decodeURIComponent(new URL(file).pathname));
+  } catch {
+    name = path.basename(file);
+  }
+  return `${name}:${line + 1}`;
+}
+
+export function toLspDiagnostic(d: AnalysisDiagnostic, options: DiagnosticConversionOptions): Diagnostic {
+  const diagnostic: Diagnostic = {
+    range: d.range,
+    severity: SEVERITIES[d.severity] ?? DiagnosticSeverity.Error,
+    code: d.code,
+    codeDescription: { href: ruleDocUrl(d.code) },
+    source: DIAGNOSTIC_SOURCE,
+    message: d.message,
+  };
+  const related = d.related ?? [];
+  if (related.length > 0) {
+    if (options.relatedInformation) {
+      diagnostic.relatedInformation = related.map(
+        (r): DiagnosticRelatedInformation => ({
+          location: { uri: options.clientUri(r.location.file), range: r.location.range },
+          message: r.message,
+        }),
+      );
+    } else {
+      const chain = related.map((r) => `  ${r.message} (${describeLocation(r.location.file, r.location.range.start.line)})`);
+      diagnostic.message = `${d.message}\n${chain.join('\n')}`;
+    }
+  }
+  if (d.data !== undefined) diagnostic.data = d.data;
+  return diagnostic;
+}
+
+export interface DiagnosticsFeatureDeps {
+  analyzer: Analyzer;
+  settings: SettingsProvider;
+  logger: Logger;
+  publish: (params: PublishDiagnosticsParams) => void;
+  relatedInformation: boolean;
+}
+
+export class DiagnosticsFeature {
+  private readonly scheduler: DebouncedScheduler;
+
+  constructor(private readonly deps: DiagnosticsFeatureDeps) {
+    this.scheduler = new DebouncedScheduler((uri, error) => deps.logger.error(`Analysis of ${uri} failed`, error));
+  }
+
+  /**
+   * Re-analyses a document after its debounce. With `dependents`, the other open documents are
+   * re-analysed too: their call graphs may reach into this one.
+   */
+  async documentChanged(uri: string, dependents = true): Promise<void> {
+    const { settings } = this.deps;
+    let debounceMs = 0;
+    try {
+      debounceMs = (await settings.get(uri)).diagnostics.debounceMs;
+    } catch (error) {
+      this.deps.logger.error('Could not read the debounce setting', error);
+    }
+    this.scheduler.schedule(uri, debounceMs, (isCancelled) => this.run(uri, isCancelled));
+    if (dependents) {
+      for (const other of this.deps.analyzer.openDocuments()) {
+        if (other.uri !== uri) this.scheduler.schedule(other.uri, debounceMs, (isCancelled) => this.run(other.uri, isCancelled));
+      }
+    }
+  }
+
+  /** Everything open, e.g. after the settings, the trust or the workspace index changed. */
+  refreshAll(): void {
+    for (const open of this.deps.analyzer.openDocuments()) void this.documentChanged(open.uri, false);
+  }
+
+  documentClosed(uri: string): void {
+    this.scheduler.cancel(uri);
+    // Clear what the client shows for a file that is no longer analysed.
+    this.deps.publish({ uri, diagnostics: [] });
+  }
+
+  dispose(): void {
+    this.scheduler.dispose();
+  }
+
+  private async run(uri: string, isCancelled: () => boolean): Promise<void> {
+    const { analyzer, settings, logger } = this.deps;
+    const open = analyzer.getDocument(uri);
+    if (!open) return;
+    const version = open.document.version;
+    const current = await settings.get(uri);
+    // The document may have changed or closed while the settings were fetched.
+    const stale = () => isCancelled() || analyzer.getDocument(uri)?.document.version !== version;
+    if (stale()) return;
+    let result;
+    try {
+      result = analyzer.analyze(uri, analyzeOptionsFrom(current, stale));
+    } catch (error) {
+      if (error instanceof CancelledError) {
+        logger.debug(() => `Analysis of ${uri} v${version} cancelled`);
+        return;
+      }
+      throw error;
+    }
+    if (!result || stale()) return;
+    const convert = { relatedInformation: this.deps.relatedInformation, clientUri: (f: string) => analyzer.clientUri(f) };
+    const diagnostics = result.analysis.diagnostics
+      .filter((d) => d.file === result.analysis.file)
+      .map((d) => toLspDiagnostic(d, convert));
+    logger.debug(() => `${uri} v${version}: ${diagnostics.length} diagnostics`);
+    this.deps.publish({ uri, version, diagnostics });
+  }
+}

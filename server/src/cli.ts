@@ -8,6 +8,7 @@ import { collectSources, InputError } from './cli/inputs';
 import { formatLines, hasErrors, toJsonReport } from './cli/output';
 import { analyseProject } from './cli/project';
 import { formatReport } from './cli/report';
+import { runSplit } from './cli/split';
 import { parseProfile, ProfileFormatError } from './analysis/profiles';
 
 export const EXIT_OK = 0;
@@ -27,6 +28,8 @@ const processStreams: CliStreams = {
 
 export async function main(argv: string[], io: CliStreams = processStreams): Promise<number> {
   try {
+    // split has its own grammar (one file, an output directory); see cli/split.ts.
+    if (argv[0] === 'split') return await runSplit(argv.slice(1), io);
     const command = parseArgs(argv);
     switch (command.kind) {
       case 'help':

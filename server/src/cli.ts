@@ -99,7 +99,8 @@ function packageVersion(): string {
   }
 }
 
-if (require.main === module) {
+/** Runs with process.argv and sets the exit status; for `node dist/cli.js` and bin/bpf-offload. */
+export function runFromCommandLine(): void {
   // `bpf-offload analyze … | head` closes the pipe early; that is not an error worth a trace.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? EXIT_OK);
@@ -109,3 +110,5 @@ if (require.main === module) {
     process.exitCode = code;
   });
 }
+
+if (require.main === module) runFromCommandLine();

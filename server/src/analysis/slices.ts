@@ -246,12 +246,15 @@ function firstErrorFinder(functions: FunctionInfo[], errors: AnalysisDiagnostic[
     memo.set(name, null); // recursion: no answer from inside the cycle
     const fn = functions.find((f) => f.name === name);
     if (!fn) return undefined;
-    let found: AnalysisDiagnostic | undefined = errors.filter((d) => inside(fn.range, d.range)).sort((a, b) => (before(a.range.start, b.range.start) ? -1 : 1))[0];
+    // In source order: an error in a callee called before a direct error comes first.
+    const direct = errors.filter((d) => inside(fn.range, d.range)).sort((a, b) => (before(a.range.start, b.range.start) ? -1 : 1))[0];
+    let found: AnalysisDiagnostic | undefined;
     for (const call of [...fn.calls].sort((a, b) => (before(a.range.start, b.range.start) ? -1 : 1))) {
-      if (found || !call.callee) break;
-      const target = program.callGraph.resolve(file, call.callee);
-      if (target && target.file === file) found = find(call.callee);
+      if (found || (direct && !before(call.range.start, direct.range.start))) break;
+      const target = call.callee ? program.callGraph.resolve(file, call.callee) : undefined;
+      if (target && target.file === file) found = find(call.callee!);
     }
+    found ??= direct;
     memo.set(name, found ?? null);
     return found;
   };

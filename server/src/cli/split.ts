@@ -94,8 +94,9 @@ export async function planSplitOf(command: SplitCommand): Promise<SplitPlan> {
     const analysis = analyzeFile(file, tree, text, new Map(), options);
     const program = buildProgramFacts(new Map([[file, summarizeFile(file, tree, text)]]));
     const lineMapSource = path.relative(path.resolve(command.outDir), file).split(path.sep).join('/');
+    const sourceDir = path.relative(path.resolve(command.outDir), path.dirname(file)).split(path.sep).join('/') || '.';
     return planSplit({
-      file, text, tree, analysis, program, entry: command.entry, hook: command.hook, targetKernel: command.targetKernel, lineMapSource,
+      file, text, tree, analysis, program, entry: command.entry, hook: command.hook, targetKernel: command.targetKernel, lineMapSource, sourceDir,
     });
   } finally {
     tree.delete();

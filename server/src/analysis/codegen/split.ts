@@ -34,6 +34,8 @@ export interface SplitInput {
   targetKernel?: string;
   /** How the line map names the original (relative to the output directory); default `<base>.c`. */
   lineMapSource?: string;
+  /** The original's directory relative to the output directory (for its own headers); default ".". */
+  sourceDir?: string;
   /** For tests: another kernel-half generator. */
   kernelHalf?: KernelHalfGenerator;
 }
@@ -109,7 +111,7 @@ export function planSplit(input: SplitInput): SplitPlan {
     { relativePath: names.userspace, content: user.source },
     { relativePath: names.loaderHeader, content: generateLoaderHeader(loaderInput) },
     { relativePath: names.loader, content: generateLoaderSource(loaderInput) },
-    { relativePath: names.makefile, content: generateMakefile(base, sourceName) },
+    { relativePath: names.makefile, content: generateMakefile(base, sourceName, input.sourceDir) },
   ];
   const notes = [...kernel.notes, ...user.notes];
   if (kernel.stateFields.length) notes.push(`shared with the kernel through ${names.sharedHeader}: ${kernel.stateFields.map((f) => f.name).join(', ')}`);

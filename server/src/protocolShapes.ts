@@ -6,7 +6,7 @@ import * as path from 'path';
 import { pathToFileURL } from 'url';
 import type { AnalysisDiagnostic, Range } from './analysis/model';
 import { Severity } from './analysis/model';
-import { ruleDocUrl } from './analysis/rules/definitions';
+import { diagnosticDocUrl } from './analysis/slices/fallbackDiagnostics';
 
 export const DIAGNOSTIC_SOURCE = 'bpf-offload';
 
@@ -45,7 +45,7 @@ export function toLspDiagnostic(diagnostic: AnalysisDiagnostic, toUri: (file: st
     range: copyRange(diagnostic.range),
     severity: diagnostic.severity,
     code: diagnostic.code,
-    codeDescription: { href: ruleDocUrl(diagnostic.code) },
+    codeDescription: { href: diagnosticDocUrl(diagnostic.code) },
     source: DIAGNOSTIC_SOURCE,
     message: diagnostic.message,
   };

@@ -89,7 +89,7 @@ test('--json prints exactly one JSON object with LSP-shaped diagnostics and 0-ba
         assert.equal(d.source, 'bpf-offload');
         assert.ok([1, 2, 3, 4].includes(d.severity));
         assert.equal(typeof d.message, 'string');
-        assert.equal(d.codeDescription.href.endsWith(`#${d.code}`), true);
+        assert.match(d.codeDescription.href, /^https:\/\/\S+#[a-z-]+$/);
         for (const end of [d.range.start, d.range.end]) {
           assert.ok(Number.isInteger(end.line) && end.line >= 0);
           assert.ok(Number.isInteger(end.character) && end.character >= 0);
@@ -103,6 +103,7 @@ test('--json prints exactly one JSON object with LSP-shaped diagnostics and 0-ba
     const malloc = report.files[0].diagnostics.find((d: { code: string }) => d.code === 'dynamic-memory');
     assert.ok(malloc);
     assert.equal(malloc.severity, 1);
+    assert.ok(malloc.codeDescription.href.endsWith('rules.md#dynamic-memory'), malloc.codeDescription.href);
     assert.equal(malloc.range.start.line, MALLOC_LINE - 1, '0-based line');
     assert.equal(ALLOCATING.split('\n')[MALLOC_LINE - 1].slice(malloc.range.start.character).startsWith('malloc'), true);
   } finally {

@@ -5,6 +5,7 @@ import type { AnalyzeOptions } from '../analysis/analyze';
 import type { AnalysisDiagnostic, FileSummary } from '../analysis/model';
 import { Severity } from '../analysis/model';
 import { ruleByCode } from '../analysis/rules/definitions';
+import { isOffloadDiagnosticCode } from '../analysis/slices/fallbackDiagnostics';
 import { severityWord } from '../protocolShapes';
 import { AnalysedFile, ProjectAnalysis, sortDiagnostics, sortFiles } from './project';
 
@@ -82,11 +83,17 @@ function rowsByRule(diagnostics: AnalysisDiagnostic[]): RuleRow[] {
     if (row) {
       row.count++;
     } else {
-      const title = ruleByCode(d.code)?.title ?? '(unknown rule)';
+      const title = ruleTitle(d.code);
       rows.set(key, { code: d.code, title, severity: severityWord(d.severity), count: 1, rank: d.severity });
     }
   }
   return [...rows.values()].sort((a, b) => a.rank - b.rank || b.count - a.count || (a.code < b.code ? -1 : 1));
+}
+
+// Fallback diagnostics are not rules (see fallbackDiagnostics.ts) and have no entry in RULES.
+function ruleTitle(code: string): string {
+  if (isOffloadDiagnosticCode(code)) return 'Request path falls back to userspace here';
+  return ruleByCode(code)?.title ?? '(unknown rule)';
 }
 
 function countsBySeverity(diagnostics: AnalysisDiagnostic[]): string {

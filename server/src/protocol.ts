@@ -8,6 +8,8 @@ export interface InitializationOptions {
    * editors (which know nothing of trust) get full function.
    */
   trusted?: boolean;
+  /** The client draws OFFLOAD_REGIONS_NOTIFICATION; other clients are not sent it. */
+  offloadRegions?: boolean;
 }
 
 /** Client → server, when the user grants trust to the workspace after start. No params. */
@@ -17,3 +19,33 @@ export function isTrustedFrom(initializationOptions: unknown): boolean {
   if (typeof initializationOptions !== 'object' || initializationOptions === null) return true;
   return (initializationOptions as InitializationOptions).trusted !== false;
 }
+
+/**
+ * Server → client after each analysis: the parts of a document to mark. A custom notification,
+ * not semantic tokens: tokens colour text (not whole-line backgrounds) and VS Code shows only
+ * one provider's tokens per document, so they would fight with clangd's highlighting.
+ */
+export const OFFLOAD_REGIONS_NOTIFICATION = 'bpfOffload/offloadRegions';
+
+export type OffloadRegionKind = 'kernel' | 'handover' | 'fallback';
+
+export interface OffloadRegion {
+  range: { start: { line: number; character: number }; end: { line: number; character: number } };
+  kind: OffloadRegionKind;
+  /** The entry (function name) the region belongs to. */
+  entry: string;
+  /** One line for the marker's hover, e.g. "P2 hands over here: when `s == NULL` holds". */
+  detail?: string;
+}
+
+export interface OffloadRegionsParams {
+  uri: string;
+  version: number;
+  regions: OffloadRegion[];
+}
+
+/**
+ * Client command the code lens runs: reveal the entry and show its hover (the cost table).
+ * Arguments: [uri: string, position: {line, character}]. Without arguments: the cursor's place.
+ */
+export const SHOW_DETAILS_COMMAND = 'bpfOffload.showDetails';

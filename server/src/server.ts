@@ -2,6 +2,7 @@
 // in Analyzer, behaviour in features/*. Transport (--stdio, --node-ipc, --socket=N) is chosen
 // by vscode-languageserver from the command line; with none given, stdio is used.
 import {
+  CodeActionKind,
   createConnection,
   DidChangeConfigurationNotification,
   DidChangeWatchedFilesNotification,
@@ -17,6 +18,13 @@ import { DiagnosticsFeature } from './features/diagnostics';
 import { createIndexProgress } from './features/progress';
 import { guardedNotification } from './features/requests';
 import { WorkspaceFeature } from './features/workspace';
+import { ProfilesFeature } from './features/profiles';
+import { createHoverHandler } from './features/hover';
+import { createCodeLensHandler } from './features/codeLens';
+import { CodeActionsFeature, codeActionSupportFrom } from './features/codeActions';
+import { offloadRegionsOf } from './features/offloadRegions';
+import { guarded } from './features/requests';
+import { OFFLOAD_REGIONS_NOTIFICATION, type InitializationOptions } from './protocol';
 import { Logger } from './log';
 import { isTrustedFrom, WORKSPACE_TRUSTED_NOTIFICATION } from './protocol';
 import { SETTINGS_SECTION } from './settings';
@@ -38,6 +46,9 @@ let workspace: WorkspaceFeature;
 let dynamicConfiguration = false;
 let dynamicWatchers = false;
 let folderEvents = false;
+let profiles: ProfilesFeature;
+let codeActions: CodeActionsFeature;
+let codeLensRefresh = false;
 
 connection.onInitialize(async (params: InitializeParams): Promise<InitializeResult> => {
   // Parsing is synchronous once the wasm is loaded; load it before any document arrives.
@@ -57,7 +68,16 @@ connection.onInitialize(async (params: InitializeParams): Promise<InitializeResu
     logger,
     publish: (p) => void connection.sendDiagnostics(p).catch((e) => logger.debug(`publish failed: ${e}`)),
     relatedInformation: capabilities.textDocument?.publishDiagnostics?.relatedInformation === true,
+    offloadOptions: (uri, current) => profiles.offloadOptions(uri, current),
+    onAnalyzed: (result) => {
+      if (wantsRegions) void connection.sendNotification(OFFLOAD_REGIONS_NOTIFICATION, offloadRegionsOf(result)).catch((e) => logger.debug(`regions not sent: ${e}`));
+    },
   });
+  const wantsRegions = (params.initializationOptions as InitializationOptions | undefined)?.offloadRegions === true;
+  profiles = new ProfilesFeature(logger, () => analyzer.isTrusted());
+  profiles.setFolders(params.workspaceFolders?.length ? params.workspaceFolders.map((f) => f.uri) : params.rootUri ? [params.rootUri] : []);
+  codeActions = new CodeActionsFeature({ analyzer, settings, profiles, logger }, codeActionSupportFrom(capabilities));
+  codeLensRefresh = capabilities.workspace?.codeLens?.refreshSupport === true;
   workspace = new WorkspaceFeature({
     analyzer,
     logger,
@@ -72,6 +92,9 @@ connection.onInitialize(async (params: InitializeParams): Promise<InitializeResu
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
       workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+      hoverProvider: true,
+      codeLensProvider: { resolveProvider: false },
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.RefactorExtract], resolveProvider: true },
     },
     serverInfo: { name: 'bpf-offload-server', version: '0.1.0' },
   };
@@ -81,9 +104,16 @@ connection.onInitialized(async () => {
   if (dynamicConfiguration) void connection.client.register(DidChangeConfigurationNotification.type, { section: SETTINGS_SECTION });
   if (dynamicWatchers) {
     void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.{c,h}' }] });
+    // Profiles and the calibration file: the cost estimates follow them.
+    void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.{json,gz}' }] });
   }
   if (folderEvents) {
-    connection.workspace.onDidChangeWorkspaceFolders(guardedNotification(logger, 'workspace folders', (e) => workspace.foldersChanged(e)));
+    connection.workspace.onDidChangeWorkspaceFolders(
+      guardedNotification(logger, 'workspace folders', (e) => {
+        profiles.foldersChanged(e);
+        return workspace.foldersChanged(e);
+      }),
+    );
   }
   await applyWindowSettings();
   logger.info(`BPF Offload server started (${analyzer.isTrusted() ? 'trusted' : 'untrusted: no external programs run'})`);
@@ -125,11 +155,31 @@ connection.onDidChangeConfiguration(
   guardedNotification(logger, 'didChangeConfiguration', async (params) => {
     settings.invalidate(params?.settings);
     await applyWindowSettings();
-    diagnostics.refreshAll();
+    costInputsChanged();
   }),
 );
 
-connection.onDidChangeWatchedFiles(guardedNotification(logger, 'didChangeWatchedFiles', (p) => workspace.watchedFilesChanged(p)));
+connection.onDidChangeWatchedFiles(
+  guardedNotification(logger, 'didChangeWatchedFiles', (p) => {
+    if (profiles.watchedFilesChanged(p)) costInputsChanged();
+    return workspace.watchedFilesChanged(p);
+  }),
+);
+
+/** After a profile, calibration or setting changed: estimates, lenses and hovers follow. */
+function costInputsChanged(): void {
+  diagnostics.refreshAll();
+  if (codeLensRefresh) void connection.sendRequest('workspace/codeLens/refresh').catch((e) => logger.debug(`codeLens refresh: ${e}`));
+}
+
+connection.onHover(guarded(logger, 'hover', null, (p, token) => createHoverHandler({ analyzer, settings, profiles })(p, token)));
+connection.onCodeLens(guarded(logger, 'codeLens', [], (p, token) => createCodeLensHandler({ analyzer, settings, profiles })(p, token)));
+connection.onCodeAction(guarded(logger, 'codeAction', [], (p, token) => codeActions.provide(p, token)));
+connection.onCodeActionResolve(async (action, token) => {
+  // A failed resolve answers with the action as it came (no edit), never with something else.
+  const resolved = await guarded(logger, 'codeAction/resolve', action, (a: typeof action) => codeActions.resolve(a))(action, token);
+  return resolved;
+});
 
 connection.onNotification(
   WORKSPACE_TRUSTED_NOTIFICATION,

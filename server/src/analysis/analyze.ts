@@ -12,6 +12,7 @@ import type { ProgramType } from './rules/definitions';
 import { discoverEntries, type RequestEntry } from './entries';
 import { computeSlices, type EntrySlices } from './slices';
 import { analyzeOffload, type OffloadEstimate, type OffloadOptions } from './offload';
+import { fallbackDiagnostics } from './slices/fallbackDiagnostics';
 
 export interface AnalyzeOptions {
   /** Target kernel as "major.minor", e.g. "6.1". */
@@ -53,6 +54,8 @@ export interface FileAnalysis {
   slices: EntrySlices[];
   /** Cost estimate per sliced entry (offload.ts), with options.offload's profile and parameters. */
   offload: OffloadEstimate[];
+  /** One Hint per fallback point of the slices (code 'offload-fallback'; not a rule, see slices/fallbackDiagnostics.ts). */
+  fallbacks?: AnalysisDiagnostic[];
 }
 
 export class CancelledError extends Error {
@@ -103,5 +106,5 @@ export function analyzeFile(
     const entry = entries.find((e) => e.id === estimate.entryId);
     if (entry) entry.summary = `${entry.summary}; ${estimate.summary}`;
   }
-  return { file, summary, diagnostics, entries, slices, offload };
+  return { file, summary, diagnostics, entries, slices, offload, fallbacks: fallbackDiagnostics(entries, slices) };
 }

@@ -10,8 +10,10 @@ import {
 } from 'vscode-languageserver/node';
 import { CancelledError } from '../analysis/analyze';
 import type { AnalysisDiagnostic } from '../analysis/model';
-import { ruleDocUrl } from '../analysis/rules/definitions';
-import type { Analyzer } from '../analyzer';
+import { diagnosticDocUrl } from '../analysis/slices/fallbackDiagnostics';
+import type { OffloadOptions } from '../analysis/offload';
+import type { Settings } from '../settings';
+import type { Analyzer, DocumentAnalysis } from '../analyzer';
 import type { Logger } from '../log';
 import { DebouncedScheduler } from '../scheduler';
 import { analyzeOptionsFrom, SettingsProvider } from './configuration';
@@ -47,7 +49,7 @@ export function toLspDiagnostic(d: AnalysisDiagnostic, options: DiagnosticConver
     range: d.range,
     severity: SEVERITIES[d.severity] ?? DiagnosticSeverity.Error,
     code: d.code,
-    codeDescription: { href: ruleDocUrl(d.code) },
+    codeDescription: { href: diagnosticDocUrl(d.code) },
     source: DIAGNOSTIC_SOURCE,
     message: d.message,
   };
@@ -75,6 +77,10 @@ export interface DiagnosticsFeatureDeps {
   logger: Logger;
   publish: (params: PublishDiagnosticsParams) => void;
   relatedInformation: boolean;
+  /** Profile and calibrated parameters for the cost estimates (features/profiles.ts); none: defaults. */
+  offloadOptions?: (uri: string, settings: Settings) => Promise<OffloadOptions | undefined>;
+  /** After each analysis that was published (offload regions, code lens refresh). */
+  onAnalyzed?: (result: DocumentAnalysis, settings: Settings) => void;
 }
 
 export class DiagnosticsFeature {
@@ -128,9 +134,11 @@ export class DiagnosticsFeature {
     // The document may have changed or closed while the settings were fetched.
     const stale = () => isCancelled() || analyzer.getDocument(uri)?.document.version !== version;
     if (stale()) return;
+    const offload = await this.deps.offloadOptions?.(uri, current);
+    if (stale()) return;
     let result;
     try {
-      result = analyzer.analyze(uri, analyzeOptionsFrom(current, stale));
+      result = analyzer.analyze(uri, { ...analyzeOptionsFrom(current, stale), ...(offload ? { offload } : {}) });
     } catch (error) {
       if (error instanceof CancelledError) {
         logger.debug(() => `Analysis of ${uri} v${version} cancelled`);
@@ -140,10 +148,11 @@ export class DiagnosticsFeature {
     }
     if (!result || stale()) return;
     const convert = { relatedInformation: this.deps.relatedInformation, clientUri: (f: string) => analyzer.clientUri(f) };
-    const diagnostics = result.analysis.diagnostics
+    const diagnostics = [...result.analysis.diagnostics, ...(result.analysis.fallbacks ?? [])]
       .filter((d) => d.file === result.analysis.file)
       .map((d) => toLspDiagnostic(d, convert));
     logger.debug(() => `${uri} v${version}: ${diagnostics.length} diagnostics`);
     this.deps.publish({ uri, version, diagnostics });
+    this.deps.onAnalyzed?.(result, current);
   }
 }

@@ -1,0 +1,183 @@
+// The cost model's inputs that live in files: the coverage profile named by the profilePath
+// setting and the workspace's calibration (.bpf-offload/calibration.json). Both are read, never
+// executed, so they are used in untrusted workspaces too — but there a profile path must stay
+// inside a workspace folder, so a repository's settings cannot make the server read (and show
+// parse errors quoting) arbitrary files of the user. Running a calibration is a separate,
+// trusted-only command (tools/calibrate.ts); this file only reads its result.
+//
+// Files are cached by path and re-read when their size, mtime or inode change, so a stale copy
+// is never used even if the client sends no file events; watcher events drop the cache early
+// and tell the server to refresh what depends on it.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { FileChangeType, type DidChangeWatchedFilesParams } from 'vscode-languageserver/node';
+import type { OffloadOptions } from '../analysis/offload';
+import { applyCalibration, type CalibrationFile } from '../analysis/cost';
+import { parseProfile, type Profile } from '../analysis/profiles';
+import { CALIBRATION_RELATIVE_PATH, loadCalibration } from '../tools/calibrate';
+import type { Logger } from '../log';
+import type { Settings } from '../settings';
+import { uriToPath } from '../uris';
+
+/** Larger files are refused: a profile of a few source files is kilobytes to a few megabytes. */
+export const MAX_PROFILE_BYTES = 64 * 1024 * 1024;
+
+export interface ProfileStatus {
+  /** The setting as written. */
+  setting: string;
+  /** Absolute path it resolved to (when it could be resolved). */
+  path?: string;
+  profile?: Profile;
+  /** Why no profile is used although one is named. */
+  error?: string;
+}
+
+export interface CalibrationStatus {
+  path: string;
+  file?: CalibrationFile;
+  replaced?: string[];
+  error?: string;
+}
+
+/** Everything the cost estimate of one document depends on besides the code. */
+export interface OffloadContext {
+  options: OffloadOptions;
+  profile?: ProfileStatus;
+  calibration?: CalibrationStatus;
+}
+
+interface CacheEntry<T> {
+  stamp: string;
+  value: Promise<T>;
+}
+
+async function stampOf(file: string): Promise<string | undefined> {
+  try {
+    const s = await fs.stat(file);
+    return `${s.ino}:${s.size}:${s.mtimeMs}`;
+  } catch {
+    return undefined;
+  }
+}
+
+const isInside = (folder: string, file: string) => {
+  const relative = path.relative(folder, file);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+};
+
+export class ProfilesFeature {
+  private folders: string[] = [];
+  private readonly profiles = new Map<string, CacheEntry<ProfileStatus>>();
+  private readonly calibrations = new Map<string, CacheEntry<CalibrationStatus | undefined>>();
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly isTrusted: () => boolean,
+  ) {}
+
+  /** Workspace folders as URIs (or paths); the first folder containing a document is its folder. */
+  setFolders(folderUris: readonly string[]): void {
+    this.folders = folderUris.map((f) => uriToPath(f) ?? f).filter((f) => path.isAbsolute(f));
+  }
+
+  foldersChanged(event: { added: readonly { uri: string }[]; removed: readonly { uri: string }[] }): void {
+    const removed = new Set(event.removed.map((f) => uriToPath(f.uri) ?? f.uri));
+    this.setFolders([...this.folders.filter((f) => !removed.has(f)), ...event.added.map((f) => f.uri)]);
+  }
+
+  /** The folder a document belongs to, else the first folder, else the document's directory. */
+  folderFor(uri: string): string | undefined {
+    const file = uriToPath(uri);
+    const containing = file ? this.folders.filter((f) => isInside(f, file)).sort((a, b) => b.length - a.length)[0] : undefined;
+    return containing ?? this.folders[0] ?? (file ? path.dirname(file) : undefined);
+  }
+
+  async contextFor(uri: string, settings: Settings): Promise<OffloadContext> {
+    const folder = this.folderFor(uri);
+    const [profile, calibration] = await Promise.all([this.profileFor(uri, settings.profilePath, folder), folder ? this.calibrationIn(folder) : undefined]);
+    const options: OffloadOptions = {};
+    if (profile?.profile) options.profile = profile.profile;
+    if (calibration?.file) options.parameters = applyCalibration(calibration.file).parameters;
+    return { options, ...(profile ? { profile } : {}), ...(calibration ? { calibration } : {}) };
+  }
+
+  async offloadOptions(uri: string, settings: Settings): Promise<OffloadOptions> {
+    return (await this.contextFor(uri, settings)).options;
+  }
+
+  /**
+   * Drops cached copies of changed files. True when a file the estimates use changed, so the
+   * caller re-analyses open documents and refreshes lenses.
+   */
+  watchedFilesChanged(params: DidChangeWatchedFilesParams): boolean {
+    let changed = false;
+    for (const change of params.changes) {
+      const file = uriToPath(change.uri);
+      if (!file) continue;
+      for (const cache of [this.profiles, this.calibrations] as Map<string, unknown>[]) {
+        if (cache.delete(path.resolve(file))) changed = true;
+      }
+      // A calibration created where there was none is not in the cache yet, but matters.
+      if (change.type === FileChangeType.Created && file.endsWith(CALIBRATION_RELATIVE_PATH)) changed = true;
+    }
+    return changed;
+  }
+
+  private async profileFor(uri: string, setting: string, folder: string | undefined): Promise<ProfileStatus | undefined> {
+    const trimmed = setting.trim();
+    if (!trimmed) return undefined;
+    if (!path.isAbsolute(trimmed) && !folder) return { setting, error: 'a relative profile path needs a workspace folder' };
+    const resolved = path.resolve(folder ?? '/', trimmed);
+    if (!this.isTrusted()) {
+      let real = resolved;
+      try {
+        real = await fs.realpath(resolved);
+      } catch {
+        // A missing file is reported by the read below.
+      }
+      if (!this.folders.some((f) => isInside(f, real))) {
+        return { setting, path: resolved, error: 'in an untrusted workspace the profile must be inside a workspace folder' };
+      }
+    }
+    return this.cached(this.profiles, resolved, () => this.readProfile(setting, resolved));
+  }
+
+  private async readProfile(setting: string, file: string): Promise<ProfileStatus> {
+    try {
+      const stat = await fs.stat(file);
+      if (!stat.isFile()) return { setting, path: file, error: 'not a regular file' };
+      if (stat.size > MAX_PROFILE_BYTES) return { setting, path: file, error: `larger than ${MAX_PROFILE_BYTES >> 20} MB` };
+      const profile = parseProfile(await fs.readFile(file), file);
+      this.logger.info(`Profile loaded: ${file} (${profile.tool}, ${profile.files.length} source files)`);
+      return { setting, path: file, profile };
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const message = code === 'ENOENT' ? 'no such file' : (error as Error).message;
+      this.logger.warn(`Profile ${file} not used: ${message}`);
+      return { setting, path: file, error: message };
+    }
+  }
+
+  private calibrationIn(folder: string): Promise<CalibrationStatus | undefined> {
+    const file = path.join(folder, CALIBRATION_RELATIVE_PATH);
+    return this.cached(this.calibrations, file, async () => {
+      try {
+        const loaded = await loadCalibration(folder);
+        if (!loaded) return undefined;
+        return { path: file, file: loaded, replaced: applyCalibration(loaded).replaced };
+      } catch (error) {
+        this.logger.warn(`Calibration ${file} not used: ${(error as Error).message}`);
+        return { path: file, error: (error as Error).message };
+      }
+    });
+  }
+
+  private async cached<T>(cache: Map<string, CacheEntry<T>>, file: string, load: () => Promise<T>): Promise<T> {
+    const stamp = (await stampOf(file)) ?? 'missing';
+    const hit = cache.get(file);
+    if (hit && hit.stamp === stamp) return hit.value;
+    const value = load();
+    cache.set(file, { stamp, value });
+    return value;
+  }
+}

@@ -217,11 +217,12 @@ static int bpfo_map_state(struct bpf_object *object)
     struct bpf_map *map = bpf_object__find_map_by_name(object, "${STATE_MAP_NAME}");
     if (!map)
         return bpfo_fail("%s has no map ${STATE_MAP_NAME}", BPFO_OBJECT_NAME);
-    if (bpf_map__value_size(map) != sizeof(struct ${STATE_STRUCT_NAME}))
+    /* The kernel half may keep slack after the struct (bounds for the verifier); the struct is at offset 0. */
+    if (bpf_map__value_size(map) < sizeof(struct ${STATE_STRUCT_NAME}))
         return bpfo_fail("${STATE_MAP_NAME} holds %u bytes, this program's struct ${STATE_STRUCT_NAME} %zu: rebuild both halves from one split",
                          bpf_map__value_size(map), sizeof(struct ${STATE_STRUCT_NAME}));
     long page = sysconf(_SC_PAGESIZE);
-    bpfo_mapped_size = (sizeof(struct ${STATE_STRUCT_NAME}) + (size_t)page - 1) / (size_t)page * (size_t)page;
+    bpfo_mapped_size = ((size_t)bpf_map__value_size(map) + (size_t)page - 1) / (size_t)page * (size_t)page;
     void *memory = mmap(NULL, bpfo_mapped_size, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(map), 0);
     if (memory == MAP_FAILED)
         return bpfo_fail("cannot map ${STATE_MAP_NAME} (%s): it must be an array created with BPF_F_MMAPABLE", strerror(errno));

@@ -170,6 +170,13 @@ export function generateSharedHeader(input: SharedHeaderInput): string {
     }
     lines.push('#endif', '');
   }
+  if (input.fields.length) {
+    // Macros such as `#define N (sizeof table / sizeof table[0])` name the globals themselves;
+    // the kernel half declares them the same way before including this header.
+    lines.push('#ifndef __bpf__', '/* Declared only so that sizeof(global) in the macros keeps working; never defined. */');
+    for (const field of input.fields) lines.push(`extern ${fieldDeclaration(field)};`);
+    lines.push('#endif', '');
+  }
   lines.push(
     `/* The globals the kernel half reads or writes. The kernel keeps them in one mmapable array map`,
     ` * entry; the userspace half reaches them through bpfo_state_ptr. */`,

@@ -2,7 +2,7 @@
 // file: its functions, the request entries the analysis starts from, how many findings each rule
 // produced (with the rule's title, so the code needs no lookup), and the findings themselves.
 import type { AnalyzeOptions } from '../analysis/analyze';
-import type { AnalysisDiagnostic, FileSummary } from '../analysis/model';
+import type { AnalysisDiagnostic } from '../analysis/model';
 import { Severity } from '../analysis/model';
 import { ruleByCode } from '../analysis/rules/definitions';
 import { isOffloadDiagnosticCode } from '../analysis/slices/fallbackDiagnostics';
@@ -34,8 +34,9 @@ function describeFile(file: AnalysedFile, options: AnalyzeOptions): string[] {
   const lines: string[] = [];
   const names = file.summary.functions.map((f) => f.name);
   lines.push(`  functions (${names.length}): ${names.length ? abbreviatedList(names) : 'none'}`);
-  const entries = entriesOf(file.summary, options);
-  lines.push(`  entries (${entries.length}): ${entries.length ? entries.join(', ') : 'none marked (add `// bpf-offload: entry` above a handler, or --entry NAME)'}`);
+  const entries = entriesOf(file, options);
+  lines.push(`  entries (${entries.length}):${entries.length ? '' : ' none found (add `// bpf-offload: entry` above a handler, or --entry NAME)'}`);
+  for (const entry of entries) lines.push(`    ${entry}`);
   if (file.summary.hasSyntaxErrors) lines.push('  note: the file has syntax errors; results are best effort');
 
   if (file.diagnostics.length === 0) {
@@ -55,11 +56,17 @@ function describeFile(file: AnalysedFile, options: AnalyzeOptions): string[] {
   return lines;
 }
 
-/** Functions annotated `// bpf-offload: entry` plus those named by --entry that exist here. */
-function entriesOf(summary: FileSummary, options: AnalyzeOptions): string[] {
-  const defined = new Set(summary.functions.map((f) => f.name));
+/**
+ * The request entries: those the entry analysis found, with what it concluded, or when it has not
+ * run, the functions annotated `// bpf-offload: entry` and those named by --entry.
+ */
+function entriesOf(file: AnalysedFile, options: AnalyzeOptions): string[] {
+  if (file.entries) {
+    return file.entries.map((e) => `${e.name} (${e.how}${e.protocol !== 'unknown' ? `, ${e.protocol}` : ''}${e.port !== undefined ? ` port ${e.port}` : ''}): ${e.summary}`);
+  }
+  const defined = new Set(file.summary.functions.map((f) => f.name));
   const names: string[] = [];
-  for (const annotation of summary.annotations) {
+  for (const annotation of file.summary.annotations) {
     if (annotation.kind === 'entry' && annotation.functionName) names.push(`${annotation.functionName} (annotation)`);
   }
   for (const name of options.entries) {

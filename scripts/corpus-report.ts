@@ -3,9 +3,11 @@
 // and a sample of findings per rule to read and judge (docs/real-code-findings.md).
 //
 // Usage (after `npx tsc -p .`):
-//   node out/scripts/corpus-report.js [--samples N] [--mode all|entries|both] [--seed S] [PACKAGE...]
-// Default packages: memcached dnsmasq lighttpd. Samples are spread over files with a fixed seed,
+//   node out/scripts/corpus-report.js [--samples N] [--mode default|entries|both] [--seed S] [--json FILE] [PACKAGE...]
+// Default packages: memcached dnsmasq lighttpd. --json writes every finding, one JSON object a
+// line (package, mode, file, line, column, code, severity, message), for counting by construct. Samples are spread over files with a fixed seed,
 // so two runs over the same code print the same findings.
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { Severity } from '../server/src/analysis/model';
 import { RULES } from '../server/src/analysis/rules/definitions';
@@ -16,10 +18,11 @@ interface ReportArgs {
   samples: number;
   modes: EntryMode[];
   seed: number;
+  json?: string;
 }
 
 function parseArgs(argv: string[]): ReportArgs {
-  const args: ReportArgs = { packages: [], samples: 8, modes: ['all-functions', 'discovered-entries'], seed: 1 };
+  const args: ReportArgs = { packages: [], samples: 8, modes: ['default', 'discovered-entries'], seed: 1 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -29,12 +32,13 @@ function parseArgs(argv: string[]): ReportArgs {
     };
     if (arg === '--samples') args.samples = Number(value());
     else if (arg === '--seed') args.seed = Number(value());
+    else if (arg === '--json') args.json = value();
     else if (arg === '--mode') {
       const m = value();
-      if (m === 'all') args.modes = ['all-functions'];
+      if (m === 'default') args.modes = ['default'];
       else if (m === 'entries') args.modes = ['discovered-entries'];
-      else if (m === 'both') args.modes = ['all-functions', 'discovered-entries'];
-      else throw new Error(`--mode must be all, entries or both, not ${m}`);
+      else if (m === 'both') args.modes = ['default', 'discovered-entries'];
+      else throw new Error(`--mode must be default, entries or both, not ${m}`);
     } else if (arg.startsWith('--')) throw new Error(`unknown option ${arg}`);
     else args.packages.push(arg);
   }
@@ -68,10 +72,14 @@ function printRun(name: string, run: CorpusRun, samples: number, seed: number): 
       `files with parse errors ${run.filesWithSyntaxErrors}, parse+summary ${(run.parseMs / 1000).toFixed(1)} s, ` +
       `analysis ${(run.analyzeMs / 1000).toFixed(1)} s, crashes ${crashes.length}, diagnostics ${diagnostics.length}`,
   );
-  if (run.mode === 'discovered-entries') {
-    console.log(`entries handed to the rules (${run.entries.length}): ${run.entries.join(', ') || '(none)'}`);
-    for (const line of run.entryDescriptions) console.log(`  ${line}`);
+  if (run.mode === 'discovered-entries') console.log(`entries handed to the rules (${run.entries.length}): ${run.entries.join(', ') || '(none)'}`);
+  else {
+    const entries = run.files.flatMap((f) => f.entries);
+    console.log(`entries the pipeline found (${entries.length}); files rooted at them: ${run.files.filter((f) => f.entries.length).length}, others check every function`);
+    for (const line of entries) console.log(`  ${line}`);
   }
+  const hints = run.files.reduce((n, f) => n + f.fallbacks.length, 0);
+  if (hints) console.log(`offload-fallback hints (slices, not rules): ${hints}`);
   for (const crash of crashes) console.log(`CRASH ${crash.file}: ${crash.crash}`);
 
   const counts = new Map<string, number[]>();
@@ -104,17 +112,43 @@ function printRun(name: string, run: CorpusRun, samples: number, seed: number): 
     for (const h of shuffled) if (picked.length < samples && !picked.includes(h)) picked.push(h);
     console.log(`\n### ${rule.code} (${hits.length})`);
     for (const { file, d } of picked) {
-      const chain = d.related?.length ? ` [via ${d.related.map((r) => r.message.split(' ')[0]).join(' ← ')}]` : '';
+      const chain = d.related?.length ? ` [entry → ${d.related.map((r) => r.message.split(' ')[0]).join(' → ')}]` : '';
       console.log(`${file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${Severity[d.severity]}: ${d.message}${chain}`);
     }
   }
 }
 
+function findingsAsJsonLines(name: string, run: CorpusRun): string {
+  return run.files
+    .flatMap((f) =>
+      f.diagnostics.map((d) =>
+        JSON.stringify({
+          package: name,
+          mode: run.mode,
+          file: f.file,
+          line: d.range.start.line + 1,
+          column: d.range.start.character + 1,
+          code: d.code,
+          severity: Severity[d.severity],
+          message: d.message,
+          chain: d.related?.map((r) => r.message.split(' ')[0]),
+        }),
+      ),
+    )
+    .map((line) => `${line}\n`)
+    .join('');
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const directories = fetchCorpus(args.packages);
+  if (args.json) writeFileSync(args.json, '');
   for (let i = 0; i < args.packages.length; i++)
-    for (const mode of args.modes) printRun(args.packages[i], await runCorpus(directories[i], { mode }), args.samples, args.seed);
+    for (const mode of args.modes) {
+      const run = await runCorpus(directories[i], { mode });
+      printRun(args.packages[i], run, args.samples, args.seed);
+      if (args.json) appendFileSync(args.json, findingsAsJsonLines(args.packages[i], run));
+    }
 }
 
 main().catch((error) => {

@@ -11,8 +11,14 @@ import { discoverEntries } from '../../server/src/analysis/entries';
 import { summarizeFile } from '../../server/src/analysis/summarize';
 import { initC, parseC, type Tree } from '../../server/src/analysis/syntax';
 
-/** Two ways to choose the functions the rules check. */
-export type EntryMode = 'all-functions' | 'discovered-entries';
+/**
+ * Two ways to choose the functions the rules check. 'default' is what the editor does with no
+ * settings: a file's own discovered entries (receive loops, event callbacks) are the roots when
+ * it has any, otherwise every function of the file is checked. 'discovered-entries' hands every
+ * entry discovered anywhere in the package (and the handler it passes the packet to) to the
+ * rules as program-wide entries, as a user listing them in settings would.
+ */
+export type EntryMode = 'default' | 'discovered-entries';
 
 export interface FileRun {
   /** Path relative to the package directory. */
@@ -21,6 +27,10 @@ export interface FileRun {
   functions: number;
   hasSyntaxErrors: boolean;
   diagnostics: AnalysisDiagnostic[];
+  /** Hints at the fallback points of the slices (not rule diagnostics). */
+  fallbacks: AnalysisDiagnostic[];
+  /** Entries the pipeline reported for this file, one line each. */
+  entries: string[];
   /** Set when the analyzer threw on this file: the message and the top of the stack. */
   crash?: string;
 }
@@ -28,7 +38,7 @@ export interface FileRun {
 export interface CorpusRun {
   directory: string;
   mode: EntryMode;
-  /** Entry function names handed to the rules (discovered-entries mode only). */
+  /** Entry function names handed to the rules as settings (discovered-entries mode only). */
   entries: string[];
   /** Per discovered entry, one line: file, function, how, handler. */
   entryDescriptions: string[];
@@ -137,7 +147,7 @@ export interface RunOptions {
 /** Parses, summarises and analyses one package directory. Never throws for a file's sake. */
 export async function runCorpus(directory: string, options: RunOptions = {}): Promise<CorpusRun> {
   await initC();
-  const mode = options.mode ?? 'all-functions';
+  const mode = options.mode ?? 'default';
   const sources = cSourcesUnder(directory).map((path) => ({ path, file: relative(directory, path), text: readFileSync(path, 'utf8') }));
   const trees = new Map<string, Tree>();
   const summaries = new Map<string, FileSummary>();
@@ -167,6 +177,8 @@ export async function runCorpus(directory: string, options: RunOptions = {}): Pr
         functions: summary?.functions.length ?? 0,
         hasSyntaxErrors: summary?.hasSyntaxErrors ?? true,
         diagnostics: [],
+        fallbacks: [],
+        entries: [],
       };
       const earlier = crashes.get(source.file);
       if (earlier) run.crash = earlier;
@@ -174,7 +186,10 @@ export async function runCorpus(directory: string, options: RunOptions = {}): Pr
         const others = new Map(summaries);
         others.delete(source.file);
         try {
-          run.diagnostics = analyzeFile(source.file, trees.get(source.file)!, source.text, others, analyzeOptions).diagnostics;
+          const analysis = analyzeFile(source.file, trees.get(source.file)!, source.text, others, analyzeOptions);
+          run.diagnostics = analysis.diagnostics;
+          run.fallbacks = analysis.fallbacks ?? [];
+          run.entries = analysis.entries.map((e) => `${source.file}:${e.range.start.line + 1} ${e.name}: ${e.summary}`);
         } catch (error) {
           run.crash = `analyzeFile: ${describeCrash(error)}`;
         }

@@ -242,7 +242,8 @@ export class CodeActionsFeature {
     else {
       try {
         const lineMapSource = path.relative(directory, source).split(path.sep).join('/');
-        result = planSplit({ file: source, text: parsed.text, tree: parsed.tree, analysis, program: this.deps.analyzer.programFacts(), entry, hook, lineMapSource });
+        // The analysis names files by canonical URI; the planner looks the entry up by that name.
+        result = planSplit({ file: analysis.file, text: parsed.text, tree: parsed.tree, analysis, program: this.deps.analyzer.programFacts(), entry, hook, lineMapSource });
       } catch (error) {
         if (!(error instanceof SplitError)) this.deps.logger.error(`Planning the split of ${entry} failed`, error);
         result = error instanceof SplitError ? error : new SplitError(`the split could not be planned: ${(error as Error).message}`);

@@ -1,0 +1,169 @@
+// Benchmark section "editor-latency" (issue 6, item 1): our language server against clangd on
+// memcached's sources, through the real LSP over stdio, both measured in the same run.
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { ProfileSummary, summarizeProfile } from '../lib/cpuProfile';
+import { commandVersion } from '../lib/results';
+import type { BenchContext, BenchSection } from '../lib/section';
+import { prepareMemcached, lineCount } from './corpus';
+import { editSequence, planEditPositions, TYPED } from './edits';
+import { FileLatency, measureFile, measureOpenAll, OpenAllResult } from './measure';
+import { renderEditorLatency } from './render';
+import { clangdServer, ourServer, ServerSpec } from './servers';
+
+export type Outcome<T> = T | { error: string };
+
+export interface FileResults {
+  file: string;
+  lines: number;
+  /** Keyed by server id ("ours", "clangd"). */
+  servers: Record<string, Outcome<FileLatency>>;
+}
+
+export interface EditorLatencyData {
+  corpus: { name: string; files: number; lines: number; flags: string[] };
+  servers: { id: string; label: string; version?: string }[];
+  edits: { requested: number; timeCapSeconds: number; typed: string };
+  reopens: number;
+  quick: boolean;
+  files: FileResults[];
+  /** Ours with the debounce setting left at its default, on the first file. */
+  defaultDebounce?: { file: string; debounceMs: number; result: Outcome<FileLatency> };
+  openAll: Record<string, Outcome<OpenAllResult>>;
+  profile?: { file: string; edits: number; analyses: number; summary: ProfileSummary };
+}
+
+/** The issue's targets, read off the report. */
+export const TARGETS = { openRatio: 0.5, editP95Ms: 20, editFileLines: 6000 };
+
+const FILES = ['memcached.c', 'proto_text.c', 'items.c'];
+const DEFAULT_DEBOUNCE_MS = 200;
+
+function option(context: BenchContext, name: string, fallback: number): number {
+  const value = context.options.get(name);
+  if (value === undefined || value === true) return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) throw new Error(`--${name} needs a positive number, got ${value}`);
+  return parsed;
+}
+
+function errorOf(error: unknown): { error: string } {
+  return { error: error instanceof Error ? error.message : String(error) };
+}
+
+async function attempt<T>(what: string, context: BenchContext, run: () => Promise<T>): Promise<Outcome<T>> {
+  try {
+    return await run();
+  } catch (error) {
+    context.log(`  ${what} FAILED: ${errorOf(error).error}`);
+    return errorOf(error);
+  }
+}
+
+export function isError<T>(outcome: Outcome<T> | undefined): outcome is { error: string } {
+  return outcome === undefined || (typeof outcome === 'object' && outcome !== null && 'error' in outcome);
+}
+
+async function run(context: BenchContext): Promise<EditorLatencyData> {
+  const { root, log, quick } = context;
+  const editsRequested = option(context, 'edits', quick ? 20 : 100);
+  const timeCapSeconds = option(context, 'time-cap', quick ? 20 : 90);
+  const reopens = quick ? 1 : 3;
+  const corpus = prepareMemcached(root, log);
+  const ours = ourServer(root, { debounceMs: 0 });
+  const clangd = clangdServer(corpus);
+  const specs: ServerSpec[] = [ours, clangd];
+  const data: EditorLatencyData = {
+    corpus: {
+      name: corpus.name,
+      files: corpus.files.length,
+      lines: corpus.files.reduce((sum, f) => sum + lineCount(f), 0),
+      flags: corpus.flags.map((f) => f.replace(corpus.dir, '.')),
+    },
+    servers: [
+      { id: ours.id, label: ours.label, version: 'this commit' },
+      { id: clangd.id, label: clangd.label, version: commandVersion('clangd')?.replace(/^Debian /, '') },
+    ],
+    edits: { requested: editsRequested, timeCapSeconds, typed: TYPED },
+    reopens,
+    quick,
+    files: [],
+    openAll: {},
+  };
+
+  try {
+    for (const name of FILES) {
+      const file = path.join(corpus.dir, name);
+      const positions = await planEditPositions(file, Math.ceil(editsRequested / 2));
+      const changes = editSequence(positions).slice(0, editsRequested);
+      const results: FileResults = { file: name, lines: lineCount(file), servers: {} };
+      for (const spec of specs) {
+        results.servers[spec.id] = await attempt(`${spec.id} on ${name}`, context, () =>
+          measureFile(spec, corpus, file, changes, reopens, log, timeCapSeconds * 1000),
+        );
+      }
+      data.files.push(results);
+    }
+
+    const first = path.join(corpus.dir, FILES[0]);
+    const defaultChanges = editSequence(await planEditPositions(first, quick ? 5 : 20));
+    data.defaultDebounce = {
+      file: FILES[0],
+      debounceMs: DEFAULT_DEBOUNCE_MS,
+      result: await attempt('ours with the default debounce', context, () =>
+        measureFile(ourServer(root), corpus, first, defaultChanges, 0, log, timeCapSeconds * 1000),
+      ),
+    };
+
+    for (const spec of [ourServer(root), clangd]) {
+      log(`  ${spec.id}: opening all ${corpus.files.length} files…`);
+      const started = performance.now();
+      data.openAll[spec.id] = await attempt(`${spec.id} opening every file`, context, () => measureOpenAll(spec, corpus, 240_000));
+      log(`  ${spec.id}: done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    }
+
+    const target = data.files[0]?.servers.ours;
+    const missed = isError(target) || target.edit.p95 > TARGETS.editP95Ms;
+    if (missed || context.options.has('profile')) {
+      log('  profiling our server on the edits of the largest file (node --cpu-prof)…');
+      data.profile = await profileOurServer(context, corpus, first, quick ? 4 : 10);
+    }
+  } finally {
+    rmSync(corpus.compileCommandsDir, { recursive: true, force: true });
+  }
+  return data;
+}
+
+/** One session of ours under node --cpu-prof; only time inside the per-document analysis counts. */
+async function profileOurServer(
+  context: BenchContext,
+  corpus: ReturnType<typeof prepareMemcached>,
+  file: string,
+  edits: number,
+): Promise<EditorLatencyData['profile']> {
+  const directory = mkdtempSync(path.join(os.tmpdir(), 'bpf-offload-bench-prof-'));
+  try {
+    const spec = ourServer(context.root, { debounceMs: 0, cpuProfileDir: directory });
+    const changes = editSequence(await planEditPositions(file, Math.ceil(edits / 2))).slice(0, edits);
+    await measureFile(spec, corpus, file, changes, 0, context.log, 300_000);
+    const profile = readdirSync(directory).find((f) => f.endsWith('.cpuprofile'));
+    if (!profile) throw new Error('node --cpu-prof wrote no profile');
+    const summary = summarizeProfile(path.join(directory, profile), 12, 'analyzeFile');
+    return { file: path.basename(file), edits, analyses: edits + 1, summary };
+  } catch (error) {
+    context.log(`  profiling FAILED: ${errorOf(error).error}`);
+    return undefined;
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+export const editorLatencySection: BenchSection<EditorLatencyData> = {
+  id: 'editor-latency',
+  title: 'Editor latency: bpf-offload-server against clangd',
+  description: 'didOpen and one-character edits → diagnostics, and peak memory, on memcached through LSP over stdio',
+  run,
+  render: renderEditorLatency,
+};

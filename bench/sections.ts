@@ -1,0 +1,6 @@
+// Every benchmark section, in the order docs/benchmarks.md shows them. A new section (the
+// offload CPU and cost-model measurements of issue 6) is a BenchSection added to this list.
+import type { BenchSection } from './lib/section';
+import { editorLatencySection } from './lsp/section';
+
+export const SECTIONS: BenchSection<any>[] = [editorLatencySection];

@@ -9,6 +9,7 @@ import { formatLines, hasErrors, toJsonReport } from './cli/output';
 import { analyseProject } from './cli/project';
 import { formatReport } from './cli/report';
 import { runSplit } from './cli/split';
+import { runVerify } from './cli/verify';
 import { parseProfile, ProfileFormatError } from './analysis/profiles';
 
 export const EXIT_OK = 0;
@@ -30,6 +31,7 @@ export async function main(argv: string[], io: CliStreams = processStreams): Pro
   try {
     // split has its own grammar (one file, an output directory); see cli/split.ts.
     if (argv[0] === 'split') return await runSplit(argv.slice(1), io);
+    if (argv[0] === 'verify') return await runVerify(argv.slice(1), io);
     const command = parseArgs(argv);
     switch (command.kind) {
       case 'help':

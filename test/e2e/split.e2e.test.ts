@@ -65,8 +65,9 @@ async function runSplitProgram(pair: NetnsPair, dir: string, base: string, serve
   const release = enableBpfStats(otherHarnessActive);
   try {
     const program = await pair.startServer('env', [`BPF_OFFLOAD_IFACE=${pair.serverIf}`, join(dir, base), String(PORT)], { transport: 'udp', port: PORT });
-    // The loader runs after bind(): wait for its verdict before sending anything.
-    const deadline = Date.now() + 15_000;
+    // The loader runs after bind(): wait for its verdict before sending anything. A large
+    // kernel half can keep the verifier busy for a minute before it accepts or refuses it.
+    const deadline = Date.now() + 150_000;
     while (!/bpf-offload: .*attached to/.test(program.output())) {
       if (program.process.exitCode !== null || /bpf-offload: /.test(program.output()) || Date.now() > deadline) {
         await program.stop();

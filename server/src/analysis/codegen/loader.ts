@@ -266,7 +266,9 @@ int ${LOADER_START}(void)
     if (bpf_object__load(object) != 0) {
         int error = errno;
         bpf_object__close(object);
-        return bpfo_fail("the kernel refused %s: %s (needs root or CAP_BPF and CAP_NET_ADMIN; the verifier's reasons, if any, are above)", path, strerror(error));
+        if (error == EPERM)
+            return bpfo_fail("the kernel refused %s: %s (needs root, or CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN)", path, strerror(error));
+        return bpfo_fail("the kernel refused %s: %s (libbpf's and the verifier's reasons are above)", path, strerror(error));
     }
     if (bpfo_map_state(object) != 0) {
         bpf_object__close(object);

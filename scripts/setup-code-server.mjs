@@ -22,13 +22,6 @@ const RIPGREP_TARGET = 'x86_64-unknown-linux-musl';
 
 // Headers and tools the native modules of VS Code build against, the `rg` that stands in for
 // the downloaded one, and the browser.
-// npm 11 runs no dependency's install script unless allowed. These are the packages whose
-// scripts build code-server: its own postinstall (which runs `npm install` in lib/vscode and
-// lib/vscode/extensions, inheriting the environment) and the native modules those install.
-const PACKAGES_WITH_INSTALL_SCRIPTS = [
-  'code-server', 'argon2', '@parcel/watcher', '@vscode/deviceid', '@vscode/ripgrep', '@vscode/spdlog',
-  'kerberos', 'native-watchdog', 'node-pty', 'esbuild',
-];
 const APT_PACKAGES = ['libkrb5-dev', 'libx11-dev', 'libxkbfile-dev', 'libsecret-1-dev', 'pkg-config', 'ripgrep', 'chromium', 'python3', 'make', 'g++'];
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -83,7 +76,10 @@ function isCodeServerInstalled() {
   if (!existsSync(codeServerBin) || !existsSync(installedMarker)) return false;
   if (readFileSync(installedMarker, 'utf8').trim() !== CODE_SERVER_VERSION) return false;
   if (BUILT_BY_INSTALL_SCRIPTS.some((file) => !existsSync(path.join(vscodeDir, file)))) return false;
-  const version = spawnSync(codeServerBin, ['--version'], { encoding: 'utf8', timeout: 60_000 });
+  // Without --config, code-server writes a default config into the user's home.
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'code-server-version-'));
+  const version = spawnSync(codeServerBin, ['--config', path.join(scratch, 'config.yaml'), '--version'], { encoding: 'utf8', timeout: 60_000 });
+  rmSync(scratch, { recursive: true, force: true });
   // The first run of code-server may log a line about its config file before the version.
   return version.status === 0 && version.stdout.split('\n').some((line) => line.startsWith(`${CODE_SERVER_VERSION} `));
 }
@@ -107,6 +103,14 @@ function prepareRipgrepCache() {
   }
 }
 
+/**
+ * The environment without npm's own variables: run from `npm test`, they name this project as
+ * npm's prefix, and code-server's postinstall (`npm install` in lib/vscode) would inherit them.
+ */
+function environmentWithoutNpm() {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
+}
+
 function installCodeServer() {
   progress(`installing code-server@${CODE_SERVER_VERSION} into ${installPrefix} (builds native modules; a few minutes)`);
   mkdirSync(installPrefix, { recursive: true });
@@ -122,15 +126,18 @@ function installCodeServer() {
     ['install', '--prefix', installPrefix, '--no-audit', '--no-fund', '--no-save', `code-server@${CODE_SERVER_VERSION}`],
     {
       env: {
-        ...process.env,
+        ...environmentWithoutNpm(),
         npm_config_yes: 'true',
         npm_config_unsafe_perm: 'true',
-        npm_config_allow_scripts: PACKAGES_WITH_INSTALL_SCRIPTS.join(','),
       },
     },
   );
   if (npm.status !== 0) fail(`npm install code-server@${CODE_SERVER_VERSION} failed (exit ${npm.status})`);
   if (!existsSync(codeServerBin)) fail(`npm finished but ${codeServerBin} is missing`);
+  const notBuilt = BUILT_BY_INSTALL_SCRIPTS.filter((file) => !existsSync(path.join(vscodeDir, file)));
+  if (notBuilt.length) {
+    fail(`code-server's postinstall did not finish (missing ${notBuilt.join(', ')} in ${vscodeDir}); did npm skip install scripts?`);
+  }
   writeFileSync(installedMarker, CODE_SERVER_VERSION + '\n');
   if (!isCodeServerInstalled()) fail(`${codeServerBin} --version does not report ${CODE_SERVER_VERSION}`);
 }

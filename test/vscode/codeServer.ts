@@ -68,7 +68,10 @@ export interface Editor {
 
 interface Processes {
   codeServer?: ChildProcess;
+  codeServerOutput?: () => string;
   browser?: Browser;
+  /** Set as soon as a page exists, so that a failure while starting still gets a screenshot. */
+  editor?: Editor;
 }
 
 /**
@@ -81,12 +84,10 @@ export async function withEditor<T>(name: string, options: EditorOptions, body: 
   const processes: Processes = {};
   const killOnExit = () => killGroup(processes.codeServer, 'SIGKILL');
   process.once('exit', killOnExit);
-  let editor: Editor | undefined;
   try {
-    editor = await launchEditor(options, profile, processes);
-    return await body(editor);
+    return await body(await launchEditor(options, profile, processes));
   } catch (error) {
-    throw await explainFailure(error, name, editor, profile, processes);
+    throw await explainFailure(error, name, processes);
   } finally {
     await processes.browser?.close().catch(() => undefined);
     await stopCodeServer(processes.codeServer);
@@ -125,6 +126,7 @@ async function launchEditor(options: EditorOptions, profile: string, processes: 
     { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: profile } },
   );
   processes.codeServer = codeServer;
+  processes.codeServerOutput = () => output;
   codeServer.stdout!.on('data', (chunk) => (output += chunk));
   codeServer.stderr!.on('data', (chunk) => (output += chunk));
   const origin = await waitForListening(codeServer, () => output);
@@ -134,25 +136,17 @@ async function launchEditor(options: EditorOptions, profile: string, processes: 
   const context = await processes.browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 800 } });
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);
-  await page.goto(url);
-  await waitForWorkbench(page);
-  await answerWorkspaceTrust(page, options.trust);
-  // The pointer stays where the dialog's button was and would leave a tooltip in screenshots;
-  // park it over the empty part of the title bar.
-  await page.mouse.move((options.viewport?.width ?? 1280) - 200, 10);
-
-  const screenshot = async (name: string) => {
-    fs.mkdirSync(screenshotDir, { recursive: true });
-    const file = path.join(screenshotDir, `${name}.png`);
-    // Finished animations: a hover caught fading in would show the code through it.
-    await page.screenshot({ path: file, animations: 'disabled' });
-    return file;
-  };
-  return {
+  const editor: Editor = {
     page,
     workspace: options.workspace,
     url,
-    screenshot,
+    screenshot: async (name: string) => {
+      fs.mkdirSync(screenshotDir, { recursive: true });
+      const file = path.join(screenshotDir, `${name}.png`);
+      // Finished animations: a hover caught fading in would show the code through it.
+      await page.screenshot({ path: file, animations: 'disabled' });
+      return file;
+    },
     extensionLog: () => readExtensionLog(userDataDir),
     waitForExtensionLog: async (pattern: RegExp, timeoutMs = 30_000) => {
       const deadline = Date.now() + timeoutMs;
@@ -165,6 +159,15 @@ async function launchEditor(options: EditorOptions, profile: string, processes: 
     },
     serverOutput: () => output,
   };
+  processes.editor = editor;
+
+  await page.goto(url);
+  await waitForWorkbench(page);
+  await answerWorkspaceTrust(page, options.trust);
+  // The pointer stays where the dialog's button was and would leave a tooltip in screenshots;
+  // park it over the empty part of the title bar.
+  await page.mouse.move((options.viewport?.width ?? 1280) - 200, 10);
+  return editor;
 }
 
 function installExtension(codeServer: string, baseArgs: string[], vsix: string): void {
@@ -240,15 +243,16 @@ function readExtensionLog(userDataDir: string): string {
   return found.map((file) => `--- ${path.relative(logs, file)}\n${fs.readFileSync(file, 'utf8')}`).join('\n');
 }
 
-async function explainFailure(error: unknown, name: string, editor: Editor | undefined, profile: string, processes: Processes): Promise<Error> {
+async function explainFailure(error: unknown, name: string, processes: Processes): Promise<Error> {
   const notes: string[] = [];
+  const { editor } = processes;
   if (editor) {
-    const shot = await editor.screenshot(`${name}-failure`).catch((e: Error) => `(no screenshot: ${e.message})`);
+    const shot = await editor.screenshot(`${name}-failure`).catch((e: Error) => `(none: ${e.message})`);
     notes.push(`screenshot: ${shot}`);
     notes.push(`BPF Offload log:\n${editor.extensionLog() || '(empty: the extension never wrote to its channel)'}`);
-    notes.push(`code-server output (last 40 lines):\n${editor.serverOutput().split('\n').slice(-40).join('\n')}`);
-  } else if (!processes.codeServer) {
-    notes.push(`profile: ${profile}`);
+  }
+  if (processes.codeServerOutput) {
+    notes.push(`code-server output (last 40 lines):\n${processes.codeServerOutput().split('\n').slice(-40).join('\n')}`);
   }
   const original = error instanceof Error ? error : new Error(String(error));
   original.message = `${original.message}\n\n${notes.join('\n\n')}`;

@@ -1,7 +1,7 @@
 // The packaged extension in a real VS Code (code-server in headless Chromium): what a person
 // sees after opening an example server. Setup and helpers: ./setup.ts, ./codeServer.ts,
 // ./workbench.ts; how to run and where screenshots go: docs/testing.md.
-import { before, describe, test, TestContext } from 'node:test';
+import { after, before, describe, test, TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -85,6 +85,9 @@ describe('the packaged extension in VS Code (code-server)', () => {
     },
     { timeout: 25 * 60_000 },
   );
+  after(() => {
+    if (extension && !process.env.BPF_OFFLOAD_VSIX) removeQuietly(extension.buildDir);
+  });
 
   test('a trusted workspace: the .vsix installs, activates on a .c file, and the Problems panel lists the rules\' diagnostics', { timeout: 240_000 }, async (t) => {
     if (skipIfUnavailable(t)) return;

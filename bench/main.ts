@@ -2,6 +2,7 @@
 // sections, stores each one's record in docs/benchmarks.json, then writes docs/benchmarks.md and
 // its charts from every stored record, so a run of one section keeps the others' latest figures.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadResults, machineInfo, MachineInfo, ResultsFile, saveResults, SectionRecord } from './lib/results';
@@ -28,7 +29,7 @@ function usage(): string {
     '  --quick            fewer samples, to try the benchmark out (the document says so)',
     '  --render-only      measure nothing; rewrite docs/benchmarks.md from docs/benchmarks.json',
     '  --edits=N          editor-latency: edits per file and server (default 100)',
-    '  --time-cap=S       editor-latency: stop a server\'s edits of one file after S seconds (default 90)',
+    '  --time-cap=S       editor-latency: stop a server\'s edits of one file after S seconds (default 60)',
     '  --profile          editor-latency: profile our server even when the targets are met',
   ].join('\n');
 }
@@ -54,6 +55,15 @@ function describeMachine(machine: MachineInfo): string {
   return `${machine.cpu}, ${machine.cores} cores, ${(machine.memoryMiB / 1024).toFixed(1)} GiB; ${machine.os}, Linux ${machine.kernel}; Node ${machine.node}`;
 }
 
+function busyMachineWarning(record: SectionRecord): string[] {
+  const load = record.load;
+  if (!load || Math.max(load.before, load.after) <= record.machine.cores) return [];
+  return [
+    `> **The machine was busy with other work during this run** (load average ${load.before.toFixed(1)} before, ${load.after.toFixed(1)} after, on ${record.machine.cores} cores): absolute times are inflated; ratios between servers measured in the same run suffer less.`,
+    '',
+  ];
+}
+
 function writeDocument(results: ResultsFile): string[] {
   const records = SECTIONS.map((s) => ({ section: s, record: results.sections[s.id] })).filter((r) => r.record !== undefined);
   const lines = [
@@ -76,6 +86,7 @@ function writeDocument(results: ResultsFile): string[] {
       '',
       `_Measured ${record!.ranAt.slice(0, 16).replace('T', ' ')} UTC in ${Math.round(record!.durationSeconds)} s on ${describeMachine(record!.machine)}._`,
       '',
+      ...busyMachineWarning(record!),
       rendered.markdown,
       '',
     );
@@ -110,6 +121,7 @@ async function main(): Promise<number> {
         ranAt: '',
         durationSeconds: 0,
         machine: machineInfo(),
+        load: { before: os.loadavg()[0], after: 0 },
         data: undefined,
       };
       try {
@@ -121,6 +133,7 @@ async function main(): Promise<number> {
       }
       record.ranAt = new Date().toISOString();
       record.durationSeconds = (performance.now() - started) / 1000;
+      record.load!.after = os.loadavg()[0];
       // A failed run without data would only replace good figures with nothing.
       if (record.data !== undefined) {
         results.sections[section.id] = record;

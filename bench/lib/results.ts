@@ -21,6 +21,8 @@ export interface SectionRecord<T = unknown> {
   ranAt: string;
   durationSeconds: number;
   machine: MachineInfo;
+  /** One-minute load average before and after the run: other work on the machine inflates times. */
+  load?: { before: number; after: number };
   /** Whatever the section measured; only the section itself reads it. */
   data: T;
   /** Set when the run failed; data may then be partial. */

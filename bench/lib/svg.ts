@@ -60,7 +60,11 @@ function text(x: number, y: number, content: string, attrs = ''): string {
 export function ticks(min: number, max: number, scale: 'linear' | 'log'): number[] {
   if (scale === 'log') {
     const result: number[] = [];
-    for (let e = Math.floor(Math.log10(min)); e <= Math.ceil(Math.log10(max)); e++) result.push(10 ** e);
+    const low = Math.floor(Math.log10(min));
+    const high = Math.ceil(Math.log10(max));
+    // Over one or two decades, decade ticks alone leave the reader guessing.
+    const steps = high - low <= 2 ? [1, 2, 5] : [1];
+    for (let e = low; e <= high; e++) for (const m of steps) if (e < high || m === 1) result.push(m * 10 ** e);
     return result;
   }
   const rough = max / 5;
@@ -73,6 +77,7 @@ export function ticks(min: number, max: number, scale: 'linear' | 'log'): number
 }
 
 function defaultFormat(value: number): string {
+  if (value === 0) return '0';
   if (value >= 1000) return `${(value / 1000).toFixed(value >= 10000 ? 0 : 1)}k`;
   if (value >= 10) return value.toFixed(0);
   if (value >= 1) return value.toFixed(1);
@@ -194,7 +199,7 @@ export function lineChart(spec: LineChartSpec): string {
   for (const tick of yTickValues) {
     const y = yOf(tick);
     parts.push(`<line x1="${left}" y1="${y.toFixed(1)}" x2="${right}" y2="${y.toFixed(1)}" stroke="${tick === 0 ? '#999' : GRID}"/>`);
-    parts.push(text(left - 6, y + 4, defaultFormat(Math.abs(tick)) === '0.0' ? '0' : `${tick < 0 ? '−' : ''}${defaultFormat(Math.abs(tick))}`, `font-size="11" fill="${MUTED}" text-anchor="end"`));
+    parts.push(text(left - 6, y + 4, `${tick < 0 ? '−' : ''}${defaultFormat(Math.abs(tick))}`, `font-size="11" fill="${MUTED}" text-anchor="end"`));
   }
   for (const tick of xTicks) {
     const x = xOf(tick);

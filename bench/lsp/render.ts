@@ -9,6 +9,12 @@ import { barChart } from '../lib/svg';
 import type { FileLatency } from './measure';
 import { EditorLatencyData, isError, Outcome, TARGETS } from './section';
 
+/** Axis and bar labels: "20 ms", "1.3 s". */
+function compactMs(ms: number): string {
+  if (ms >= 1000) return `${Number((ms / 1000).toPrecision(2))} s`;
+  return `${Number(ms.toPrecision(ms >= 100 ? 3 : 2))} ms`;
+}
+
 const OURS = { name: 'bpf-offload-server', color: '#2b7bb9' };
 const CLANGD = { name: 'clangd', color: '#e67e22' };
 
@@ -140,8 +146,9 @@ function charts(data: EditorLatencyData): RenderedImage[] {
           { ...OURS, values: pick('ours', (r) => r.edit.p50), whiskers: pick('ours', (r) => r.edit.p95) },
           { ...CLANGD, values: pick('clangd', (r) => r.edit.p50), whiskers: pick('clangd', (r) => r.edit.p95) },
         ],
-        unit: 'milliseconds',
+        unit: 'time',
         scale: 'log',
+        format: compactMs,
         reference: { value: TARGETS.editP95Ms, label: `target: p95 ≤ ${TARGETS.editP95Ms} ms` },
       }),
     });
@@ -155,8 +162,9 @@ function charts(data: EditorLatencyData): RenderedImage[] {
           { ...OURS, values: pick('ours', (r) => r.firstOpenMs), whiskers: pick('ours', (r) => Math.max(...r.reopenMs)) },
           { ...CLANGD, values: pick('clangd', (r) => r.firstOpenMs), whiskers: pick('clangd', (r) => Math.max(...r.reopenMs)) },
         ],
-        unit: 'milliseconds',
+        unit: 'time',
         scale: 'log',
+        format: compactMs,
       }),
     });
   }

@@ -69,7 +69,7 @@ export function isError<T>(outcome: Outcome<T> | undefined): outcome is { error:
 async function run(context: BenchContext): Promise<EditorLatencyData> {
   const { root, log, quick } = context;
   const editsRequested = option(context, 'edits', quick ? 20 : 100);
-  const timeCapSeconds = option(context, 'time-cap', quick ? 20 : 90);
+  const timeCapSeconds = option(context, 'time-cap', quick ? 20 : 60);
   const reopens = quick ? 1 : 3;
   const corpus = prepareMemcached(root, log);
   const ours = ourServer(root, { debounceMs: 0 });

@@ -2,6 +2,7 @@
 //   contributes.configuration  ← server/src/settings.ts
 //   capabilities.untrustedWorkspaces.restrictedConfigurations ← the settings marked `restricted`
 //   contributes.commands       ← client/src/commands.ts
+//   contributes.colors         ← client/src/colors.ts
 // `--check` writes nothing and exits 1 when package.json is out of date (for CI).
 import * as esbuild from 'esbuild';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,7 +19,8 @@ async function loadDefinitions() {
     stdin: {
       contents:
         "export { manifestConfiguration, restrictedSettingNames } from './server/src/settings';\n" +
-        "export { COMMAND_CONTRIBUTIONS } from './client/src/commands';\n",
+        "export { COMMAND_CONTRIBUTIONS } from './client/src/commands';\n" +
+        "export { COLOR_CONTRIBUTIONS } from './client/src/colors';\n",
       resolveDir: root,
       loader: 'ts',
     },
@@ -39,11 +41,12 @@ async function loadDefinitions() {
 }
 
 export async function syncedManifest(manifest) {
-  const { manifestConfiguration, restrictedSettingNames, COMMAND_CONTRIBUTIONS } = await loadDefinitions();
+  const { manifestConfiguration, restrictedSettingNames, COMMAND_CONTRIBUTIONS, COLOR_CONTRIBUTIONS } = await loadDefinitions();
   const next = structuredClone(manifest);
   next.contributes ??= {};
   next.contributes.configuration = manifestConfiguration();
   next.contributes.commands = COMMAND_CONTRIBUTIONS.map((c) => ({ ...c }));
+  next.contributes.colors = COLOR_CONTRIBUTIONS.map((c) => structuredClone(c));
   next.capabilities ??= {};
   next.capabilities.untrustedWorkspaces ??= { supported: 'limited' };
   next.capabilities.untrustedWorkspaces.restrictedConfigurations = restrictedSettingNames();

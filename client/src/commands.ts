@@ -5,6 +5,8 @@
 export const COMMAND_IDS = {
   restartServer: 'bpfOffload.restartServer',
   showLog: 'bpfOffload.showLog',
+  /** The code lens's command (SHOW_DETAILS_COMMAND in server/src/protocol.ts): the entry's hover. */
+  showDetails: 'bpfOffload.showDetails',
 } as const;
 
 export interface CommandContribution {
@@ -16,4 +18,5 @@ export interface CommandContribution {
 export const COMMAND_CONTRIBUTIONS: CommandContribution[] = [
   { command: COMMAND_IDS.restartServer, title: 'Restart Language Server', category: 'BPF Offload' },
   { command: COMMAND_IDS.showLog, title: 'Show Log', category: 'BPF Offload' },
+  { command: COMMAND_IDS.showDetails, title: 'Show Offload Details', category: 'BPF Offload' },
 ];

@@ -3,9 +3,10 @@
 // the server, so the same behaviour reaches Neovim and other LSP clients.
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
+import { LanguageClient, LanguageClientOptions, ServerOptions, State, TransportKind } from 'vscode-languageclient/node';
 import { InitializationOptions, WORKSPACE_TRUSTED_NOTIFICATION } from '../../server/src/protocol';
 import { COMMAND_IDS } from './commands';
+import { OffloadDecorations, showDetails } from './decorations';
 
 // The id is also the settings prefix vscode-languageclient reads `<id>.trace.server` from.
 const CLIENT_ID = 'bpfOffload';
@@ -26,7 +27,7 @@ function createClient(context: vscode.ExtensionContext, outputChannel: vscode.Ou
     ],
     outputChannel,
     // A function, so a restart after trust was granted sends the current value.
-    initializationOptions: (): InitializationOptions => ({ trusted: vscode.workspace.isTrusted }),
+    initializationOptions: (): InitializationOptions => ({ trusted: vscode.workspace.isTrusted, offloadRegions: true }),
   };
   return new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
 }
@@ -53,8 +54,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       }
     }),
     vscode.commands.registerCommand(COMMAND_IDS.showLog, () => outputChannel.show(true)),
+    vscode.commands.registerCommand(COMMAND_IDS.showDetails, showDetails),
     vscode.workspace.onDidGrantWorkspaceTrust(sendTrustIfGranted),
   );
+
+  const decorations = new OffloadDecorations(client);
+  context.subscriptions.push(decorations);
+  // After a restart the regions come again from the new server; stale ones must not linger.
+  context.subscriptions.push(client.onDidChangeState((e) => e.newState === State.Stopped && decorations.clear()));
 
   try {
     await client.start();

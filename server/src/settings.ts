@@ -139,6 +139,16 @@ export const SETTING_DEFINITIONS: readonly SettingDefinition[] = [
       'Milliseconds to wait after the last edit before re-analysing a document. A new edit cancels ' +
       'the pending analysis of that document.',
   },
+  {
+    key: 'shading.enabled',
+    type: 'boolean',
+    default: true,
+    scope: 'window',
+    markdownDescription:
+      'Shade the code of request paths that can finish in the kernel and mark where the other paths hand over ' +
+      'to userspace (colours: `bpfOffload.kernelPathBackground`, `bpfOffload.handoverForeground`). Fallback ' +
+      'points are also reported as Hint diagnostics, whatever this says.',
+  },
 ];
 
 /** The server's view of the settings, after validation and trust. */
@@ -152,6 +162,7 @@ export interface Settings {
   trace: { server: TraceLevel };
   logLevel: LogLevel;
   diagnostics: { debounceMs: number };
+  shading: { enabled: boolean };
 }
 
 export function settingDefinition(key: string): SettingDefinition | undefined {

@@ -14,6 +14,9 @@ export type Command =
 export const USAGE = `Usage:
   bpf-offload analyze [options] FILE|DIR...   diagnostics, one per line (file:line:col: severity: message [code])
   bpf-offload report [options] FILE|DIR...    a readable report: functions, entries, findings per rule
+  bpf-offload split FILE.c --entry NAME --out DIR [--hook xdp] [--force]
+                                              write the kernel half, userspace half, loader and Makefile (split --help)
+  bpf-offload verify FILE.bpf.c [--json]      compile and load a kernel half, map refusals to the source (verify --help)
   bpf-offload --help | --version
 
 Directories are searched recursively for .c and .h files (hidden directories and node_modules

@@ -163,3 +163,10 @@ test('a failure half-way leaves the directory as it was (new files removed, repl
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('a shared global whose name is also a struct member after it is refused with the line', async () => {
+  const { planSplitOfText } = await import('./splitFixtures');
+  const text = readFileSync(join(byName('kv-cache').dir, 'kv-cache.c'), 'utf8')
+    .replace('int main(int argc, char **argv)\n{', 'struct later { int cache; };\nint main(int argc, char **argv)\n{');
+  await assert.rejects(planSplitOfText(byName('kv-cache'), text), (e: Error) => e instanceof SplitError && /kv-cache\.c:\d+: `cache` is also a struct member/.test(e.message));
+});

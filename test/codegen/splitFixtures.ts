@@ -12,9 +12,13 @@ import { initC, parseC } from '../../server/src/analysis/syntax';
 import type { ExampleServer } from '../examples/example-servers';
 
 export async function planExample(server: ExampleServer, overrides: Partial<SplitInput> = {}): Promise<SplitPlan> {
+  return planSplitOfText(server, readFileSync(join(server.dir, `${server.name}.c`), 'utf8'), overrides);
+}
+
+/** As planExample, for a changed copy of the example's source. */
+export async function planSplitOfText(server: ExampleServer, text: string, overrides: Partial<SplitInput> = {}): Promise<SplitPlan> {
   await initC();
   const file = join(server.dir, `${server.name}.c`);
-  const text = readFileSync(file, 'utf8');
   const tree = parseC(text);
   try {
     const analysis = analyzeFile(file, tree, text, new Map(), DEFAULT_ANALYZE_OPTIONS);

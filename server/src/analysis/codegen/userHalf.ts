@@ -8,7 +8,7 @@
 //   filled its tables, so the kernel gets the port and the state as they are when requests come.
 import type { SyntaxNode, Tree } from '../syntax';
 import type { RequestEntry } from '../entries';
-import { declaredName, findFunctionDefinition, namedChildrenOf } from '../treeHelpers';
+import { declaredName, findFunctionDefinition, namedChildrenOf, walk } from '../treeHelpers';
 import { LOADER_START, STATE_POINTER_NAME, STATE_STRUCT_NAME } from './contract';
 import type { CopiedItem, StateField } from './sharedHeader';
 
@@ -68,6 +68,12 @@ export function generateUserHalf(input: UserHalfInput): UserHalf {
         `the shared state ${field.name} is not a global defined in ${input.sourceName} (function-local statics and externs cannot move into the shared map yet)`,
       );
     }
+    const clash = otherUseOfName(root, field.name, found.declaration.endIndex);
+    if (clash) {
+      throw new UserHalfError(
+        `${input.sourceName}:${clash.startPosition.row + 1}: \`${field.name}\` is also ${clash.type === 'field_identifier' ? 'a struct member' : 'a local name'}; the userspace half reaches the shared global through a macro of that name, so rename one of them first`,
+      );
+    }
     edits.push({ start: found.name.startIndex, end: found.name.endIndex, text: `${INIT_PREFIX}${field.name}` });
     edits.push({ start: found.declaration.endIndex, end: found.declaration.endIndex, text: `\n#define ${field.name} (${STATE_POINTER_NAME}->${field.name})` });
     lastDeclarationEnd = Math.max(lastDeclarationEnd, found.declaration.endIndex);
@@ -99,6 +105,23 @@ function topLevelDeclarator(root: SyntaxNode, name: string): { declaration: Synt
     }
   }
   return undefined;
+}
+
+/** A member or a local/parameter declared with the global's name after its definition, which the macro would break. */
+function otherUseOfName(root: SyntaxNode, name: string, after: number): SyntaxNode | undefined {
+  let found: SyntaxNode | undefined;
+  walk(root, (node) => {
+    if (found || node.endIndex <= after) return false;
+    if (node.type === 'field_identifier' && node.text === name) found = node;
+    else if ((node.type === 'declaration' || node.type === 'parameter_declaration') && node.parent?.type !== 'translation_unit') {
+      for (const declarator of node.childrenForFieldName('declarator')) {
+        const identifier = declarator ? declaredName(declarator) : undefined;
+        if (identifier?.text === name) found = identifier;
+      }
+    }
+    return !found;
+  });
+  return found;
 }
 
 function isFunctionDeclarator(declarator: SyntaxNode | null): boolean {

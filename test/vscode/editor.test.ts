@@ -27,6 +27,7 @@ import {
   openFile,
   openProblems,
   ProblemCounts,
+  problemCounts,
   waitForProblem,
   waitForProblemCounts,
 } from './workbench';
@@ -99,7 +100,9 @@ describe('the packaged extension in VS Code (code-server)', () => {
         assert.equal(await isRestrictedMode(page), false, 'a trusted workspace is not in Restricted Mode');
         assert.ok((await explorerFiles(page)).includes(SOURCE_FILE), `the Explorer lists ${SOURCE_FILE}`);
 
-        // No C file open yet: the extension activates on the language, so nothing is reported.
+        // No C file open yet: the extension activates on the language (onLanguage:c), so its
+        // server has not run and nothing is reported; opening the .c file starts it.
+        assert.deepEqual(await problemCounts(page), { errors: 0, warnings: 0, infos: 0 });
         await openFile(page, SOURCE_FILE);
         // Only this extension reports problems here, so the status bar counts are exactly the
         // rules' diagnostics — all of them, with the severities the CLI gives.

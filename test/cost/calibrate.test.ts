@@ -35,7 +35,9 @@ test('calibration measures syscalls and loopback UDP and writes the workspace fi
   plausibleSyscall(file.parameters.sendSyscall?.ns, 'send syscall');
   plausibleSyscall(file.measurements?.getppid.ns, 'getppid');
   plausibleSyscall(file.measurements?.sendtoLoopback.ns, 'sendto');
-  assert.ok(file.measurements!.udpRoundTrip.ns > file.measurements!.sendtoLoopback.ns, 'a round trip includes a send');
+  // No ordering between measurements is asserted: on a loaded machine two timings can cross,
+  // and tests never assert timings; only that each was measured and is of a plausible order.
+  plausibleSyscall(file.measurements?.udpRoundTrip.ns, 'UDP round trip');
   for (const name of ['stackTraversal', 'wakeup'] as const) {
     const p = file.parameters[name];
     assert.ok(p && p.ns >= 0 && p.ns < 1_000_000, `${name} = ${p?.ns}`);

@@ -113,8 +113,8 @@ function generate(input: KernelHalfInput): KernelHalf {
   const ordered = [...stateFields].sort((a, b) => Number(b.isConst) - Number(a.isConst));
   for (const f of ordered) out.push(`extern ${f.isConst ? 'const ' : ''}${f.declaration};`);
   out.push(`\n#include "${splitFileNames(base).sharedHeader}"`);
-  out.push(xdpMaps());
-  const helpers = libcReplacementSource(translator.usedHelpers);
+  out.push(xdpMaps(entry.port ?? 0));
+  const helpers = libcReplacementSource(translator.usedHelpers, { bpfLoop: atLeast(input.targetKernel, 5, 17) });
   if (helpers) out.push(`\n/* Bounded stand-ins for the C library's byte functions. */\n${helpers}`);
   for (const f of functions) {
     out.push(`\n/* ${f.name}: translated from ${base}.c:${f.originalLine + 1} */`);

@@ -21,8 +21,13 @@ export const RENAMED_CALLS: ReadonlyMap<string, string> = new Map([
   ['ntohl', 'bpf_ntohl'],
 ]);
 
-/** C text of the replacements whose names appear in `used`. */
-export function libcReplacementSource(used: Set<string>): string {
+/**
+ * C text of the replacements whose names appear in `used`. With bpf_loop (kernel ≥ 5.17) each
+ * stand-in is a callback the verifier checks once per call site, instead of an inline loop it
+ * walks byte by byte along every path; the inline loops are for older targets.
+ */
+export function libcReplacementSource(used: Set<string>, options: { bpfLoop: boolean } = { bpfLoop: false }): string {
+  if (options.bpfLoop) return loopHelperSource(used);
   const parts: string[] = [];
   const want = (name: string) => used.has(name);
   if (want('bpfo_memcpy') || want('bpfo_memmove'))
@@ -96,5 +101,129 @@ static __always_inline void *bpfo_memcpy(void *dst, const void *src, __u64 n)
 \t}
 \treturn n < BPFO_MAX_PAYLOAD ? n : BPFO_MAX_PAYLOAD;
 }`);
+  return parts.join('\n\n');
+}
+
+const LOOP_HELPERS: Record<string, { step: string; call: string }> = {
+  bpfo_memcpy: {
+    step: `static long bpfo_memcpy_step(__u64 i, void *ctx)
+{
+\tstruct bpfo_bytes *m = ctx;
+\tif (i >= m->n)
+\t\treturn 1;
+\tm->a[i & BPFO_INDEX_MASK] = m->b[i & BPFO_INDEX_MASK];
+\treturn 0;
+}`,
+    call: `static __always_inline void *bpfo_memcpy(void *dst, const void *src, __u64 n)
+{
+\tstruct bpfo_bytes m = { .a = dst, .b = (__u8 *)src, .n = n };
+\tbpf_loop(n < BPFO_MAX_PAYLOAD ? n : BPFO_MAX_PAYLOAD, bpfo_memcpy_step, &m, 0);
+\treturn dst;
+}`,
+  },
+  bpfo_memset: {
+    step: `static long bpfo_memset_step(__u64 i, void *ctx)
+{
+\tstruct bpfo_bytes *m = ctx;
+\tif (i >= m->n)
+\t\treturn 1;
+\tm->a[i & BPFO_INDEX_MASK] = (__u8)m->c;
+\treturn 0;
+}`,
+    call: `static __always_inline void *bpfo_memset(void *dst, int c, __u64 n)
+{
+\tstruct bpfo_bytes m = { .a = dst, .c = c, .n = n };
+\tbpf_loop(n < BPFO_MAX_PAYLOAD ? n : BPFO_MAX_PAYLOAD, bpfo_memset_step, &m, 0);
+\treturn dst;
+}`,
+  },
+  bpfo_memcmp: {
+    step: `static long bpfo_memcmp_step(__u64 i, void *ctx)
+{
+\tstruct bpfo_bytes *m = ctx;
+\tif (i >= m->n)
+\t\treturn 1;
+\t__u8 x = m->a[i & BPFO_INDEX_MASK], y = m->b[i & BPFO_INDEX_MASK];
+\tif (x == y)
+\t\treturn 0;
+\tm->result = x < y ? -1 : 1;
+\treturn 1;
+}`,
+    call: `static __always_inline int bpfo_memcmp(const void *a, const void *b, __u64 n)
+{
+\tstruct bpfo_bytes m = { .a = (__u8 *)a, .b = (__u8 *)b, .n = n };
+\tbpf_loop(n < BPFO_MAX_PAYLOAD ? n : BPFO_MAX_PAYLOAD, bpfo_memcmp_step, &m, 0);
+\treturn (int)m.result;
+}`,
+  },
+  bpfo_memchr: {
+    step: `static long bpfo_memchr_step(__u64 i, void *ctx)
+{
+\tstruct bpfo_bytes *m = ctx;
+\tif (i >= m->n)
+\t\treturn 1;
+\tif (m->a[i & BPFO_INDEX_MASK] != (__u8)m->c)
+\t\treturn 0;
+\tm->result = (long)i;
+\treturn 1;
+}`,
+    call: `static __always_inline void *bpfo_memchr(const void *p, int c, __u64 n)
+{
+\tstruct bpfo_bytes m = { .a = (__u8 *)p, .c = c, .n = n, .result = -1 };
+\tbpf_loop(n < BPFO_MAX_PAYLOAD ? n : BPFO_MAX_PAYLOAD, bpfo_memchr_step, &m, 0);
+\treturn m.result < 0 ? (void *)0 : (void *)((const __u8 *)p + (m.result & BPFO_INDEX_MASK));
+}`,
+  },
+  bpfo_strncmp: {
+    step: `static long bpfo_strncmp_step(__u64 i, void *ctx)
+{
+\tstruct bpfo_bytes *m = ctx;
+\tif (i >= m->n)
+\t\treturn 1;
+\t__u8 x = m->a[i & BPFO_INDEX_MASK], y = m->b[i & BPFO_INDEX_MASK];
+\tif (x != y) {
+\t\tm->result = x < y ? -1 : 1;
+\t\treturn 1;
+\t}
+\treturn x == 0;
+}`,
+    call: `static __always_inline int bpfo_strncmp(const char *a, const char *b, __u64 n)
+{
+\tstruct bpfo_bytes m = { .a = (__u8 *)a, .b = (__u8 *)b, .n = n };
+\tbpf_loop(n < BPFO_MAX_PAYLOAD ? n : BPFO_MAX_PAYLOAD, bpfo_strncmp_step, &m, 0);
+\treturn (int)m.result;
+}`,
+  },
+  bpfo_strnlen: {
+    step: `static long bpfo_strnlen_step(__u64 i, void *ctx)
+{
+\tstruct bpfo_bytes *m = ctx;
+\tif (i >= m->n || m->a[i & BPFO_INDEX_MASK] == 0)
+\t\treturn 1;
+\tm->result = (long)i + 1;
+\treturn 0;
+}`,
+    call: `static __always_inline __u64 bpfo_strnlen(const char *s, __u64 n)
+{
+\tstruct bpfo_bytes m = { .a = (__u8 *)s, .n = n };
+\tbpf_loop(n < BPFO_MAX_PAYLOAD ? n : BPFO_MAX_PAYLOAD, bpfo_strnlen_step, &m, 0);
+\treturn (__u64)m.result;
+}`,
+  },
+};
+
+function loopHelperSource(used: Set<string>): string {
+  const names = Object.keys(LOOP_HELPERS).filter((n) => used.has(n) || (n === 'bpfo_memcpy' && used.has('bpfo_memmove')));
+  if (names.length === 0) return '';
+  const parts = [`/* Arguments of one stand-in call, read by its bpf_loop step. */
+struct bpfo_bytes {
+\t__u8 *a;
+\t__u8 *b;
+\t__u64 n;
+\tint c;
+\tlong result;
+};`];
+  for (const n of names) parts.push(LOOP_HELPERS[n].step, LOOP_HELPERS[n].call);
+  if (used.has('bpfo_memmove')) parts.push('#define bpfo_memmove bpfo_memcpy');
   return parts.join('\n\n');
 }

@@ -252,6 +252,12 @@ export class HandlerTranslator {
       if (!callee) throw new TranslationError(`${name}: indirect call at line ${node.startPosition.row + 1}`);
       if (this.definitions.has(callee)) {
         callees.add(callee);
+        // A literal handed to a function is read through a pointer the verifier cannot bound:
+        // give it a padded copy so any masked index stays inside it.
+        const literalArgs = args ? args.namedChildren.filter((a): a is SyntaxNode => !!a && a.type !== 'comment') : [];
+        literalArgs.forEach((a, i) => {
+          if (a.type === 'string_literal') argTexts[i] = `({ static const char bpfo_padded[BPFO_MAX_PAYLOAD] = ${a.text}; bpfo_padded; })`;
+        });
         const call = `${callee}(${['bpfo', ...argTexts].join(', ')})`;
         if (!this.mayFallBack(callee)) return call;
         // The callee may hand over: leave this function at once, with nothing more done.

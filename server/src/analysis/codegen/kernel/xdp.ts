@@ -34,7 +34,7 @@ typedef _Bool bool;
 }
 
 /** Constants and maps; included after the shared header, which may already define the constants. */
-export function xdpMaps(): string {
+export function xdpMaps(defaultPort = 0): string {
   return `#ifndef MAX_PAYLOAD
 #define MAX_PAYLOAD ${MAX_PAYLOAD}
 #endif
@@ -49,12 +49,20 @@ export function xdpMaps(): string {
 #define BPFO_INDEX_MASK (MAX_PAYLOAD - 1)
 #define BPFO_SCRATCH_LEN (4 * MAX_PAYLOAD)
 
-/* The server's UDP port in host order; the loader sets it before loading. */
-const volatile __u16 ${PORT_CONFIG_NAME} = 0;
+/* The server's UDP port in host order; the loader sets it before loading (default: the server's bind()). */
+const volatile __u16 ${PORT_CONFIG_NAME} = ${defaultPort};
 
 struct bpfo_scratch {
 \t__u8 request[BPFO_SCRATCH_LEN];
 \t__u8 reply[BPFO_SCRATCH_LEN];
+};
+
+/* The shared state, followed by slack: a bounded loop may index a field with an index the
+ * verifier only knows to be below MAX_PAYLOAD, and that must stay inside the map value even for
+ * the last element of an array. Userspace sees struct ${STATE_STRUCT_NAME} at offset 0. */
+struct bpfo_state_value {
+\tstruct ${STATE_STRUCT_NAME} st;
+\t__u8 slack[MAX_PAYLOAD];
 };
 
 struct {
@@ -62,7 +70,7 @@ struct {
 \t__uint(map_flags, BPF_F_MMAPABLE);
 \t__uint(max_entries, 1);
 \t__type(key, __u32);
-\t__type(value, struct ${STATE_STRUCT_NAME});
+\t__type(value, struct bpfo_state_value);
 } ${STATE_MAP_NAME} SEC(".maps");
 
 struct {
@@ -106,7 +114,7 @@ const HEADERS_LEN = 'sizeof(struct ethhdr) + sizeof(struct iphdr) + sizeof(struc
 
 export function xdpProgram(options: XdpProgramOptions): string {
   const copyIn = options.hasLoadBytes
-    ? `\tif (payload_len > 0 && bpf_xdp_load_bytes(ctx, BPFO_HEADERS_LEN, scratch->request, payload_len & BPFO_INDEX_MASK) < 0)
+    ? `\tif (payload_len > 0 && bpf_xdp_load_bytes(ctx, BPFO_HEADERS_LEN, scratch->request, payload_len) < 0)
 \t\tgoto hand_over;`
     : `\t{
 \t\t__u8 *payload = (void *)(udp + 1);
@@ -117,7 +125,7 @@ export function xdpProgram(options: XdpProgramOptions): string {
 \t\t}
 \t}`;
   const copyOut = options.hasLoadBytes
-    ? `\tif (reply_len > 0 && bpf_xdp_store_bytes(ctx, BPFO_HEADERS_LEN, reply, reply_len & BPFO_INDEX_MASK) < 0)
+    ? `\tif (reply_len > 0 && bpf_xdp_store_bytes(ctx, BPFO_HEADERS_LEN, reply, reply_len) < 0)
 \t\treturn XDP_ABORTED;`
     : `\t{
 \t\t__u8 *payload = (void *)(udp + 1);
@@ -171,12 +179,12 @@ int ${XDP_PROGRAM_NAME}(struct xdp_md *ctx)
 
 \t__u32 zero = 0;
 \tstruct bpfo_scratch *scratch = bpf_map_lookup_elem(&${SCRATCH_MAP_NAME}, &zero);
-\tstruct ${STATE_STRUCT_NAME} *state = bpf_map_lookup_elem(&${STATE_MAP_NAME}, &zero);
+\tstruct bpfo_state_value *state = bpf_map_lookup_elem(&${STATE_MAP_NAME}, &zero);
 \tif (!scratch || !state)
 \t\tgoto hand_over;
 ${copyIn}
 
-\tstruct bpfo_ctx run = { .st = state, .handover = 0 };
+\tstruct bpfo_ctx run = { .st = &state->st, .handover = 0 };
 \t__u32 reply_len = 0;
 \tint outcome = bpfo_handle(&run, scratch, payload_len, &reply_len);
 \tif (run.handover || outcome == BPFO_HANDOVER)

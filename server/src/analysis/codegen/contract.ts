@@ -50,6 +50,8 @@ export const MAX_PAYLOAD = 2048;
 export const ENV_IFACE = 'BPF_OFFLOAD_IFACE';
 /** Optional path of the .bpf.o (default: beside the executable, then the current directory). */
 export const ENV_OBJECT = 'BPF_OFFLOAD_OBJ';
+/** Optional port for the kernel half (default: the port of the server's bound socket, then the analysed default). */
+export const ENV_PORT = 'BPF_OFFLOAD_PORT';
 
 /** Loader API the userspace half calls: `int bpfo_loader_start(void)` at start-up, `void bpfo_loader_stop(void)` at exit. */
 export const LOADER_START = 'bpfo_loader_start';

@@ -6,12 +6,10 @@
 // (return from main, a signal the server does not handle, SIGKILL), the kernel detaches the
 // program, so the loader needs no signal handlers of its own and never disturbs the server's.
 import {
-  ENV_IFACE, ENV_OBJECT, LOADER_START, LOADER_STOP, PORT_CONFIG_NAME, STATE_MAP_NAME, STATE_POINTER_NAME, STATE_STRUCT_NAME,
+  ENV_IFACE, ENV_OBJECT, ENV_PORT, LOADER_START, LOADER_STOP, PORT_CONFIG_NAME, STATE_MAP_NAME, STATE_POINTER_NAME, STATE_STRUCT_NAME,
   XDP_PROGRAM_NAME,
 } from './contract';
 
-/** Overrides the port the loader finds on the server's bound socket. */
-export const ENV_PORT = 'BPF_OFFLOAD_PORT';
 
 export interface LoaderInput {
   base: string;

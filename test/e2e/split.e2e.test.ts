@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { STAT_ANSWERED, STAT_HANDED_OVER, STATS_MAP_NAME, XDP_PROGRAM_NAME } from '../../server/src/analysis/codegen/contract';
+import { STAT_ANSWERED, STAT_GROW_FAILED, STAT_HANDED_OVER, STATS_MAP_NAME, XDP_PROGRAM_NAME } from '../../server/src/analysis/codegen/contract';
 import { SplitError, type SplitPlan } from '../../server/src/analysis/codegen/split';
 import { main } from '../../server/src/cli';
 import { findToolchain } from '../../server/src/tools';
@@ -141,7 +141,9 @@ for (const server of UDP) {
       assert.ok(run.stats[STAT_ANSWERED] > 0, `the kernel answered some requests (stats ${run.stats.join('/')})`);
       assert.ok(run.stats[STAT_ANSWERED] <= kernelAnswerable, 'and none the script expects userspace to answer');
       assert.equal(run.stats[STAT_ANSWERED] + run.stats[STAT_HANDED_OVER], requests.length, 'every request was answered or handed over once');
-      t.diagnostic(`${server.name}: kernel answered ${run.stats[STAT_ANSWERED]} of ${kernelAnswerable} kernel-answerable requests (${requests.length} in all)`);
+      t.diagnostic(
+        `${server.name}: kernel answered ${run.stats[STAT_ANSWERED]} of ${kernelAnswerable} kernel-answerable requests (${requests.length} in all; ${run.stats[STAT_GROW_FAILED] ?? 0} replies could not grow the packet and fell back)`,
+      );
       assert.ok(run.detachedAfterExit, 'the program is detached once the split program has exited');
     });
   });

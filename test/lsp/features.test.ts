@@ -66,7 +66,7 @@ test('kv-cache: code lens, offload regions and fallback Hints from the slices', 
       const paths = fallbackPaths.filter((p) => p.fallback!.range.start.line === hint.range.start.line);
       assert.ok(paths.length > 0, `a slice path falls back at line ${hint.range.start.line + 1}`);
       assert.ok(hint.message.includes(`[${paths[0].fallback!.code}]`), hint.message);
-      if (paths[0].handover) assert.match(hint.message, /hands it over/);
+      if (paths[0].handover) assert.match(hint.message, /The kernel half hands (it|them) over/);
     }
 
     // Regions: the kernel paths shaded, hand-overs and fallbacks marked, for this version.
@@ -224,5 +224,36 @@ test('a quick fix bound through data removes its diagnostic when applied', LIMIT
     assert.ok(!v2.diagnostics.some((d) => d.code === 'string-function' && d.message.startsWith('strlen')), JSON.stringify(v2.diagnostics));
   } finally {
     await client.stop();
+  }
+});
+
+test('untrusted workspace: a profile inside the folder is used, one outside it is refused', LIMIT, async () => {
+  const ws = exampleWorkspace('kv-cache');
+  const outside = exampleWorkspace('kv-cache');
+  const expected = await analyse(ws.file);
+  const slices = expected.slices[0];
+  const profile = gcovJson(ws.file, slices.function, slices.paths, mix(slices.paths, 700, 100));
+  writeFileSync(join(ws.dir, 'inside.gcov.json'), profile);
+  writeFileSync(join(outside.dir, 'outside.gcov.json'), profile);
+  const client = new LspTestClient();
+  client.configuration = { diagnostics: { debounceMs: 0 }, profilePath: join(outside.dir, 'outside.gcov.json') };
+  try {
+    await client.initialize({ rootUri: ws.folderUri, workspaceFolders: [{ uri: ws.folderUri, name: 'ws' }], initializationOptions: { trusted: false } });
+    await client.open(ws.uri, readFileSync(ws.file, 'utf8'), 1);
+    await client.diagnosticsFor(ws.uri, 1);
+    const position = expected.entries[0].nameRange.start;
+    const ask = async () => hoverText((await client.connection.sendRequest('textDocument/hover', { textDocument: { uri: ws.uri }, position })) as Hover);
+    const refused = await ask();
+    assert.match(refused, /not used: in an untrusted workspace the profile must be inside a workspace folder/);
+    assert.match(refused, /static heuristic/);
+
+    client.configuration = { diagnostics: { debounceMs: 0 }, profilePath: 'inside.gcov.json' };
+    await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: null });
+    const accepted = await ask();
+    assert.match(accepted, /gcov profile `inside\.gcov\.json`, 1,000 requests covered/);
+  } finally {
+    await client.stop();
+    rmSync(ws.dir, { recursive: true, force: true });
+    rmSync(outside.dir, { recursive: true, force: true });
   }
 });

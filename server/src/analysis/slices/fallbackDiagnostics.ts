@@ -39,7 +39,15 @@ const key = (p: SlicePath) => {
 function handoverText(path: SlicePath): string {
   const h = path.handover;
   if (!h) return '';
-  return h.decisionIndex < 0 ? `hands it over ${h.description}` : `hands it over at line ${h.range.start.line + 1}, ${h.description}`;
+  return h.decisionIndex < 0 ? h.description : `at line ${h.range.start.line + 1}, ${h.description}`;
+}
+
+/** "The kernel half hands it over …" for one path, one clause per path for several. */
+function handoverSentence(paths: SlicePath[]): string {
+  const withHandover = paths.filter((p) => p.handover);
+  if (withHandover.length === 0) return '';
+  if (paths.length === 1) return ` The kernel half hands it over ${handoverText(paths[0])}.`;
+  return ` The kernel half hands them over earlier: ${withHandover.map((p) => `${p.id} ${handoverText(p)}`).join('; ')}.`;
 }
 
 /**
@@ -64,8 +72,7 @@ export function fallbackDiagnostics(entries: readonly RequestEntry[], slices: re
       const ids = paths.map((p) => p.id);
       const which = paths.length === 1 ? `Request path ${ids[0]} of ${entryName} falls` : `Request paths ${ids.join(', ')} of ${entryName} fall`;
       const via = fallback.viaCall ? ` (inside ${fallback.viaCall.callee}(), called at line ${fallback.viaCall.range.start.line + 1})` : '';
-      const handovers = [...new Set(paths.map(handoverText).filter(Boolean))];
-      const handover = handovers.length ? ` The kernel half ${handovers.join('; ')}.` : '';
+      const handover = handoverSentence(paths);
       const related: RelatedInformation[] = [];
       for (const path of paths) {
         if (path.handover) {
@@ -79,7 +86,7 @@ export function fallbackDiagnostics(entries: readonly RequestEntry[], slices: re
         range: fallback.range,
         severity: Severity.Hint,
         code: OFFLOAD_FALLBACK_CODE,
-        message: `${which} back to userspace here${via}: ${fallback.message} [${fallback.code}].${handover}`,
+        message: `${which} back to userspace here${via}: ${fallback.message.replace(/\.\s*$/, '')} [${fallback.code}].${handover}`,
         ...(related.length ? { related } : {}),
         data,
       });

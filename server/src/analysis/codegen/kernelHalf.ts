@@ -108,7 +108,7 @@ function generate(input: KernelHalfInput): KernelHalf {
  * goes to the userspace half unchanged (XDP_PASS). */`);
   out.push(xdpPrelude());
   out.push(`\n/* Types and macros of ${base}.c and the headers it includes from its own directory. */`);
-  for (const piece of userDeclarations(tree, text, file)) out.push(piece.text, piece.line);
+  for (const piece of userDeclarations(tree, text, file)) out.push(piece.text, piece.line >= 0 ? piece.line : undefined);
   out.push('\n/* Declared only so that macros like sizeof(global) keep working; never referenced at run time. */');
   const ordered = [...stateFields].sort((a, b) => Number(b.isConst) - Number(a.isConst));
   for (const f of ordered) out.push(`extern ${f.isConst ? 'const ' : ''}${f.declaration};`);
@@ -192,7 +192,7 @@ function userDeclarations(tree: Tree, text: string, file: string): { text: strin
       if (type?.childForFieldName('body')) pieces.push({ text: text.slice(node.startIndex, node.endIndex), line: node.startPosition.row });
     }
   }
-  return pieces.map((p) => (p.line < 0 ? { text: p.text, line: -1 } : p)).map((p) => ({ text: p.text, line: p.line }));
+  return pieces;
 }
 
 interface Glue {

@@ -21,6 +21,20 @@ export interface CallFacts {
   prototypes: Set<string>;
   /** Recursive strongly connected components, by functionKey. */
   recursive: Map<string, FunctionInfo[]>;
+  /** Typedef names of the program and standard type names. */
+  isTypeName(name: string): boolean;
+}
+
+/**
+ * `(rel_time_t) (x)`: tree-sitter cannot tell a cast to a typedef from a call of a
+ * parenthesised function name without the typedef, so it builds a call. The program's typedefs
+ * decide; a parenthesised name that is no type stays a call.
+ */
+export function isCastToTypeName(call: SyntaxNode, isTypeName: (name: string) => boolean): boolean {
+  const written = call.childForFieldName('function');
+  if (written?.type !== 'parenthesized_expression') return false;
+  const inner = unparenthesize(written);
+  return inner?.type === 'identifier' && isTypeName(inner.text);
 }
 
 const FLOAT_CONVERSION = /%[-+ #0-9.*']*(?:hh|h|ll|l|L|j|z|t)?[fFeEgGaA]/;
@@ -108,7 +122,7 @@ export function checkCalls(scope: FunctionScope, facts: CallFacts): void {
   const cycle = facts.recursive.get(functionKey(fn));
   for (const call of descendantsOfType(scope.body, ['call_expression'], scope.rule.check)) {
     const callee = unparenthesize(call.childForFieldName('function'));
-    if (!callee) continue;
+    if (!callee || isCastToTypeName(call, facts.isTypeName)) continue;
     const args = argumentsOf(call);
     if (callee.type !== 'identifier' || isFunctionVariable(scope, callee.text)) {
       scope.report('indirect-call', rangeOf(call.childForFieldName('function') ?? call), `\`${callee.text}\` is called through a function pointer; BPF programs can only call functions known at load time. Dispatch with a switch calling each target directly, or the path falls back to userspace here.`);

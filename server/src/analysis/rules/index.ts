@@ -2,6 +2,7 @@
 // entry (or over all of them when the program has no entry yet).
 import type { AnalysisDiagnostic, GlobalInfo } from '../model';
 import { MacroExpander } from './macros';
+import { isBuiltinTypeName } from '../summarize/builtinTypes';
 import type { SyntaxNode } from '../syntax';
 import { checkCalls, type CallFacts } from './calls';
 import { constantSource, DiagnosticSink, makeFunctionScope, type RuleContext } from './context';
@@ -24,11 +25,13 @@ export function runRules(ctx: RuleContext): AnalysisDiagnostic[] {
   ctx.check();
   const summaries = [...program.summaries.values()];
   const allFunctions = summaries.flatMap((s) => s.functions);
+  const typeNames = new Set(summaries.flatMap((s) => s.typedefs.map((t) => t.name)));
   const callFacts: CallFacts = {
     resolver,
     macros: new Set(summaries.flatMap((s) => s.defines.filter((d) => d.params !== undefined).map((d) => d.name))),
     prototypes: new Set(summaries.flatMap((s) => s.prototypes.map((p) => p.name))),
     recursive: recursiveComponents(allFunctions, resolver),
+    isTypeName: (name) => typeNames.has(name) || isBuiltinTypeName(name),
   };
   const floatFacts = collectFloatFacts(summaries, ctx.tree.rootNode);
   const globals = mutableGlobals(summaries, file);

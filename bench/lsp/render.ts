@@ -205,7 +205,8 @@ function profileSection(data: EditorLatencyData): string[] {
     '',
     'By total time (the function or what it calls):',
     '',
-    markdownTable({ headers, rows: rows(summary.byTotal) }),
+    // The frames every analysed sample passes through (the analysis entry and its callers) say nothing.
+    markdownTable({ headers, rows: rows(summary.byTotal.filter((f) => f.totalMs < summary.busyMs * 0.99)) }),
     '',
     'By self time:',
     '',
@@ -222,13 +223,13 @@ function method(data: EditorLatencyData): string[] {
     `- Code base: **${data.corpus.name}** from Debian's source package (\`node scripts/fetch-corpus.mjs memcached\`), configured with its own \`./configure\` (libevent-dev is installed by the benchmark when missing): ${data.corpus.files} \`.c\`/\`.h\` files, ${data.corpus.lines.toLocaleString('en')} lines, vendored Lua included.`,
     '- Both servers run as child processes speaking LSP over stdio to a small client in `bench/lib/lspClient.ts`, rooted at the memcached directory. Times run from writing the notification to the server\'s stdin to parsing the `textDocument/publishDiagnostics` **for that document version** from its stdout.',
     `- **Our server's debounce is set to 0** for the latency figures (the client answers \`workspace/configuration\` with \`diagnostics.debounceMs: 0\`); the default-debounce figure is reported separately. It is started after its workspace index has finished.`,
-    `- clangd: \`${clangd?.label ?? 'clangd'}\` (${clangd?.version ?? 'version unknown'}), with a \`compile_commands.json\` in a temporary directory giving every file memcached's own flags (\`${data.corpus.flags.join(' ')}\`). clangd 14 has no option to set its update debounce (it adapts between 50 and 500 ms to its rebuild time), so its edit figures include it; \`--background-index=false\` keeps its indexer from competing for the cores.`,
+    `- clangd: \`${clangd?.label ?? 'clangd'}\` (${clangd?.version ?? 'version unknown'}), with a \`compile_commands.json\` in a temporary directory giving every file memcached's own flags (\`${data.corpus.flags.join(' ')}\`). clangd 14 has no option to set its update debounce: it waits as long as its last rebuild took, at least 50 ms and at most 500 ms, so its edit figures include up to 500 ms of waiting (\`--sync\` would drop the debounce but also its worker threads, so it is not used); \`--background-index=false\` keeps its indexer from competing for the cores.`,
     `- Edits: the character \`${data.edits.typed}\` typed in front of a statement inside a function body, then deleted (incremental \`didChange\`, one change each), at places spread evenly over the file; each edit waits for the diagnostics of its version before the next is sent. ${data.edits.requested} edits per file and server, stopped after ${data.edits.timeCapSeconds} s if a server is slower than that allows (the tables show the count).`,
     `- didOpen: the first open in a freshly started server, then ${data.reopens} close/reopen cycles of the same text.`,
     '- Memory: a fresh server of each kind (ours with its default settings), every file opened at once as an editor restoring its tabs does, then waited on until idle (no message for 1 s and under 5% CPU); the figure is `VmHWM` from `/proc/PID/status`.',
-    data.quick ? '- **Quick run** (`--quick`): fewer samples than the issue asks for; do not quote these figures.' : '',
+    ...(data.quick ? ['- **Quick run** (`--quick`): fewer samples than the issue asks for; do not quote these figures.'] : []),
     '',
-  ].filter((line) => line !== '');
+  ];
 }
 
 export function renderEditorLatency(record: SectionRecord<EditorLatencyData>): RenderedSection {
@@ -260,7 +261,7 @@ export function renderEditorLatency(record: SectionRecord<EditorLatencyData>): R
   const console = [consoleTable(targets), '', consoleTable(editTable(data)), '', consoleTable(openTable(data)), '', consoleTable(memoryTable(data))];
   if (data.profile) {
     console.push('', `Hot spots of our analysis (${formatMs(data.profile.summary.busyMs / data.profile.analyses)} CPU per analysis of ${data.profile.file}):`);
-    for (const f of data.profile.summary.byTotal.slice(0, 8)) console.push(`  ${formatMs(f.totalMs / data.profile.analyses).padStart(9)}  ${f.name}`);
+    for (const f of data.profile.summary.byTotal.filter((f) => f.totalMs < data.profile!.summary.busyMs * 0.99).slice(0, 8)) console.push(`  ${formatMs(f.totalMs / data.profile.analyses).padStart(9)}  ${f.name}`);
   }
   return { markdown: lines.join('\n'), images, console: console.join('\n') };
 }
@@ -273,7 +274,7 @@ function missedTargets(data: EditorLatencyData, missed: string[]): string[] {
   const perAnalysis = profile ? profile.summary.busyMs / profile.analyses : undefined;
   const hottest = profile
     ? profile.summary.byTotal
-        .filter((f) => !/^(run|analyze|analyzeFile) /.test(f.name))
+        .filter((f) => f.totalMs < profile.summary.busyMs * 0.99)
         .slice(0, 4)
         .map((f) => `\`${f.name}\` ${formatMs(f.totalMs / profile.analyses)}`)
         .join(', ')

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadResults, machineInfo, MachineInfo, ResultsFile, saveResults, SectionRecord } from './lib/results';
-import type { BenchContext, BenchSection } from './lib/section';
+import { SkipSection, type BenchContext, type BenchSection } from './lib/section';
 import { SECTIONS } from './sections';
 
 const RESULTS_FILE = 'docs/benchmarks.json';
@@ -103,7 +103,8 @@ async function main(): Promise<number> {
     console.log(usage());
     return 0;
   }
-  const results = loadResults(RESULTS_FILE);
+  // Read early so that a damaged results file stops the run before anything is measured.
+  loadResults(RESULTS_FILE);
   let failed = false;
   if (!options.has('render-only')) {
     for (const section of sections) {
@@ -127,6 +128,10 @@ async function main(): Promise<number> {
       try {
         record.data = await section.run(context);
       } catch (error) {
+        if (error instanceof SkipSection) {
+          console.log(`${section.id} skipped: ${error.message}`);
+          continue;
+        }
         failed = true;
         record.error = error instanceof Error ? error.message : String(error);
         console.error(`${section.id} failed: ${record.error}`);
@@ -136,12 +141,14 @@ async function main(): Promise<number> {
       record.load!.after = os.loadavg()[0];
       // A failed run without data would only replace good figures with nothing.
       if (record.data !== undefined) {
-        results.sections[section.id] = record;
-        saveResults(RESULTS_FILE, results);
+        // Another bench run may have saved its sections meanwhile: merge into the file as it is now.
+        const latest = loadResults(RESULTS_FILE);
+        latest.sections[section.id] = record;
+        saveResults(RESULTS_FILE, latest);
       }
     }
   }
-  const consoles = writeDocument(results);
+  const consoles = writeDocument(loadResults(RESULTS_FILE));
   console.log(`\n${consoles.join('\n\n')}\n\nWrote ${DOCUMENT_FILE}, ${RESULTS_FILE} and charts in ${IMAGES_DIR}/.`);
   return failed ? 1 : 0;
 }

@@ -36,3 +36,6 @@ export interface BenchSection<T = unknown> {
   run(context: BenchContext): Promise<T>;
   render(record: SectionRecord<T>): RenderedSection;
 }
+
+/** Thrown by run() when the section cannot run here (e.g. needs root): reported, not a failure, earlier figures kept. */
+export class SkipSection extends Error {}

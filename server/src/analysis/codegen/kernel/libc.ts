@@ -27,7 +27,18 @@ export const RENAMED_CALLS: ReadonlyMap<string, string> = new Map([
  * walks byte by byte along every path; the inline loops are for older targets.
  */
 export function libcReplacementSource(used: Set<string>, options: { bpfLoop: boolean } = { bpfLoop: false }): string {
-  if (options.bpfLoop) return loopHelperSource(used);
+  const clamp = used.has('bpfo_clamp')
+    ? `/* An index into a local array, kept inside it (an out-of-range index is undefined in C anyway). */
+static __always_inline __u64 bpfo_clamp(__u64 index, __u64 length)
+{
+\treturn index < length ? index : 0;
+}`
+    : '';
+  const rest = options.bpfLoop ? loopHelperSource(used) : inlineHelperSource(used);
+  return [clamp, rest].filter(Boolean).join('\n\n');
+}
+
+function inlineHelperSource(used: Set<string>): string {
   const parts: string[] = [];
   const want = (name: string) => used.has(name);
   if (want('bpfo_memcpy') || want('bpfo_memmove'))

@@ -189,6 +189,9 @@ export class HandlerTranslator {
     if (!body || !declarator) throw new TranslationError(`${name}: definition without a body`);
     const info = this.functionInfo(definition);
     const byteNames = new Set((info ? [...info.params, ...info.locals] : []).filter((v) => BYTE_POINTER.test(v.typeText)).map((v) => v.name));
+    // Local arrays live on the 512-byte stack: a MAX_PAYLOAD mask would not keep an index
+    // inside them, so their indices are clamped to their own size instead.
+    const localArrays = new Set((info?.locals ?? []).filter((v) => /\[/.test(v.typeText)).map((v) => v.name));
     const shadowed = new Set((info ? [...info.params, ...info.locals] : []).map((v) => v.name));
     if (info?.locals.some((l) => l.isStatic)) throw new TranslationError(`${name} has a static local: move it to file scope so it can live in the state map`);
     if (info?.isVariadic) throw new TranslationError(`${name} is variadic`);
@@ -223,6 +226,10 @@ export class HandlerTranslator {
         case 'subscript_expression': {
           const array = node.childForFieldName('argument');
           const index = node.childForFieldName('index');
+          if (array && index && array.type === 'identifier' && localArrays.has(array.text)) {
+            this.usedHelpers.add('bpfo_clamp');
+            return `${emit(array)}[bpfo_clamp(${emit(index)}, sizeof(${array.text}) / sizeof(${array.text}[0]))]`;
+          }
           if (array && index && isByteBuffer(array)) return `${emit(array)}[(${emit(index)}) & BPFO_INDEX_MASK]`;
           break;
         }
@@ -241,7 +248,7 @@ export class HandlerTranslator {
     const isByteBuffer = (node: SyntaxNode): boolean => {
       let n = node;
       while (n.type === 'parenthesized_expression' && n.namedChildren[0]) n = n.namedChildren[0]!;
-      if (n.type === 'identifier') return byteNames.has(n.text);
+      if (n.type === 'identifier') return byteNames.has(n.text) && !localArrays.has(n.text);
       if (n.type === 'binary_expression' && n.childForFieldName('operator')?.text === '+') return isByteBuffer(n.childForFieldName('left')!);
       return false;
     };

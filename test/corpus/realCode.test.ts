@@ -162,9 +162,8 @@ test('itoa_ljust.c: itoa_u64 calling itself is recursion; crc32c.c: the SSE4.2 c
   for (const line of asmLines) assert.equal(at('crc32c.c', line, 'inline-asm').length, 1, `line ${line + 1}: ${describe(at('crc32c.c', line))}`);
 });
 
-// Known false positives, written down where they were found (docs/real-code-findings.md).
-// `todo` keeps them visible in every run without failing it; remove the flag when fixed.
-test('proxy_lua.c: the local X() macro is not the function X that a misparse of memcached.h produced', { todo: 'a call to a function-like macro of the calling file resolves to a function of the same name elsewhere' }, (t) => {
+// A false positive found there (docs/real-code-findings.md, bug 2), fixed in the call graph.
+test('proxy_lua.c: the local X() macro is not the function X that a misparse of memcached.h produced', (t) => {
   if (unavailable) return t.skip(unavailable);
   const throughX = fileRun('proxy_lua.c').diagnostics.filter((d) => d.code === 'stack-size' && / → X \d+/.test(d.message));
   assert.deepEqual(throughX.map((d) => d.message.slice(0, 120)), []);

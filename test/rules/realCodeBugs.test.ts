@@ -17,3 +17,17 @@ unsigned later(long sec) { return (rel_time_t)(sec) + (unsigned)(sec); }`);
   }, 'main.c');
   assert.deepEqual(withCode(across, 'unknown-callee').map((d) => d.message.split(' ')[0]), ['mystery()'], describe(across));
 });
+
+test('bug 2: a function-like macro of the calling file (or its headers) is not a function of the same name elsewhere', async () => {
+  const files = {
+    'a.c': '#include "defs.h"\nvoid set_field(void *L, const char *name, int v);\nvoid register_defines(void *L) { X(1) X(2) Y(3); }',
+    'defs.h': '#define X(x) set_field(L, #x, x);\n#define Y(x) set_field(L, "y", x)',
+    'other.c': 'int X(int n) { char big[2048]; big[n & 2047] = 1; return big[0]; }\nint Y(int n) { char big[2048]; big[n & 2047] = 1; return big[0]; }',
+  };
+  const found = await analyzeProgram(files, 'a.c');
+  assert.deepEqual(withCode(found, 'stack-size'), [], describe(found));
+  assert.deepEqual(found.filter((d) => /\b[XY]\(\)/.test(d.message)), [], describe(found));
+  // Without the macro, the call does reach the other file's function.
+  const plain = await analyzeProgram({ ...files, 'defs.h': '' , 'a.c': 'int X(int);\nvoid register_defines(void *L) { X(1); }' }, 'a.c');
+  assert.equal(withCode(plain, 'stack-size').length, 1, describe(plain));
+});

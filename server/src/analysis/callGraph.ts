@@ -7,6 +7,10 @@
 // then an external definition elsewhere. A workspace may hold several programs that each
 // define the same global (two `main`s, two `handle_request`s); the definition nearest the
 // caller in the directory tree is taken, which is the one its build most likely links.
+// A name the calling file (or a header it includes) #defines as a function-like macro is
+// expanded by the preprocessor before any linking, so such a "call" reaches no function
+// elsewhere, even when another file has a function of that name (or tree-sitter made one out
+// of an X-macro).
 import type { CallSite, FileSummary, FunctionInfo, Position } from './model';
 
 export interface CallChainStep {
@@ -63,6 +67,9 @@ export class CallGraph {
   private readonly externalByName = new Map<string, FunctionInfo[]>();
   private readonly staticByName = new Map<string, FunctionInfo[]>();
   private readonly includes = new Map<string, string[]>();
+  /** Function-like macro names #defined in each file. */
+  private readonly functionMacros = new Map<string, Set<string>>();
+  private readonly visibleMacros = new Map<string, Set<string>>();
   private readonly filesByBaseName = new Map<string, string[]>();
   private readonly headerClosures = new Map<string, Set<string>>();
   private readonly outgoing: ResolvedCall[][];
@@ -81,6 +88,9 @@ export class CallGraph {
     for (const summary of summaries) {
       const known = this.includes.get(summary.file) ?? [];
       this.includes.set(summary.file, known.concat(summary.includes.map(includeTarget)));
+      const macros = this.functionMacros.get(summary.file) ?? new Set<string>();
+      for (const define of summary.defines) if (define.params !== undefined) macros.add(define.name);
+      this.functionMacros.set(summary.file, macros);
     }
 
     this.all = summaries.flatMap((s) => s.functions).sort(compareFunctions);
@@ -131,6 +141,7 @@ export class CallGraph {
   resolve(fromFile: string, name: string): FunctionInfo | undefined {
     const local = this.definedIn.get(fromFile)?.get(name);
     if (local) return local;
+    if (this.isFunctionMacroIn(fromFile, name)) return undefined;
     const statics = this.staticByName.get(name);
     if (statics) {
       const headers = this.headerClosure(fromFile);
@@ -218,6 +229,17 @@ export class CallGraph {
 
   private find(fn: FunctionInfo): number | undefined {
     return this.indexOf.get(fn) ?? this.byFileAndName.get(`${fn.file}\0${fn.name}`);
+  }
+
+  /** Whether `file` or a header it includes #defines `name` as a function-like macro. */
+  private isFunctionMacroIn(file: string, name: string): boolean {
+    let visible = this.visibleMacros.get(file);
+    if (!visible) {
+      visible = new Set(this.functionMacros.get(file));
+      for (const header of this.headerClosure(file)) for (const macro of this.functionMacros.get(header) ?? []) visible.add(macro);
+      this.visibleMacros.set(file, visible);
+    }
+    return visible.has(name);
   }
 
   /** Files reachable through #include from `file`, matched by path suffix, transitively. */

@@ -3,7 +3,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { initC, parseC } from '../../server/src/analysis/syntax';
-import { analyzeFile } from '../../server/src/analysis/analyze';
+import { analyzeFile, buildProgramFacts } from '../../server/src/analysis/analyze';
 import { generateKernelHalf, type KernelHalf, type KernelHalfError } from '../../server/src/analysis/codegen/kernelHalf';
 import { splitFileNames, STATE_STRUCT_NAME } from '../../server/src/analysis/codegen/contract';
 import type { ExampleServer } from '../examples/example-servers';
@@ -19,9 +19,8 @@ export async function generateForExample(server: ExampleServer, targetKernel = '
     const entry = analysis.entries[index];
     const slices = analysis.slices.find((s) => s.entryId === entry?.id);
     if (!entry || !slices) return { ok: false, error: 'no UDP entry with slices' };
-    const program = { summaries: new Map([[file, analysis.summary]]) } as never;
-    const { buildProgramFacts } = await import('../../server/src/analysis/analyze');
-    return generateKernelHalf({ entry, slices, program: buildProgramFacts(new Map([[file, analysis.summary]])) ?? program, file, text, tree, diagnostics: analysis.diagnostics, targetKernel, hook: 'xdp' });
+    const program = buildProgramFacts(new Map([[file, analysis.summary]]));
+    return generateKernelHalf({ entry, slices, program, file, text, tree, diagnostics: analysis.diagnostics, targetKernel, hook: 'xdp' });
   } finally {
     tree.delete();
   }

@@ -1,7 +1,7 @@
 // Writes the parts of package.json that have a single source of truth in the code:
 //   contributes.configuration  ← server/src/settings.ts
 //   capabilities.untrustedWorkspaces.restrictedConfigurations ← the settings marked `restricted`
-//   contributes.commands       ← client/src/commands.ts
+//   contributes.commands, contributes.menus ← client/src/commands.ts
 //   contributes.colors         ← client/src/colors.ts
 // `--check` writes nothing and exits 1 when package.json is out of date (for CI).
 import * as esbuild from 'esbuild';
@@ -19,7 +19,7 @@ async function loadDefinitions() {
     stdin: {
       contents:
         "export { manifestConfiguration, restrictedSettingNames } from './server/src/settings';\n" +
-        "export { COMMAND_CONTRIBUTIONS } from './client/src/commands';\n" +
+        "export { COMMAND_CONTRIBUTIONS, MENU_CONTRIBUTIONS } from './client/src/commands';\n" +
         "export { COLOR_CONTRIBUTIONS } from './client/src/colors';\n",
       resolveDir: root,
       loader: 'ts',
@@ -41,11 +41,12 @@ async function loadDefinitions() {
 }
 
 export async function syncedManifest(manifest) {
-  const { manifestConfiguration, restrictedSettingNames, COMMAND_CONTRIBUTIONS, COLOR_CONTRIBUTIONS } = await loadDefinitions();
+  const { manifestConfiguration, restrictedSettingNames, COMMAND_CONTRIBUTIONS, MENU_CONTRIBUTIONS, COLOR_CONTRIBUTIONS } = await loadDefinitions();
   const next = structuredClone(manifest);
   next.contributes ??= {};
   next.contributes.configuration = manifestConfiguration();
   next.contributes.commands = COMMAND_CONTRIBUTIONS.map((c) => ({ ...c }));
+  next.contributes.menus = structuredClone(MENU_CONTRIBUTIONS);
   next.contributes.colors = COLOR_CONTRIBUTIONS.map((c) => structuredClone(c));
   next.capabilities ??= {};
   next.capabilities.untrustedWorkspaces ??= { supported: 'limited' };

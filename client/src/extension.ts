@@ -1,5 +1,5 @@
 // The VS Code side of BPF Offload: starts the language server (dist/server.js) over node IPC,
-// tells it whether the workspace is trusted, and offers two commands. All analysis happens in
+// tells it whether the workspace is trusted, and offers its commands (verify and calibrate go to the server). All analysis happens in
 // the server, so the same behaviour reaches Neovim and other LSP clients.
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -7,6 +7,7 @@ import { LanguageClient, LanguageClientOptions, ServerOptions, State, TransportK
 import { InitializationOptions, WORKSPACE_TRUSTED_NOTIFICATION } from '../../server/src/protocol';
 import { COMMAND_IDS } from './commands';
 import { OffloadDecorations, showDetails } from './decorations';
+import { registerToolCommands } from './toolCommands';
 
 // The id is also the settings prefix vscode-languageclient reads `<id>.trace.server` from.
 const CLIENT_ID = 'bpfOffload';
@@ -56,6 +57,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand(COMMAND_IDS.showLog, () => outputChannel.show(true)),
     vscode.commands.registerCommand(COMMAND_IDS.showDetails, showDetails),
     vscode.workspace.onDidGrantWorkspaceTrust(sendTrustIfGranted),
+    ...registerToolCommands(() => client, outputChannel),
   );
 
   const decorations = new OffloadDecorations(client);

@@ -10,6 +10,7 @@ import { analyseProject } from './cli/project';
 import { formatReport } from './cli/report';
 import { runSplit } from './cli/split';
 import { runVerify } from './cli/verify';
+import { runCalibrate } from './cli/calibrate';
 import { parseProfile, ProfileFormatError } from './analysis/profiles';
 
 export const EXIT_OK = 0;
@@ -32,6 +33,7 @@ export async function main(argv: string[], io: CliStreams = processStreams): Pro
     // split has its own grammar (one file, an output directory); see cli/split.ts.
     if (argv[0] === 'split') return await runSplit(argv.slice(1), io);
     if (argv[0] === 'verify') return await runVerify(argv.slice(1), io);
+    if (argv[0] === 'calibrate') return await runCalibrate(argv.slice(1), io);
     const command = parseArgs(argv);
     switch (command.kind) {
       case 'help':

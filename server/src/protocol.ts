@@ -49,3 +49,21 @@ export interface OffloadRegionsParams {
  * Arguments: [uri: string, position: {line, character}]. Without arguments: the cursor's place.
  */
 export const SHOW_DETAILS_COMMAND = 'bpfOffload.showDetails';
+
+/**
+ * Server commands (workspace/executeCommand) that run external tools; refused in an untrusted
+ * workspace. VERIFY_COMMAND arguments: [uri of a NAME.bpf.c, or of a C source that was split].
+ * CALIBRATE_COMMAND arguments: [workspace folder uri] (default: the first workspace folder).
+ * Both answer with a ToolCommandResult and also show its message (window/showMessage).
+ */
+export const VERIFY_COMMAND = 'bpfOffload.verify';
+export const CALIBRATE_COMMAND = 'bpfOffload.calibrate';
+
+export interface ToolCommandResult {
+  /** refused: untrusted workspace or bad arguments; not-run: a tool is missing or not allowed. */
+  status: 'loaded' | 'compiled' | 'rejected' | 'written' | 'not-run' | 'refused' | 'cancelled' | 'failed';
+  /** The one line shown to the user. */
+  message: string;
+  /** The file verified, or the calibration file written (a file: URI). */
+  uri?: string;
+}

@@ -23,6 +23,7 @@ import { createHoverHandler } from './features/hover';
 import { createCodeLensHandler } from './features/codeLens';
 import { CodeActionsFeature, codeActionSupportFrom } from './features/codeActions';
 import { offloadRegionsOf } from './features/offloadRegions';
+import { CommandsFeature, SERVER_COMMANDS } from './features/commands';
 import { guarded } from './features/requests';
 import { OFFLOAD_REGIONS_NOTIFICATION, type InitializationOptions } from './protocol';
 import { Logger } from './log';
@@ -49,6 +50,7 @@ let folderEvents = false;
 let profiles: ProfilesFeature;
 let codeActions: CodeActionsFeature;
 let codeLensRefresh = false;
+let commands: CommandsFeature;
 
 connection.onInitialize(async (params: InitializeParams): Promise<InitializeResult> => {
   // Parsing is synchronous once the wasm is loaded; load it before any document arrives.
@@ -62,11 +64,22 @@ connection.onInitialize(async (params: InitializeParams): Promise<InitializeResu
       ? async (scopeUri) => connection.workspace.getConfiguration({ scopeUri, section: SETTINGS_SECTION })
       : undefined,
   );
+  // Verify results are published with the analysis' diagnostics of the same file (features/commands.ts).
+  commands = new CommandsFeature({
+    analyzer,
+    settings,
+    logger,
+    send: (p) => void connection.sendDiagnostics(p).catch((e) => logger.debug(`publish failed: ${e}`)),
+    showMessage: (type, message) => void connection.sendNotification('window/showMessage', { type, message }).catch((e) => logger.debug(`message not shown: ${e}`)),
+    createProgress: () => connection.window.createWorkDoneProgress(),
+    relatedInformation: capabilities.textDocument?.publishDiagnostics?.relatedInformation === true,
+    defaultFolder: () => profiles.folderFor(''),
+  });
   diagnostics = new DiagnosticsFeature({
     analyzer,
     settings,
     logger,
-    publish: (p) => void connection.sendDiagnostics(p).catch((e) => logger.debug(`publish failed: ${e}`)),
+    publish: (p) => commands.publishAnalysis(p),
     relatedInformation: capabilities.textDocument?.publishDiagnostics?.relatedInformation === true,
     offloadOptions: (uri, current) => profiles.offloadOptions(uri, current),
     onAnalyzed: (result) => {
@@ -95,6 +108,7 @@ connection.onInitialize(async (params: InitializeParams): Promise<InitializeResu
       hoverProvider: true,
       codeLensProvider: { resolveProvider: false },
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.RefactorExtract], resolveProvider: true },
+      executeCommandProvider: { commands: SERVER_COMMANDS },
     },
     serverInfo: { name: 'bpf-offload-server', version: '0.1.0' },
   };
@@ -138,6 +152,7 @@ connection.onDidOpenTextDocument(
 connection.onDidChangeTextDocument(
   guardedNotification(logger, 'didChange', ({ textDocument: d, contentChanges }) => {
     if (!analyzer.changeDocument(d.uri, d.version ?? 0, contentChanges ?? [])) return;
+    commands.documentEdited(d.uri);
     return diagnostics.documentChanged(d.uri);
   }),
 );
@@ -180,6 +195,9 @@ connection.onCodeActionResolve(async (action, token) => {
   const resolved = await guarded(logger, 'codeAction/resolve', action, (a: typeof action) => codeActions.resolve(a))(action, token);
   return resolved;
 });
+
+// Verify and calibrate: they answer with a result and a message whatever happens (never an error).
+connection.onExecuteCommand((params, token, workDone) => commands.execute(params, token, workDone));
 
 connection.onNotification(
   WORKSPACE_TRUSTED_NOTIFICATION,

@@ -17,6 +17,8 @@ export const USAGE = `Usage:
   bpf-offload split FILE.c --entry NAME --out DIR [--hook xdp] [--force]
                                               write the kernel half, userspace half, loader and Makefile (split --help)
   bpf-offload verify FILE.bpf.c [--json]      compile and load a kernel half, map refusals to the source (verify --help)
+  bpf-offload calibrate [--fast] [--xdp auto|require|skip] [--dir WORKSPACE] [--json]
+                                              measure this machine's costs into WORKSPACE/.bpf-offload/calibration.json
   bpf-offload --help | --version
 
 Directories are searched recursively for .c and .h files (hidden directories and node_modules

@@ -3,7 +3,7 @@
 // reproduction from that page, asserting the corrected verdict.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyzeC, analyzeProgram, describe, withCode } from './helpers';
+import { analyzeC, analyzeProgram, describe, withCode, Severity } from './helpers';
 
 test('bug 1: a cast to a typedef of the program is a cast, not a call of an unknown function', async () => {
   const found = await analyzeC(`typedef unsigned int rel_time_t;
@@ -30,4 +30,27 @@ test('bug 2: a function-like macro of the calling file (or its headers) is not a
   // Without the macro, the call does reach the other file's function.
   const plain = await analyzeProgram({ ...files, 'defs.h': '' , 'a.c': 'int X(int);\nvoid register_defines(void *L) { X(1); }' }, 'a.c');
   assert.equal(withCode(plain, 'stack-size').length, 1, describe(plain));
+});
+
+test('bug 3: strncat scans its destination with no bound, so it is a string function, not a constant copy', async () => {
+  const found = await analyzeC('#include <string.h>\n#define MAXDNAME 1025\nvoid dot(char *name) { strncat(name, ".", MAXDNAME); }');
+  assert.deepEqual(withCode(found, 'inlined-copy'), [], describe(found));
+  const strncat = withCode(found, 'string-function');
+  assert.equal(strncat.length, 1, describe(found));
+  assert.equal(strncat[0].severity, Severity.Warning);
+  assert.match(strncat[0].message, /strncat\(\) scans the destination/);
+});
+
+test('bug 5: sizeof of a type whose size the analysis cannot compute is still a compile-time constant', async () => {
+  const found = await analyzeC(`#include <string.h>
+#include <net/if.h>
+struct server { int fd; char interface[IF_NAMESIZE + 1]; };
+void reset(struct server *s, char *d) { memset(s, 0, sizeof(struct server)); memcpy(d, s, 2 * sizeof *s + 1); }
+void copy(char *d, const char *s, unsigned n) { memcpy(d, s, n); }`);
+  const copies = withCode(found, 'inlined-copy');
+  assert.deepEqual(copies.map((d) => d.message.split(' (')[0]), ['memset() of sizeof(struct server) bytes', 'memcpy() of 2 * sizeof *s + 1 bytes'], describe(found));
+  assert.match(copies[0].message, /compile-time constant/);
+  const runTime = withCode(found, 'string-function');
+  assert.equal(runTime.length, 1, describe(found));
+  assert.match(runTime[0].message, /memcpy\(\) with a size known only at run time \(`n`\)/);
 });

@@ -9,7 +9,7 @@ import { evaluateConstant } from './constEval';
 import { kernelAtLeast } from './definitions';
 import { isSimdIntrinsic } from './floats';
 import { libcEntry, STRING_BOUND, type LibcEntry } from './libc';
-import { descendantsOfType, namedChildren, rangeOf, unparenthesize } from './nodes';
+import { descendantsOfType, namedChildren, rangeOf, unparenthesize, walk } from './nodes';
 import { functionKey, type CalleeResolver } from './reach';
 import type { ReplaceCallFix } from './quickFixes';
 
@@ -58,6 +58,27 @@ function destinationBound(scope: FunctionScope, dest: SyntaxNode | undefined): s
   return type && /\[[^\]]+\]\s*$/.test(type) ? `sizeof(${n!.text})` : String(STRING_BOUND);
 }
 
+/**
+ * A size made only of sizeof, literals and arithmetic: the compiler folds it even when the
+ * analysis cannot (a struct laid out with a constant from a system header it has not read).
+ */
+function isCompileTimeSize(node: SyntaxNode): boolean {
+  let constant = true;
+  walk(node, (n) => {
+    if (!constant) return false;
+    switch (n.type) {
+      case 'sizeof_expression': case 'alignof_expression': case 'number_literal': case 'char_literal':
+        return false;
+      case 'parenthesized_expression': case 'binary_expression': case 'unary_expression':
+        return true;
+      default:
+        constant = false;
+        return false;
+    }
+  });
+  return constant;
+}
+
 function checkLibcCall(scope: FunctionScope, call: SyntaxNode, name: string, nameNode: SyntaxNode, entry: LibcEntry): void {
   const at = rangeOf(nameNode);
   const args = argumentsOf(call);
@@ -78,8 +99,11 @@ function checkLibcCall(scope: FunctionScope, call: SyntaxNode, name: string, nam
     case 'sized': {
       const sizeNode = args[entry.sizeArgument ?? 2];
       const size = sizeNode ? evaluateConstant(sizeNode, scope.evalScope) : undefined;
+      const inlined = `becomes an inline ${name.includes('cmp') ? 'comparison' : 'copy'}`;
       if (size !== undefined)
-        return scope.report('inlined-copy', at, `${name}() of ${size} byte${size === 1 ? '' : 's'} (constant size) becomes an inline ${name.includes('cmp') ? 'comparison' : 'copy'}.`);
+        return scope.report('inlined-copy', at, `${name}() of ${size} byte${size === 1 ? '' : 's'} (constant size) ${inlined}.`);
+      if (sizeNode && isCompileTimeSize(sizeNode))
+        return scope.report('inlined-copy', at, `${name}() of ${sizeNode.text} bytes (a compile-time constant whose value the analysis could not compute, e.g. a type laid out with a system header's constant) ${inlined}.`);
       return scope.report('string-function', at, `${name}() with a size known only at run time (\`${sizeNode?.text ?? '?'}\`) becomes a byte loop capped at ${STRING_BOUND} bytes: larger sizes must fall back to userspace.`, { severity: Severity.Warning });
     }
     case 'string': {

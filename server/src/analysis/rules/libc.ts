@@ -70,7 +70,9 @@ add('strtol strtoul strtoll strtoull atoi atol atoll', { kind: 'string', reason:
 
 add('memcpy memmove memset memcmp memchr __builtin_memcpy __builtin_memmove __builtin_memset __builtin_memcmp', { kind: 'sized', reason: 'copies or compares bytes', sizeArgument: 2 });
 add('bzero explicit_bzero', { kind: 'sized', reason: 'clears bytes', sizeArgument: 1 });
-add('strncmp strncasecmp strncpy strncat', { kind: 'sized', reason: 'scans at most its size argument', sizeArgument: 2 });
+// strncat bounds only what it appends: it first scans the destination for its end.
+table.set('strncat', { kind: 'string', reason: 'scans the destination for its terminator with no bound before appending at most its size argument: it becomes a loop capped at ' + STRING_BOUND + ' bytes' });
+add('strncmp strncasecmp strncpy', { kind: 'sized', reason: 'scans at most its size argument', sizeArgument: 2 });
 table.set('strnlen', { kind: 'sized', reason: 'scans at most its size argument', sizeArgument: 1 });
 table.set('memccpy', { kind: 'sized', reason: 'copies at most its size argument', sizeArgument: 3 });
 

@@ -78,7 +78,9 @@ export async function startInServerNamespace(
   };
   const deadline = Date.now() + options.timeoutMs;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${path.basename(command)} exited (${child.exitCode ?? child.signalCode}) while starting:\n${log()}`);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${path.basename(args[args.length - 2] ?? command)} exited (${child.exitCode ?? child.signalCode}) while starting: ${startFailure(log())}`);
+    }
     const text = log();
     if (options.failed?.test(text)) {
       // Wait for the whole refusal (the verifier's log comes after libbpf's first line).

@@ -54,3 +54,23 @@ void copy(char *d, const char *s, unsigned n) { memcpy(d, s, n); }`);
   assert.equal(runTime.length, 1, describe(found));
   assert.match(runTime[0].message, /memcpy\(\) with a size known only at run time \(`n`\)/);
 });
+
+test('bug 4: a counter of a typedef of an unsigned type starts at 0 or more; the message names a start that is unknown', async () => {
+  const text = `typedef unsigned int WORD;
+typedef WORD COUNT;
+typedef struct { unsigned char data[64]; WORD datalen; } CTX;
+void pad(CTX *ctx) {
+  COUNT i;
+  i = ctx->datalen;
+  ctx->data[i++] = 0x80;
+  while (i < 64)
+    ctx->data[i++] = 0x00;
+}`;
+  const found = await analyzeC(text);
+  assert.deepEqual(withCode(found, 'unbounded-loop'), [], describe(found));
+  assert.match(withCode(found, 'bounded-loop')[0]?.message ?? '', /at most 64 times/, describe(found));
+  // Signed: the start is what is missing, and the message says so rather than blaming the limit.
+  const signed = withCode(await analyzeC(text.replace('typedef unsigned int WORD;', 'typedef int WORD;')), 'unbounded-loop');
+  assert.equal(signed.length, 1);
+  assert.match(signed[0].message, /`i < 64` compares `i` with a constant, but `i` starts from a value not known at compile time and its type `COUNT` is signed/, signed[0].message);
+});

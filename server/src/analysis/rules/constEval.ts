@@ -8,6 +8,8 @@ export interface ConstantSource {
   constantValue(name: string): number | undefined;
   sizeOf(typeText: string): number | undefined;
   evaluate?(expression: string): number | undefined;
+  /** The type a typedef name stands for, as written, if the program defines it. */
+  typedefOf?(name: string): string | undefined;
 }
 
 export interface EvalScope {

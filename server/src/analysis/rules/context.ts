@@ -57,12 +57,27 @@ export interface FunctionScope {
   report(code: string, range: Range, message: string, options?: { severity?: Severity; fixes?: QuickFixData[] }): void;
 }
 
+const typedefsByProgram = new WeakMap<ProgramFacts, Map<string, string>>();
+
+/** Typedef name → aliased type text over the program; the first definition wins, as in TypeTable. */
+function programTypedefs(program: ProgramFacts): Map<string, string> {
+  let typedefs = typedefsByProgram.get(program);
+  if (!typedefs) {
+    typedefs = new Map();
+    for (const s of program.summaries.values()) for (const t of s.typedefs) if (!typedefs.has(t.name)) typedefs.set(t.name, t.typeText);
+    typedefsByProgram.set(program, typedefs);
+  }
+  return typedefs;
+}
+
 export function constantSource(program: ProgramFacts): ConstantSource {
   const types = program.types;
+  const typedefs = programTypedefs(program);
   return {
     constantValue: (name) => types.constantValue(name),
     sizeOf: (typeText) => types.sizeOf(typeText),
     evaluate: (expression) => types.evaluate(expression),
+    typedefOf: (name) => typedefs.get(name),
   };
 }
 

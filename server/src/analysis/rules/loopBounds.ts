@@ -103,31 +103,53 @@ function startOf(variable: string, loop: SyntaxNode, scope: EvalScope): number |
   return undefined;
 }
 
-function isUnsigned(typeText: string | undefined): boolean {
-  return !!typeText && /\b(unsigned|size_t|uint\d+_t|u8|u16|u32|u64|__u\d+)\b/.test(typeText);
+const UNSIGNED = /\b(unsigned|size_t|uint\d+_t|u_int\d+_t|u_char|u_short|u_int|u_long|u8|u16|u32|u64|__u\d+|uintptr_t|uintmax_t|bool|_Bool)\b/;
+const MAX_TYPEDEF_DEPTH = 16;
+
+/** Unsigned, looking through the program's typedefs (`typedef unsigned int WORD;`). */
+function isUnsigned(typeText: string | undefined, scope: EvalScope): boolean {
+  let text = typeText;
+  for (let depth = 0; text && depth < MAX_TYPEDEF_DEPTH; depth++) {
+    if (UNSIGNED.test(text)) return true;
+    const name = text.replace(/\b(const|volatile|register|static)\b/g, '').trim();
+    if (!/^[A-Za-z_]\w*$/.test(name)) return false;
+    text = scope.constants.typedefOf?.(name);
+  }
+  return false;
 }
 
-function tripCount(c: Comparison, loop: SyntaxNode, places: (SyntaxNode | null)[], scope: EvalScope): number | undefined {
+/** A trip count, or why there is none when the failure is more specific than "no constant limit". */
+interface Trips {
+  trips?: number;
+  why?: string;
+}
+
+function tripCount(c: Comparison, loop: SyntaxNode, places: (SyntaxNode | null)[], scope: EvalScope): Trips {
   const limit = evaluateConstant(c.limit, scope);
-  if (limit === undefined) return undefined;
+  if (limit === undefined) return {};
   const { step, otherWrite } = stepOf(c.variable, places, scope);
-  if (step === undefined || otherWrite) return undefined;
+  if (step === undefined || otherWrite) return {};
   let start = startOf(c.variable, loop, scope);
   if (step > 0 && (c.op === '<' || c.op === '<=' || c.op === '!=')) {
     // An unsigned counter of unknown start is still at least 0.
-    if (start === undefined && isUnsigned(scope.typeOfVariable(c.variable))) start = 0;
-    if (start === undefined) return undefined;
-    if (c.op === '!=' && (start > limit || (limit - start) % step !== 0)) return undefined;
+    const type = scope.typeOfVariable(c.variable);
+    if (start === undefined && isUnsigned(type, scope)) start = 0;
+    if (start === undefined) {
+      const typeNote = type ? ` and its type \`${type}\` is signed` : '';
+      return { why: `\`${c.text}\` compares \`${c.variable}\` with a constant, but \`${c.variable}\` starts from a value not known at compile time${typeNote}` };
+    }
+    if (c.op === '!=' && (start > limit || (limit - start) % step !== 0)) return {};
     const span = limit - start + (c.op === '<=' ? 1 : 0);
-    return Math.max(0, Math.ceil(span / step));
+    return { trips: Math.max(0, Math.ceil(span / step)) };
   }
   if (step < 0 && (c.op === '>' || c.op === '>=' || c.op === '!=')) {
-    if (start === undefined) return undefined;
-    if (c.op === '!=' && (start < limit || (start - limit) % -step !== 0)) return undefined;
+    if (start === undefined)
+      return { why: `\`${c.text}\` compares \`${c.variable}\` with a constant, but \`${c.variable}\` counts down from a value not known at compile time` };
+    if (c.op === '!=' && (start < limit || (start - limit) % -step !== 0)) return {};
     const span = start - limit + (c.op === '>=' ? 1 : 0);
-    return Math.max(0, Math.ceil(span / -step));
+    return { trips: Math.max(0, Math.ceil(span / -step)) };
   }
-  return undefined;
+  return {};
 }
 
 /** `p = p->next` (or `p = p->left->right`) anywhere in the given places. */
@@ -168,6 +190,7 @@ export function analyzeLoop(loop: SyntaxNode, scope: EvalScope): LoopVerdict {
   const extraTrip = loop.type === 'do_statement' ? 1 : 0;
   let best: { bound: number; text: string } | undefined;
   const unboundedParts: string[] = [];
+  const reasons: string[] = [];
   for (const part of conjuncts(inner)) {
     // `while (n--)` / `while (i)`: count down to zero.
     const bare = part.type === 'update_expression' ? unparenthesize(part.childForFieldName('argument')) : part;
@@ -178,13 +201,18 @@ export function analyzeLoop(loop: SyntaxNode, scope: EvalScope): LoopVerdict {
       const start = startOf(comparison.variable, loop, scope);
       const { step, otherWrite } = stepOf(comparison.variable, places, scope);
       if (start !== undefined && step === -1 && !otherWrite) trips = Math.max(0, start);
-    } else if (comparison) trips = tripCount(comparison, loop, places, scope);
+    } else if (comparison) {
+      const counted = tripCount(comparison, loop, places, scope);
+      trips = counted.trips;
+      if (counted.why) reasons.push(counted.why);
+    }
     if (trips !== undefined) {
       trips += extraTrip;
       if (!best || trips < best.bound) best = { bound: trips, text: part.text };
     } else unboundedParts.push(part.text);
   }
   if (best) return { bound: best.bound, explanation: `\`${best.text}\`` };
+  if (reasons.length) return { explanation: reasons.join('; ') };
   return { explanation: `\`${unboundedParts.join(' && ') || inner.text}\` does not compare a counter with a compile-time constant` };
 }
 

@@ -81,6 +81,25 @@ export function constantSource(program: ProgramFacts): ConstantSource {
   };
 }
 
+const globalsByProgram = new WeakMap<ProgramFacts, Map<string, Map<string, string>>>();
+
+/**
+ * Global name → type text as seen from `file` (other files' statics hidden; the last definition
+ * wins). Built once per program and file: rebuilding it for every function made files with many
+ * functions and globals quadratic.
+ */
+function visibleGlobals(program: ProgramFacts, file: string): Map<string, string> {
+  let byFile = globalsByProgram.get(program);
+  if (!byFile) globalsByProgram.set(program, (byFile = new Map()));
+  let globals = byFile.get(file);
+  if (!globals) {
+    globals = new Map();
+    for (const s of program.summaries.values()) for (const g of s.globals) if (!g.isStatic || s.file === file) globals.set(g.name, g.typeText);
+    byFile.set(file, globals);
+  }
+  return globals;
+}
+
 export function makeFunctionScope(
   rule: RuleContext,
   reach: Reach,
@@ -91,10 +110,9 @@ export function makeFunctionScope(
   macros?: EvalScope['macros'],
 ): FunctionScope {
   const constants = constantSource(rule.program);
-  const variables = new Map<string, string>();
-  for (const s of rule.program.summaries.values())
-    for (const g of s.globals) if (!g.isStatic || s.file === rule.file) variables.set(g.name, g.typeText);
-  for (const v of [...fn.params, ...fn.locals]) variables.set(v.name, v.typeText);
+  const globals = visibleGlobals(rule.program, rule.file);
+  const locals = new Map<string, string>();
+  for (const v of [...fn.params, ...fn.locals]) locals.set(v.name, v.typeText);
   const related = relatedForChain(chain);
   const isRoot = chain.length === 0;
   const skipFix = (): QuickFixData[] => {
@@ -105,7 +123,7 @@ export function makeFunctionScope(
   return {
     rule, fn, node, chain, isRoot, reach,
     body: node.childForFieldName('body'),
-    evalScope: { constants, typeOfVariable: (name) => variables.get(name), macros },
+    evalScope: { constants, typeOfVariable: (name) => locals.get(name) ?? globals.get(name), macros },
     report(code, range, message, options = {}) {
       const severity = options.severity ?? defaultSeverity(code);
       const fixes = [...(options.fixes ?? [])];

@@ -76,14 +76,26 @@ export function functionNodesByStart(root: SyntaxNode): Map<string, SyntaxNode> 
   return map;
 }
 
+// lineStart is called once per diagnostic with a fix; scanning from the top each time made a
+// file with many diagnostics quadratic (a 100k-line file took tens of seconds here alone). The
+// line offsets of the last text are kept instead: all calls of one analysis share its text.
+let offsetsOf: { text: string; starts: number[] } | undefined;
+
+function lineStarts(text: string): number[] {
+  if (offsetsOf?.text !== text) {
+    const starts = [0];
+    for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) starts.push(at + 1);
+    offsetsOf = { text, starts };
+  }
+  return offsetsOf.starts;
+}
+
 /** Start of the line holding `pos`, and that line's leading whitespace. */
 export function lineStart(text: string, line: number): { position: Position; indent: string } {
-  let offset = 0;
-  for (let l = 0; l < line; l++) {
-    const next = text.indexOf('\n', offset);
-    if (next < 0) break;
-    offset = next + 1;
-  }
-  const indent = /^[ \t]*/.exec(text.slice(offset))?.[0] ?? '';
+  const starts = lineStarts(text);
+  const offset = starts[Math.max(0, Math.min(line, starts.length - 1))];
+  const leading = /[ \t]*/y;
+  leading.lastIndex = offset;
+  const indent = leading.exec(text)?.[0] ?? '';
   return { position: { line, character: 0 }, indent };
 }

@@ -56,3 +56,15 @@ export const ENV_PORT = 'BPF_OFFLOAD_PORT';
 /** Loader API the userspace half calls: `int bpfo_loader_start(void)` at start-up, `void bpfo_loader_stop(void)` at exit. */
 export const LOADER_START = 'bpfo_loader_start';
 export const LOADER_STOP = 'bpfo_loader_stop';
+
+/**
+ * Socket hooks (sk_skb) have no interface to name: the loader attaches only when this is "1".
+ * Without it the program runs exactly as the original (BPF_OFFLOAD_IFACE is for XDP).
+ */
+export const ENV_ENABLE = 'BPF_OFFLOAD_ENABLE';
+/** SOCKHASH of the server's accepted TCP connections, keyed by socket cookie; the sk_skb verdict program is attached to it. */
+export const SOCK_MAP_NAME = 'bpfo_sock_map';
+/** LRU hash, socket cookie → 1 while userspace holds the start of a line the kernel has not seen end. */
+export const CONN_STATE_MAP_NAME = 'bpfo_conn_state';
+/** Loader API for socket hooks: `int bpfo_loader_add_socket(int fd)`, called right after accept(). */
+export const LOADER_ADD_SOCKET = 'bpfo_loader_add_socket';

@@ -25,7 +25,7 @@ export interface KernelHalfInput {
   diagnostics: AnalysisDiagnostic[];
   /** "major.minor" */
   targetKernel: string;
-  hook: 'xdp';
+  hook: 'xdp' | 'sk_skb';
   /** Base name of the split files (default: the source file name without .c). */
   base?: string;
 }
@@ -129,7 +129,7 @@ function generate(input: KernelHalfInput): KernelHalf {
   return { ok: true, source: out.text(), lineMap: out.lineMap(file), stateFields, notes };
 }
 
-class GeneratedText {
+export class GeneratedText {
   private lines: string[] = [];
   private map: { generatedLine: number; originalLine: number }[] = [];
   /** `originalLine` (0-based) maps each line of `text` to consecutive original lines. */
@@ -147,18 +147,18 @@ class GeneratedText {
   }
 }
 
-function atLeast(version: string, major: number, minor: number): boolean {
+export function atLeast(version: string, major: number, minor: number): boolean {
   const [a, b] = version.split('.').map((n) => Number(n) || 0);
   return a > major || (a === major && b >= minor);
 }
 
-function declarationOf(typeText: string, name: string): string {
+export function declarationOf(typeText: string, name: string): string {
   const bracket = typeText.indexOf('[');
   if (bracket >= 0) return `${typeText.slice(0, bracket).trim()} ${name}${typeText.slice(bracket).replace(/\s+/g, '')}`;
   return `${typeText.trim()}${typeText.trim().endsWith('*') ? '' : ' '}${name}`;
 }
 
-function initializerOf(tree: Tree, name: string): string | undefined {
+export function initializerOf(tree: Tree, name: string): string | undefined {
   for (const node of tree.rootNode.namedChildren) {
     if (node?.type !== 'declaration') continue;
     for (const d of node.namedChildren) {
@@ -172,7 +172,7 @@ function initializerOf(tree: Tree, name: string): string | undefined {
 }
 
 /** Top-level #defines, struct/union/enum definitions and typedefs, with local headers inlined. */
-function userDeclarations(tree: Tree, text: string, file: string): { text: string; line: number }[] {
+export function userDeclarations(tree: Tree, text: string, file: string): { text: string; line: number }[] {
   const pieces: { text: string; line: number }[] = [];
   for (const node of tree.rootNode.namedChildren) {
     if (!node) continue;

@@ -12,6 +12,8 @@ import { generateLoaderHeader, generateLoaderSource } from './loader';
 import { generateMakefile } from './makefile';
 import { collectStateTypes, generateSharedHeader, type StateField } from './sharedHeader';
 import { generateUserHalf, UserHalfError } from './userHalf';
+import { generateSkSkbKernelHalf } from './kernel/skSkb';
+import { generateSockmapLoaderHeader, generateSockmapLoaderSource, registerAcceptedSockets, SocketRegistrationError } from './sockmapLoader';
 
 export type SplitHook = 'xdp' | 'sk_msg' | 'sk_skb';
 
@@ -75,12 +77,15 @@ export function planSplit(input: SplitInput): SplitPlan {
   }
   const { entry, slices } = findEntry(input);
   const hook = input.hook ?? defaultHook(entry);
-  if (hook !== 'xdp') {
-    throw new SplitError(`only the XDP split is generated so far; ${entry.name} would need ${hook} (${entry.protocol.toUpperCase()})`);
+  if (hook === 'sk_msg') {
+    throw new SplitError(entry.protocol === 'tcp'
+      ? `sk_msg runs on data a socket sends; ${entry.handler ?? entry.name} answers requests it receives, which is sk_skb's place (--hook sk_skb)`
+      : `sk_msg attaches to TCP sockets; ${entry.name} receives ${entry.protocol.toUpperCase()}`);
   }
-  if (entry.protocol === 'tcp') throw new SplitError(`${entry.name} serves TCP: XDP sees packets, not a byte stream; use --hook sk_skb or sk_msg`);
+  if (hook === 'sk_skb' && entry.protocol !== 'tcp') throw new SplitError(`sk_skb attaches to TCP sockets; ${entry.name} receives ${entry.protocol.toUpperCase()}, which XDP answers`);
+  if (hook === 'xdp' && entry.protocol === 'tcp') throw new SplitError(`${entry.name} serves TCP: XDP sees packets, not a byte stream; use --hook sk_skb`);
 
-  const generator = input.kernelHalf ?? (generateKernelHalf as KernelHalfGenerator);
+  const generator = input.kernelHalf ?? ((hook === 'sk_skb' ? generateSkSkbKernelHalf : generateKernelHalf) as KernelHalfGenerator);
   const kernel = generator({
     entry, slices, program: input.program, file: input.file, text: input.text, tree: input.tree,
     diagnostics: input.analysis.diagnostics, targetKernel: input.targetKernel ?? '6.1', hook, base,
@@ -99,9 +104,10 @@ export function planSplit(input: SplitInput): SplitPlan {
     if (e instanceof UserHalfError) throw new SplitError(e.message);
     throw e;
   }
+  if (hook === 'sk_skb') user = { ...user, source: socketHookUserSource(user.source, input.tree) };
   const loaderInput = {
     base, sourceName, sharedHeaderName: names.sharedHeader, loaderHeaderName: names.loaderHeader,
-    kernelObjectName: names.kernelObject, protocol: 'udp' as const, defaultPort: entry.port,
+    kernelObjectName: names.kernelObject, protocol: (hook === 'sk_skb' ? 'tcp' : 'udp') as 'tcp' | 'udp', defaultPort: entry.port,
   };
   const lineMap = toLineMap(names.kernel, kernel.lineMap, input.lineMapSource ?? sourceName);
   const files: SplitFile[] = [
@@ -109,8 +115,8 @@ export function planSplit(input: SplitInput): SplitPlan {
     { relativePath: names.lineMap, content: serializeLineMap(lineMap) },
     { relativePath: names.sharedHeader, content: generateSharedHeader({ base, sourceName, fields: kernel.stateFields, copied }) },
     { relativePath: names.userspace, content: user.source },
-    { relativePath: names.loaderHeader, content: generateLoaderHeader(loaderInput) },
-    { relativePath: names.loader, content: generateLoaderSource(loaderInput) },
+    { relativePath: names.loaderHeader, content: hook === 'sk_skb' ? generateSockmapLoaderHeader(loaderInput) : generateLoaderHeader(loaderInput) },
+    { relativePath: names.loader, content: hook === 'sk_skb' ? generateSockmapLoaderSource(loaderInput) : generateLoaderSource(loaderInput) },
     { relativePath: names.makefile, content: generateMakefile(base, sourceName, input.sourceDir) },
   ];
   const notes = [...kernel.notes, ...user.notes];
@@ -128,6 +134,16 @@ function findEntry(input: SplitInput): { entry: RequestEntry; slices: EntrySlice
   const paths = slices.find((s) => s.entryId === entry.id);
   if (!paths) throw new SplitError(`the request paths of ${entry.handler ?? entry.name} could not be enumerated`);
   return { entry, slices: paths };
+}
+
+/** The sk_skb userspace half: accepted connections go into the kernel half's socket map. */
+function socketHookUserSource(source: string, tree: Tree): string {
+  try {
+    return registerAcceptedSockets(source, tree).replace(/attach the kernel half when BPF_OFFLOAD_IFACE is set/g, 'attach the kernel half when BPF_OFFLOAD_ENABLE=1');
+  } catch (e) {
+    if (e instanceof SocketRegistrationError) throw new SplitError(e.message);
+    throw e;
+  }
 }
 
 function defaultHook(entry: RequestEntry): SplitHook {

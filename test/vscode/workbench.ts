@@ -204,3 +204,154 @@ export async function codeLenses(page: Page): Promise<string[]> {
 function exactText(text: string): RegExp {
   return new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
 }
+
+/**
+ * Lines of the active editor, among those rendered now (the editor draws only what is in
+ * view), whose line background shows the theme colour `colorId` (e.g.
+ * `bpfOffload.kernelPathBackground`): whole-line decorations are drawn in the editor's
+ * view-overlays layer, one row per line, at the same offset as that line's number in the margin.
+ * 1-based line numbers.
+ */
+export async function linesWithBackground(page: Page, colorId: string): Promise<{ rendered: number[]; coloured: number[] }> {
+  const variable = `--vscode-${colorId.replace(/\./g, '-')}`;
+  // Runs in the page; typed loosely because this project compiles without the DOM library.
+  return page.locator('.editor-instance .monaco-editor').first().evaluate((editor: any, cssVariable: string) => {
+    const view = editor.ownerDocument.defaultView;
+    // The colour as the browser computes it, to compare with computed backgrounds.
+    const probe = editor.ownerDocument.createElement('div');
+    probe.style.backgroundColor = `var(${cssVariable})`;
+    editor.appendChild(probe);
+    const colour: string = view.getComputedStyle(probe).backgroundColor;
+    probe.remove();
+    const lineAt = new Map<string, number>();
+    for (const row of editor.querySelectorAll('.margin-view-overlays > div')) {
+      const number = Number(row.querySelector('.line-numbers')?.textContent?.trim());
+      if (number) lineAt.set(row.style.top, number);
+    }
+    const coloured = new Set<number>();
+    for (const row of editor.querySelectorAll('.view-overlays > div')) {
+      const line = lineAt.get(row.style.top);
+      if (!line) continue;
+      if ([...row.children].some((child) => view.getComputedStyle(child).backgroundColor === colour)) coloured.add(line);
+    }
+    const transparent = /^rgba\(\d+, \d+, \d+, 0\)$|^transparent$/.test(colour);
+    return { rendered: [...lineAt.values()].sort((a, b) => a - b), coloured: transparent ? [] : [...coloured].sort((a, b) => a - b) };
+  }, variable);
+}
+
+/**
+ * `linesWithBackground` over a whole file of `lineCount` lines: scrolls through it with Go to
+ * Line and collects the coloured lines. Throws if some line was never rendered.
+ */
+export async function allLinesWithBackground(page: Page, colorId: string, lineCount: number): Promise<number[]> {
+  const rendered = new Set<number>();
+  const coloured = new Set<number>();
+  for (let line = 1; ; ) {
+    await goToLine(page, line);
+    const seen = await linesWithBackground(page, colorId);
+    seen.rendered.forEach((n) => rendered.add(n));
+    seen.coloured.forEach((n) => coloured.add(n));
+    const last = Math.max(...seen.rendered);
+    if (last >= lineCount) break;
+    // The line goes to the middle of the view: the next jump keeps some overlap.
+    line = Math.max(line + 1, last + Math.floor((last - line) / 2));
+    if (line > lineCount) line = lineCount;
+  }
+  const missing = Array.from({ length: lineCount }, (_, i) => i + 1).filter((n) => !rendered.has(n));
+  if (missing.length) throw new Error(`lines never rendered while scrolling: ${missing.join(', ')}`);
+  return [...coloured].sort((a, b) => a - b);
+}
+
+const actionWidget = '.action-widget';
+
+/**
+ * Opens the code action menu at the cursor (Ctrl+.) and chooses the action whose title
+ * matches, with the keyboard (the menu blocks pointer events while it opens). Returns the
+ * chosen title. The error lists the actions offered.
+ */
+export async function chooseCodeAction(page: Page, title: RegExp): Promise<string> {
+  await page.keyboard.press('Control+.');
+  const rows = page.locator(`${actionWidget} .monaco-list-row.action`);
+  await rows.first().waitFor({ state: 'visible' });
+  const offered = (await rows.evaluateAll((elements) => elements.map((e) => e.getAttribute('aria-label') ?? ''))).filter(Boolean);
+  if (!offered.some((label) => title.test(label))) {
+    await page.keyboard.press('Escape');
+    throw new Error(`no code action matching ${title}; offered: ${JSON.stringify(offered)}`);
+  }
+  for (let step = 0; step <= offered.length; step++) {
+    const focused = (await page.locator(`${actionWidget} .monaco-list-row.focused`).getAttribute('aria-label')) ?? '';
+    if (title.test(focused)) {
+      await page.keyboard.press('Enter');
+      await page.locator(actionWidget).waitFor({ state: 'hidden' });
+      return focused;
+    }
+    await page.keyboard.press('ArrowDown');
+  }
+  throw new Error(`could not move the code action menu's focus to ${title}`);
+}
+
+const refactorPreview = '.bulk-edit-panel';
+
+/**
+ * In the Refactor Preview panel (shown for an edit whose change annotation needs
+ * confirmation), ticks every file — VS Code leaves such changes unticked, so Apply alone would
+ * write nothing — and presses Apply. Returns the file names the preview listed.
+ */
+export async function applyRefactorPreview(page: Page): Promise<string[]> {
+  const panel = page.locator(refactorPreview);
+  await panel.waitFor({ state: 'visible' });
+  // The tree renders only the rows in view: make the panel tall enough for all of them.
+  await runCommand(page, 'View: Toggle Maximized Panel');
+  const fileRows = panel.locator('.monaco-list-row[aria-level="1"]');
+  await fileRows.first().waitFor({ state: 'visible' });
+  const names = (await fileRows.locator('.label-name').allInnerTexts()).map((n) => n.trim());
+  const unticked = panel.locator('.monaco-list-row[aria-level="1"] input.edit-checkbox:not(:checked)');
+  for (let guard = 0; (await unticked.count()) > 0; guard++) {
+    if (guard > 50) throw new Error('the Refactor Preview keeps unticked files');
+    await unticked.first().click();
+  }
+  await panel.getByRole('button', { name: 'Apply' }).click();
+  await panel.waitFor({ state: 'hidden' });
+  return names;
+}
+
+/** Expands a folder in the Explorer (Ctrl+Shift+E) by clicking its row, if it is collapsed. */
+export async function expandExplorerFolder(page: Page, name: string): Promise<void> {
+  await page.keyboard.press('Control+Shift+E');
+  const row = page.locator('.explorer-folders-view .monaco-list-row', { has: page.locator('.label-name', { hasText: exactText(name) }) }).first();
+  await row.waitFor({ state: 'visible' });
+  if ((await row.getAttribute('aria-expanded')) === 'false') await row.click();
+  await page.locator('.explorer-folders-view .monaco-list-row[aria-expanded="true"]', { has: page.locator('.label-name', { hasText: exactText(name) }) }).waitFor({ state: 'visible' });
+}
+
+/**
+ * Waits until the Explorer lists every name of `present` and none of `absent` (it follows the
+ * disk through a file watcher, a little after the fact) and returns what it lists.
+ */
+export async function waitForExplorer(page: Page, condition: { present?: string[]; absent?: string[] }, timeoutMs = 15_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const names = await explorerFiles(page);
+    const ok = (condition.present ?? []).every((n) => names.includes(n)) && !(condition.absent ?? []).some((n) => names.includes(n));
+    if (ok) return names;
+    if (Date.now() > deadline) throw new Error(`the Explorer lists ${JSON.stringify(names)}; expected ${JSON.stringify(condition)}`);
+    await page.waitForTimeout(250);
+  }
+}
+
+/**
+ * Undo (Ctrl+Z) in the active editor. An edit that spanned several files (a workspace edit)
+ * makes VS Code ask whether to undo it in all of them: the answer is yes. Returns the
+ * question, when one was asked.
+ */
+export async function undoAcrossFiles(page: Page): Promise<string | undefined> {
+  await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+Z');
+  const dialog = page.locator('.monaco-dialog-box');
+  const asked = await dialog.waitFor({ state: 'visible', timeout: 10_000 }).then(() => true, () => false);
+  if (!asked) return undefined;
+  const question = (await dialog.innerText()).trim();
+  await dialog.getByRole('button', { name: /^Undo/ }).first().click();
+  await dialog.waitFor({ state: 'hidden' });
+  return question;
+}

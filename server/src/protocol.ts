@@ -53,7 +53,8 @@ export const SHOW_DETAILS_COMMAND = 'bpfOffload.showDetails';
 /**
  * Server commands (workspace/executeCommand) that run external tools; refused in an untrusted
  * workspace. VERIFY_COMMAND arguments: [uri of a NAME.bpf.c, or of a C source that was split].
- * CALIBRATE_COMMAND arguments: [workspace folder uri] (default: the first workspace folder).
+ * CALIBRATE_COMMAND arguments: [workspace folder uri (default: the first workspace folder),
+ * { fast?: boolean, xdp?: 'auto' | 'require' | 'skip' } (default: thorough, XDP when possible)].
  * Both answer with a ToolCommandResult and also show its message (window/showMessage).
  */
 export const VERIFY_COMMAND = 'bpfOffload.verify';

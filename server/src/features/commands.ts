@@ -66,7 +66,9 @@ export class CommandsFeature {
 
   /** Never throws: every outcome is a result and a message. */
   async execute(params: ExecuteCommandParams, token?: CancellationToken, attached?: WorkDoneProgressReporter): Promise<ToolCommandResult> {
-    const sources: ProgressSources = { attached, create: this.deps.createProgress, requestToken: token, logger: this.deps.logger };
+    // vscode-languageserver hands every request a reporter; only one for a client's workDoneToken reaches the client.
+    const clientProgress = params.workDoneToken !== undefined ? attached : undefined;
+    const sources: ProgressSources = { attached: clientProgress, create: this.deps.createProgress, requestToken: token, logger: this.deps.logger };
     let result: ToolCommandResult;
     try {
       if (!this.deps.analyzer.isTrusted()) {
@@ -125,9 +127,10 @@ export class CommandsFeature {
       const settings = await this.deps.settings.get(given);
       const toolchain = toolchainFrom(settings);
       const calibrate = this.deps.calibrate ?? runCalibration;
+      const choices = calibrationChoices(args[1]);
       const done = await calibrate({
         workspaceRoot: folder,
-        xdp: 'auto',
+        ...choices,
         clang: toolchain.clangPath,
         bpftool: toolchain.bpftoolPath,
         signal: progress.signal,
@@ -172,6 +175,13 @@ function toolchainFrom(settings: Settings): { clangPath?: string; bpftoolPath?: 
     clangPath: settings.clangPath && settings.clangPath !== defaults.clangPath ? settings.clangPath : undefined,
     bpftoolPath: settings.bpftoolPath && settings.bpftoolPath !== defaults.bpftoolPath ? settings.bpftoolPath : undefined,
   };
+}
+
+/** The optional second argument, `{ fast?: boolean, xdp?: 'auto' | 'require' | 'skip' }`; anything else is ignored. */
+function calibrationChoices(value: unknown): Pick<CalibrationOptions, 'fast' | 'xdp'> {
+  const given = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  const xdp = given.xdp === 'require' || given.xdp === 'skip' ? given.xdp : 'auto';
+  return { fast: given.fast === true, xdp };
 }
 
 /** A URI string, or an object carrying one (`{ uri }`, as some clients send a document). */

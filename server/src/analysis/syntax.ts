@@ -3,6 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Parser, Language, Tree, Node, Edit } from 'web-tree-sitter';
+import { attributeMacrosKey, attributeMacrosOf, blankAttributeMacros } from './attributeMacros';
 
 export type { Tree, Node as SyntaxNode, Edit };
 
@@ -47,14 +48,26 @@ export function createCParser(): Parser {
 
 let sharedParser: Parser | undefined;
 
+/** Which attribute macros each tree was parsed with blanked (attributeMacros.ts). */
+const blankedWith = new WeakMap<Tree, string>();
+
 /**
  * Parses a whole string of C. With oldTree (already edited with tree.edit) the parse is
  * incremental. The caller owns the returned tree and must delete() it.
+ *
+ * Attribute-only macros are blanked first (attributeMacros.ts), keeping every offset, so the
+ * tree's positions are those of `text`; node.text shows the blanked text. An incremental parse
+ * is only reused when the old tree was blanked with the same set of macros: a #define added or
+ * removed by the edit can change the blanking far from the edited range.
  */
 export function parseC(text: string, oldTree?: Tree): Tree {
   sharedParser ??= createCParser();
-  const tree = sharedParser.parse(text, oldTree ?? null);
+  const macros = attributeMacrosOf(text);
+  const key = attributeMacrosKey(macros);
+  const reusable = oldTree && blankedWith.get(oldTree) === key ? oldTree : null;
+  const tree = sharedParser.parse(blankAttributeMacros(text, macros), reusable);
   if (!tree) throw new Error('tree-sitter returned no tree');
+  blankedWith.set(tree, key);
   return tree;
 }
 

@@ -1,0 +1,193 @@
+// Blanks attribute-only macros before tree-sitter reads C, because tree-sitter cannot expand
+// macros: `__attribute_cold__` on the line before a prototype, `API CallInfo *f(void);` with
+// `#define API extern`, or `__attribute_fallthrough__` written without a semicolon make it
+// misparse the declaration or statement that follows (a global named after a type, a VLA made
+// of `x[i++] = …`, definitions swallowed into an ERROR node).
+//
+// Why a pre-pass and not a fix in the summary: once tree-sitter has misparsed, the damage is
+// not local to one node (two stacked attributes swallow the following *definitions*), so no
+// rule or summary can recover what was lost. Replacing the macro name (and, for function-like
+// ones, its parenthesised arguments) with spaces is what the preprocessor does to a macro that
+// expands to nothing, and for attributes the expansion changes no code the analysis reads. The
+// replacement has the same length and keeps every newline, so byte offsets, rows and columns
+// of every other token are unchanged: ranges, quick fixes and incremental parsing (tree.edit
+// with offsets computed on the real text) stay exact.
+//
+// Only these are blanked: a small list of well-known attribute macros (glibc's and lighttpd's
+// `__attribute_*__`, `__THROW`, Lua's export macros), and names the file itself #defines, every
+// time, to nothing or to text made only of `__attribute__((…))`, `__declspec(…)` and `extern`.
+// Names are never blanked inside preprocessor lines, comments, strings or character literals.
+
+/** Object-like: blanked wherever they appear as an identifier in code. */
+const WELL_KNOWN_OBJECT_LIKE = new Set([
+  '__attribute_cold__', '__attribute_hot__', '__attribute_fallthrough__', '__attribute_pure__',
+  '__attribute_const__', '__attribute_noinline__', '__attribute_malloc__', '__attribute_returns_nonnull__',
+  '__attribute_warn_unused_result__', '__attribute_unused__', '__attribute_used__', '__attribute_deprecated__',
+  '__attribute_noreturn__', '__attribute_maybe_unused__', '__attribute_artificial__', '__THROW', '__wur',
+  '__BEGIN_DECLS', '__END_DECLS', 'LUA_API', 'LUALIB_API', 'LUAI_FUNC', 'LUAMOD_API',
+]);
+
+/** Function-like: blanked with their parenthesised arguments. */
+const WELL_KNOWN_FUNCTION_LIKE = new Set([
+  '__attribute_nonnull__', '__attribute_format__', '__attribute_format_arg__', '__attribute_alloc_size__',
+  '__nonnull', '__attr_access',
+]);
+
+export interface AttributeMacros {
+  objectLike: Set<string>;
+  functionLike: Set<string>;
+}
+
+const DEFINE = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(\([^)]*\))?(.*)$/;
+
+/** Text made only of attributes and `extern`: balanced `__attribute__((…))` groups and words. */
+function isAttributeOnly(value: string): boolean {
+  // A trailing `;` makes a statement attribute usable without one (`__attribute_fallthrough__`).
+  let rest = value.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/.*$/, '').trim().replace(/;$/, '').trim();
+  for (let guard = 0; rest && guard < 16; guard++) {
+    const word = /^(__attribute__|__attribute|__declspec|extern|__extension__)\b\s*/.exec(rest);
+    if (!word) return false;
+    rest = rest.slice(word[0].length);
+    if (word[1] === 'extern' || word[1] === '__extension__') continue;
+    const end = balancedEnd(rest, 0);
+    if (end === undefined) return false;
+    rest = rest.slice(end).trim();
+  }
+  return rest === '';
+}
+
+/** Index after the `)` closing the `(` at `open` (skipping whitespace before it), or undefined. */
+function balancedEnd(text: string, open: number): number | undefined {
+  let i = open;
+  while (i < text.length && /\s/.test(text[i])) i++;
+  if (text[i] !== '(') return undefined;
+  let depth = 0;
+  for (; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"' || c === "'") {
+      i = quotedEnd(text, i) - 1;
+      continue;
+    }
+    if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) return i + 1;
+  }
+  return undefined;
+}
+
+/** Index after a string or character literal starting at `start` (ends at its line's end at most). */
+function quotedEnd(text: string, start: number): number {
+  const quote = text[start];
+  let i = start + 1;
+  while (i < text.length && text[i] !== quote && text[i] !== '\n') i += text[i] === '\\' ? 2 : 1;
+  return Math.min(text.length, i + 1);
+}
+
+/** Attribute-only macros for `text`: the well-known ones and the file's own. */
+export function attributeMacrosOf(text: string): AttributeMacros {
+  const objectLike = new Set(WELL_KNOWN_OBJECT_LIKE);
+  const functionLike = new Set(WELL_KNOWN_FUNCTION_LIKE);
+  if (!text.includes('define')) return { objectLike, functionLike };
+  const verdicts = new Map<string, { attributeOnly: boolean; params: boolean }>();
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i];
+    while (line.endsWith('\\') && i + 1 < lines.length) line = line.slice(0, -1) + ' ' + lines[++i];
+    const m = DEFINE.exec(line.replace(/\r$/, ''));
+    if (!m) continue;
+    const name = m[1];
+    const params = m[2] !== undefined;
+    // `#define NAME` with nothing after it: a guard or a switch when object-like, an attribute
+    // placeholder only if the name is also used in code (blanking a guard's name there is harmless).
+    const value = m[3].trim();
+    const attributeOnly = params ? value !== '' && isAttributeOnly(value) : isAttributeOnly(value);
+    const known = verdicts.get(name);
+    verdicts.set(name, { attributeOnly: (known?.attributeOnly ?? true) && attributeOnly && (known?.params ?? params) === params, params });
+  }
+  for (const [name, verdict] of verdicts) {
+    if (!verdict.attributeOnly) {
+      objectLike.delete(name);
+      functionLike.delete(name);
+    } else (verdict.params ? functionLike : objectLike).add(name);
+  }
+  return { objectLike, functionLike };
+}
+
+/** A stable key for a set of macros: two texts with the same key are blanked the same way. */
+export function attributeMacrosKey(macros: AttributeMacros): string {
+  return `${[...macros.objectLike].sort().join(',')}|${[...macros.functionLike].sort().join(',')}`;
+}
+
+function isIdentifierStart(c: string): boolean {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c === '_';
+}
+
+function isIdentifierPart(c: string): boolean {
+  return isIdentifierStart(c) || (c >= '0' && c <= '9');
+}
+
+/** Spaces for every character of `text[from, to)` except line breaks, which are kept. */
+function blank(chars: string[], from: number, to: number): void {
+  for (let i = from; i < to; i++) if (chars[i] !== '\n' && chars[i] !== '\r') chars[i] = ' ';
+}
+
+/**
+ * `text` with every attribute-only macro use replaced by spaces: same length, same line breaks.
+ * Returns `text` itself when nothing is blanked.
+ */
+export function blankAttributeMacros(text: string, macros: AttributeMacros = attributeMacrosOf(text)): string {
+  let chars: string[] | undefined;
+  let atLineStart = true;
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const c = text[i];
+    if (c === '\n') {
+      atLineStart = true;
+      i++;
+      continue;
+    }
+    if (c === ' ' || c === '\t' || c === '\r' || c === '\f' || c === '\v') {
+      i++;
+      continue;
+    }
+    if (c === '#' && atLineStart) {
+      // A preprocessor line, with its continuations: left as written.
+      while (i < n && text[i] !== '\n') i += text[i] === '\\' && text[i + 1] === '\n' ? 2 : text[i] === '\\' && text[i + 1] === '\r' ? 3 : 1;
+      continue;
+    }
+    atLineStart = false;
+    if (c === '/' && text[i + 1] === '/') {
+      while (i < n && text[i] !== '\n') i++;
+      continue;
+    }
+    if (c === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2);
+      i = end < 0 ? n : end + 2;
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      i = quotedEnd(text, i);
+      continue;
+    }
+    if (isIdentifierStart(c)) {
+      let end = i + 1;
+      while (end < n && isIdentifierPart(text[end])) end++;
+      const name = text.slice(i, end);
+      if (macros.objectLike.has(name)) {
+        chars ??= text.split('');
+        blank(chars, i, end);
+      } else if (macros.functionLike.has(name)) {
+        const close = balancedEnd(text, end);
+        if (close !== undefined) {
+          chars ??= text.split('');
+          blank(chars, i, close);
+          end = close;
+        }
+      }
+      i = end;
+      continue;
+    }
+    i++;
+  }
+  return chars ? chars.join('') : text;
+}

@@ -74,3 +74,70 @@ void pad(CTX *ctx) {
   assert.equal(signed.length, 1);
   assert.match(signed[0].message, /`i < 64` compares `i` with a constant, but `i` starts from a value not known at compile time and its type `COUNT` is signed/, signed[0].message);
 });
+
+test('bug 6: an attribute macro written without a semicolon does not turn the next statement into a VLA', async () => {
+  const found = await analyzeC(`#define __attribute_fallthrough__ __attribute__((fallthrough));
+int decode(unsigned char *result, int n, unsigned v) {
+    int out_pos = 0;
+    switch (n) {
+      case 3:
+        result[out_pos++] = v & 0xFF;
+        __attribute_fallthrough__
+      case 2:
+        result[out_pos++] = (v >> 8) & 0xFF;
+        break;
+    }
+    return out_pos;
+}`);
+  assert.deepEqual(withCode(found, 'variable-length-array'), [], describe(found));
+});
+
+test('bug 7: a prototype after an export macro does not record a global named after its return type', async () => {
+  const text = `#define API extern
+typedef struct CallInfo CallInfo;
+struct CallInfo { int n; };
+API CallInfo *extend(void *L);
+int size(void) { return (int)sizeof(CallInfo); }`;
+  const found = await analyzeC(text);
+  assert.deepEqual(withCode(found, 'global-state'), [], describe(found));
+  // The well-known Lua export macro needs no #define in the file.
+  const lua = await analyzeC('typedef struct CallInfo CallInfo;\nLUAI_FUNC CallInfo *luaE_extendCI(void *L);\nint size(void) { return (int)sizeof(CallInfo *); }');
+  assert.deepEqual(withCode(lua, 'global-state'), [], describe(lua));
+});
+
+test('bug 8: stacked attribute macros before a prototype do not swallow the definitions after it', async () => {
+  const found = await analyzeC(`typedef struct { char *ptr; unsigned used; } buffer;
+__attribute_cold__
+__attribute_nonnull__()
+void buffer_free_ptr(buffer *b);
+static inline int is_digit(int c);
+static inline int is_digit(int c) { return (unsigned)c - '0' <= 9; }
+int first_is_digit(const buffer *b) { return is_digit(b->ptr[0]); }`);
+  assert.deepEqual(withCode(found, 'unknown-callee'), [], describe(found));
+});
+
+test('bug 9: system-header macros and libc functions are classified, not unknown callees', async () => {
+  const found = await analyzeC(`#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/socket.h>
+#include <pthread.h>
+#include <time.h>
+int is_dir(const struct stat *st) { return S_ISDIR(st->st_mode) + (int)CMSG_SPACE(sizeof(int)); }
+const char *why(int e) { return strerror(e); }
+int later(time_t a, time_t b) { return difftime(a, b) > 0.0; }
+int init(pthread_mutex_t *m) { return pthread_mutex_init(m, 0); }
+int sum(int n, ...) { va_list ap; va_start(ap, n); int s = va_arg(ap, int); va_end(ap); return s; }
+int first(va_list ap) { return va_arg(ap, int); }`);
+  assert.deepEqual(withCode(found, 'unknown-callee'), [], describe(found));
+  const message = (name: string) => found.filter((d) => d.message.startsWith(`${name}()`)).map((d) => d.code);
+  assert.deepEqual(message('S_ISDIR'), []);
+  assert.deepEqual(message('CMSG_SPACE'), []);
+  assert.deepEqual(message('strerror'), ['unsupported-libc']);
+  assert.deepEqual(message('difftime'), ['floating-point']);
+  assert.deepEqual(message('pthread_mutex_init'), ['unsupported-libc']);
+  // In the variadic definition its own diagnostic covers va_*; reading a va_list elsewhere is reported.
+  assert.deepEqual(message('va_start'), []);
+  assert.deepEqual(message('va_arg'), ['variadic-function']);
+  assert.equal(found.filter((d) => d.code === 'variadic-function' && d.range.start.line === 10).length, 1, describe(found));
+});

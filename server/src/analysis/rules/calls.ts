@@ -96,6 +96,10 @@ function checkLibcCall(scope: FunctionScope, call: SyntaxNode, name: string, nam
       return scope.report('floating-point', at, `${name}() ${entry.reason}; BPF has no floating point: ${fallback}.`);
     case 'safe':
       return;
+    case 'variadic':
+      // Inside a variadic definition, that definition's own diagnostic already says it all.
+      if (scope.fn.isVariadic) return;
+      return scope.report('variadic-function', at, `${name}() ${entry.reason}: clang -target bpf cannot pass variable arguments, so ${fallback}.`);
     case 'sized': {
       const sizeNode = args[entry.sizeArgument ?? 2];
       const size = sizeNode ? evaluateConstant(sizeNode, scope.evalScope) : undefined;

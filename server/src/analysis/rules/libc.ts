@@ -14,6 +14,7 @@ export type LibcKind =
   | 'sized' // byte/string function with an explicit size: inlined-copy when constant, else Warning
   | 'format' // sprintf family: depends on the format and the target kernel
   | 'math' // floating-point, Error
+  | 'variadic' // va_start/va_arg/…: variadic-function unless the enclosing definition already is
   | 'safe'; // pure, with a direct BPF lowering: no diagnostic
 
 export interface LibcEntry {
@@ -82,6 +83,29 @@ add('sqrt sqrtf pow powf exp expf exp2 log logf log2 log10 sin cos tan asin acos
 add('htons ntohs htonl ntohl htobe16 htobe32 htobe64 be16toh be32toh be64toh htole16 htole32 le16toh le32toh __builtin_bswap16 __builtin_bswap32 __builtin_bswap64 __builtin_expect __builtin_constant_p __builtin_offsetof offsetof __builtin_unreachable __builtin_ctz __builtin_clz __builtin_popcount abs labs assert isdigit isalpha isalnum isspace isxdigit isupper islower isprint ispunct toupper tolower isgraph iscntrl isblank isascii FD_ZERO FD_SET FD_CLR FD_ISSET',
   { kind: 'safe', reason: 'has a direct BPF lowering' });
 
+// Functions and system-header macros found unlisted in real servers (docs/real-code-findings.md).
+add('access chdir umask remove opendir readdir closedir utimes mkstemp copy_file_range renameat2 kevent kqueue inotify_add_watch', { kind: 'blocking', reason: 'is a file or process system call' });
+add('getsockname getpeername if_nametoindex if_indextoname socketpair', { kind: 'blocking', reason: 'is a socket system call' });
+add('ferror feof clearerr ungetc rewind fileno setvbuf', { kind: 'blocking', reason: 'does buffered file or terminal I/O' });
+add('freeaddrinfo', { kind: 'memory', reason: 'frees the heap list getaddrinfo() allocated' });
+// Setting up or tearing down a lock does not block, but there is no userspace lock in BPF at all.
+add('pthread_mutex_init pthread_mutex_destroy pthread_cond_init pthread_cond_destroy pthread_rwlock_init pthread_rwlock_destroy pthread_spin_init pthread_spin_destroy pthread_mutexattr_init pthread_mutexattr_settype pthread_mutexattr_destroy pthread_attr_init pthread_attr_destroy pthread_attr_setstacksize pthread_attr_setdetachstate sem_init sem_destroy',
+  { kind: 'unsupported', reason: 'sets up or tears down a userspace lock or thread attribute; it does not block, but BPF has only bpf_spin_lock inside map values' });
+add('pthread_self pthread_once pthread_key_create pthread_key_delete pthread_setspecific pthread_getspecific pthread_setname_np pthread_getname_np', { kind: 'unsupported', reason: 'reads or sets per-thread state of the process, which a BPF program does not have' });
+add('strerror strerror_r gai_strerror hstrerror strsignal', { kind: 'unsupported', reason: 'looks its text up in libc\'s message tables, which a BPF program does not have' });
+add('setenv unsetenv putenv clearenv', { kind: 'unsupported', reason: 'changes the process environment, which a BPF program does not have' });
+add('rand srand random srandom rand_r drand48 lrand48', { kind: 'unsupported', reason: 'keeps its generator state in libc; in BPF, bpf_get_prandom_u32() gives random numbers (with no seed)' });
+add('strftime localtime localtime_r gmtime gmtime_r mktime timegm tzset', { kind: 'unsupported', reason: 'converts calendar time with libc\'s time-zone and locale data' });
+add('dlopen dlsym dlclose dlerror crypt', { kind: 'unsupported', reason: 'needs libc\'s dynamic loader or crypt tables' });
+add('difftime', { kind: 'math', reason: 'returns a double' });
+add('CMSG_FIRSTHDR CMSG_NXTHDR', { kind: 'unsupported', reason: 'walks the ancillary data of a recvmsg() message, which a BPF program does not receive' });
+add('va_start va_arg va_end va_copy __builtin_va_start __builtin_va_arg __builtin_va_end __builtin_va_copy', { kind: 'variadic', reason: 'reads variable arguments through a va_list' });
+add('mempcpy', { kind: 'sized', reason: 'copies bytes', sizeArgument: 2 });
+add('strcasestr strsep', { kind: 'string', reason: 'scans a string with no bound: it becomes a loop capped at ' + STRING_BOUND + ' bytes' });
+// System-header macros that are arithmetic on their arguments: they compile to BPF unchanged.
+add('S_ISDIR S_ISREG S_ISLNK S_ISCHR S_ISBLK S_ISFIFO S_ISSOCK CMSG_SPACE CMSG_LEN CMSG_ALIGN CMSG_DATA WEXITSTATUS WIFEXITED WIFSIGNALED WTERMSIG WIFSTOPPED WSTOPSIG WCOREDUMP IN6_ARE_ADDR_EQUAL IN6_IS_ADDR_UNSPECIFIED IN6_IS_ADDR_LOOPBACK IN6_IS_ADDR_LINKLOCAL IN6_IS_ADDR_SITELOCAL IN6_IS_ADDR_MULTICAST IN6_IS_ADDR_V4MAPPED IN6_IS_ADDR_V4COMPAT IN6_IS_ADDR_MC_LINKLOCAL IN6_IS_ADDR_MC_SITELOCAL IN6_IS_ADDR_MC_GLOBAL IN_CLASSA IN_CLASSB IN_CLASSC IN_CLASSD IN_MULTICAST IN_LOOPBACK major minor makedev',
+  { kind: 'safe', reason: 'is a system-header macro of plain arithmetic, which BPF runs' });
+
 export function libcEntry(name: string): LibcEntry | undefined {
   return table.get(name);
 }
@@ -90,6 +114,7 @@ export function severityOfKind(kind: LibcKind): Severity | undefined {
   switch (kind) {
     case 'blocking': case 'memory': case 'jump': case 'unsupported': case 'math': return Severity.Error;
     case 'string': return Severity.Warning;
+    case 'variadic': return Severity.Error;
     default: return undefined;
   }
 }

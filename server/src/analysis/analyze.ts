@@ -3,7 +3,8 @@
 // known files → entries → rules. Both the language server and the CLI call analyzeFile; neither
 // the pipeline nor anything below it knows about LSP.
 import type { Tree } from './syntax';
-import type { AnalysisDiagnostic, FileSummary } from './model';
+import type { AnalysisDiagnostic, FileSummary, Range } from './model';
+import { analysisLimitDiagnostic, describeFailure, emptySummary } from './analysisLimit';
 import { summarizeFile } from './summarize';
 import { CallGraph } from './callGraph';
 import { TypeTable } from './typeTable';
@@ -84,27 +85,39 @@ export function analyzeFile(
   const check = () => {
     if (options.isCancelled?.()) throw new CancelledError();
   };
-  const summary = summarizeFile(file, tree, text);
+  const failures: { step: string; reason: string; range: Range }[] = [];
+  // A step that throws (anything but cancellation) leaves `fallback` in its place; the others run.
+  const step = <T>(name: string, fallback: T, run: () => T): T => {
+    try {
+      return run();
+    } catch (error) {
+      if (error instanceof CancelledError) throw error;
+      failures.push({ step: name, ...describeFailure(error, tree) });
+      return fallback;
+    } finally {
+      check();
+    }
+  };
   check();
+  const summary = step('summary', emptySummary(file), () => summarizeFile(file, tree, text));
   const summaries = new Map(others);
   summaries.set(file, summary);
-  const program = buildProgramFacts(summaries);
-  check();
-  const entries = discoverEntries({ file, tree, text, summary, program, options });
-  check();
+  const program = step('call graph', undefined, () => buildProgramFacts(summaries)) ?? buildProgramFacts(new Map([[file, summary]]));
+  const entries = step('entries', [] as RequestEntry[], () => discoverEntries({ file, tree, text, summary, program, options }));
   const discoveredEntries = entries
     .filter((e) => e.how === 'receive-loop' || e.how === 'event-callback')
     .map((e) => ({ file, name: e.handler ?? e.name }));
   const ruleOptions = discoveredEntries.length ? { ...options, discoveredEntries } : options;
-  const diagnostics = runRules({ file, tree, text, summary, program, options: ruleOptions, check });
-  check();
-  const slices = entries
-    .map((entry) => computeSlices({ file, tree, text, program, entry, diagnostics }))
-    .filter((s): s is EntrySlices => s !== undefined);
-  const offload = analyzeOffload({ entries, slices }, options.offload);
+  const diagnostics = step('rules', [] as AnalysisDiagnostic[], () => runRules({ file, tree, text, summary, program, options: ruleOptions, check }));
+  const slices = step('slices', [] as EntrySlices[], () =>
+    entries.map((entry) => computeSlices({ file, tree, text, program, entry, diagnostics })).filter((s): s is EntrySlices => s !== undefined),
+  );
+  const offload = step('cost estimates', [] as OffloadEstimate[], () => analyzeOffload({ entries, slices }, options.offload));
   for (const estimate of offload) {
     const entry = entries.find((e) => e.id === estimate.entryId);
     if (entry) entry.summary = `${entry.summary}; ${estimate.summary}`;
   }
-  return { file, summary, diagnostics, entries, slices, offload, fallbacks: fallbackDiagnostics(entries, slices) };
+  const fallbacks = step('fallback points', [] as AnalysisDiagnostic[], () => fallbackDiagnostics(entries, slices));
+  if (failures.length) diagnostics.push(analysisLimitDiagnostic(file, failures));
+  return { file, summary, diagnostics, entries, slices, offload, fallbacks };
 }

@@ -6,6 +6,7 @@
 // them; they are documented in docs/entries-and-slices.md#fallback-diagnostics instead.
 import { Severity, type AnalysisDiagnostic, type RelatedInformation } from '../model';
 import { ruleDocUrl } from '../rules/definitions';
+import { ANALYSIS_LIMIT_CODE, ANALYSIS_LIMIT_DOCS_URL } from '../analysisLimit';
 import type { RequestEntry } from '../entries';
 import type { EntrySlices, SlicePath } from './types';
 
@@ -19,6 +20,7 @@ export function isOffloadDiagnosticCode(code: string): boolean {
 
 /** The documentation link of any diagnostic code the analysis produces (rules and fallbacks). */
 export function diagnosticDocUrl(code: string): string {
+  if (code === ANALYSIS_LIMIT_CODE) return ANALYSIS_LIMIT_DOCS_URL;
   return isOffloadDiagnosticCode(code) ? OFFLOAD_DOCS_URL : ruleDocUrl(code);
 }
 

@@ -161,9 +161,13 @@ export function checkCalls(scope: FunctionScope, facts: CallFacts): void {
     const target = facts.resolver.resolve(fn.file, name);
     if (target) {
       if (scope.reach.isSkipped(target)) continue;
-      if (target.isVariadic)
-        scope.report('variadic-function', at, `${name}() is variadic (\`...\`): clang -target bpf cannot pass variable arguments, so the path falls back to userspace here unless ${name}() gets a fixed parameter list.`);
-      if (args.length > MAX_ARGUMENTS)
+      // A variadic call cannot be compiled at all, so its argument count is a detail of that one
+      // finding rather than a second Error on the same call.
+      const tooMany = args.length > MAX_ARGUMENTS;
+      if (target.isVariadic) {
+        const count = tooMany ? ` It is also called with ${args.length} arguments, more than the ${MAX_ARGUMENTS} BPF passes in registers: the fixed version should take a struct pointer.` : '';
+        scope.report('variadic-function', at, `${name}() is variadic (\`...\`): clang -target bpf cannot pass variable arguments, so the path falls back to userspace here unless ${name}() gets a fixed parameter list.${count}`);
+      } else if (tooMany)
         scope.report('too-many-arguments', at, `${name}() is called with ${args.length} arguments; BPF passes at most ${MAX_ARGUMENTS} in registers (R1–R5). Pass a struct pointer, or make ${name}() static __always_inline.`);
       if (cycle?.some((f) => functionKey(f) === functionKey(target))) {
         const names = cycle.map((f) => f.name);

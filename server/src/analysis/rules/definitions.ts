@@ -106,7 +106,7 @@ export const RULES: RuleDefinition[] = [
   },
   {
     code: 'too-many-arguments', title: 'More than 5 arguments', severity: Severity.Error, programTypes: ALL,
-    explanation: 'BPF passes function arguments in registers R1–R5 only; clang -target bpf refuses a call with more than 5 arguments to a function it does not inline ("too many args").',
+    explanation: 'BPF passes function arguments in registers R1–R5 only; clang -target bpf refuses a call with more than 5 arguments to a function it does not inline ("too many args"). A call to a variadic function is reported once, as `variadic-function`, whose message gives the argument count.',
     advice: 'Pass the extra arguments in a struct by pointer, or make the callee `static __always_inline`.',
   },
   {

@@ -141,3 +141,20 @@ int first(va_list ap) { return va_arg(ap, int); }`);
   assert.deepEqual(message('va_arg'), ['variadic-function']);
   assert.equal(found.filter((d) => d.code === 'variadic-function' && d.range.start.line === 10).length, 1, describe(found));
 });
+
+test('a variadic call with more than 5 arguments is reported once, as variadic, naming the argument count', async () => {
+  const found = await analyzeC('int my_syslog(int p, const char *f, ...) { return p + f[0]; }\nint g(void) { return my_syslog(1, "%d %d %d %d", 1, 2, 3, 4, 5); }');
+  const atCall = found.filter((d) => d.range.start.line === 1);
+  assert.deepEqual(atCall.map((d) => d.code), ['variadic-function'], describe(found));
+  assert.match(atCall[0].message, /also called with 7 arguments/);
+});
+
+test('program size: with no entry, only functions no other function calls are reported, and absurd estimates are capped', async () => {
+  const loops = (n: number) => Array.from({ length: n }, (_, i) => `for (int i${i} = 0; i${i} < 1000; i${i}++)`).join(' ');
+  const text = `int leaf(unsigned char *p) { int s = 0; ${loops(2)} s += p[i0 ^ i1]; return s; }
+int middle(unsigned char *p) { return leaf(p) + 1; }
+int top(unsigned char *p) { int s = 0; ${loops(4)} s += middle(p); return s; }`;
+  const found = withCode(await analyzeC(text), 'program-size');
+  assert.deepEqual(found.map((d) => d.message.split('()')[0]), ['From top'], describe(found));
+  assert.match(found[0].message, /more than 1,000,000,000 instructions/);
+});

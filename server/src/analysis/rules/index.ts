@@ -80,6 +80,7 @@ function runChecks(
       scopeFor: (fn) => scopes.get(functionKey(fn))?.evalScope ?? { constants, typeOfVariable: () => undefined, macros },
       targetKernel: ctx.options.targetKernel,
       check: ctx.check,
+      isCalled: (fn) => resolver.callers(fn).length > 0,
     },
     sink,
   );

@@ -30,7 +30,12 @@ export interface SizeInputs {
   scopeFor(fn: FunctionInfo): EvalScope;
   targetKernel: string;
   check: () => void;
+  /** Whether some function of the program calls `fn` (it is then not the top of a program). */
+  isCalled(fn: FunctionInfo): boolean;
 }
+
+/** Estimates past this are reported as "more than" it: the digits would mean nothing. */
+const ABSURD_ESTIMATE = 1_000_000_000;
 
 export function estimateInstructions(root: FunctionInfo, inputs: SizeInputs): number {
   const memo = new Map<string, number>();
@@ -83,8 +88,13 @@ export function checkProgramSize(inputs: SizeInputs, sink: DiagnosticSink): void
   const limit = privileged ? PRIVILEGED_LIMIT : OLD_OR_UNPRIVILEGED_LIMIT;
   for (const root of inputs.reach.roots) {
     if (root.file !== inputs.file) continue;
+    // With no entry every function of the file is a root, and each caller's estimate contains
+    // its callees': reporting all of them repeats one finding down every chain. Only a function
+    // nobody calls is plausibly the top of a program.
+    if (!inputs.reach.fromEntries && inputs.isCalled(root)) continue;
     const estimate = estimateInstructions(root, inputs);
     if (estimate <= limit) continue;
+    const about = estimate > ABSURD_ESTIMATE ? `more than ${ABSURD_ESTIMATE.toLocaleString('en-US')}` : `about ${estimate.toLocaleString('en-US')}`;
     const which = privileged
       ? `the verifier's limit of ${limit.toLocaleString('en-US')} processed instructions (kernel 5.2 and later, privileged)`
       : `the limit of ${limit.toLocaleString('en-US')} instructions of kernels before 5.2 (target ${inputs.targetKernel})`;
@@ -93,7 +103,7 @@ export function checkProgramSize(inputs: SizeInputs, sink: DiagnosticSink): void
       range: root.nameRange,
       severity: defaultSeverity('program-size'),
       code: 'program-size',
-      message: `From ${root.name}() the program is estimated at about ${estimate.toLocaleString('en-US')} instructions (loop bodies multiplied by their bounds, unbounded loops by a cap of ${DEFAULT_LOOP_CAP}, callees inlined), over ${which}: it will load only after splitting it with tail calls or lowering loop caps.`,
+      message: `From ${root.name}() the program is estimated at ${about} instructions (loop bodies multiplied by their bounds, unbounded loops by a cap of ${DEFAULT_LOOP_CAP}, callees inlined), over ${which}: it will load only after splitting it with tail calls or lowering loop caps.`,
       data: { fixes: [] },
     });
   }

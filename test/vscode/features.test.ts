@@ -14,7 +14,7 @@ import type { EntrySlices } from '../../server/src/analysis/slices';
 import { lensTitle } from '../../server/src/features/codeLens';
 import { formatNs } from '../../server/src/features/hover';
 import { withEditor } from './codeServer';
-import { copyExample, EditorTools, ensureEditorTools, environmentRequired, packageExtension, PackagedExtension, removeQuietly } from './setup';
+import { copyExample, EditorTools, ensureEditorTools, environmentRequired, packageExtension, PackagedExtension, removeQuietly, screenshotDir } from './setup';
 import { allLinesWithBackground, closeHover, codeLenses, goToLine, hoverAt, linesWithBackground, openFile, runCommand, waitForProblemCounts } from './workbench';
 
 const EXAMPLE = 'kv-cache';
@@ -182,6 +182,9 @@ describe('offload features of the packaged extension in VS Code (code-server)', 
         assert.match(hover, /Verdict/);
         await scrollHoverTo(page, marked[0][0]);
         await editor.screenshot('kv-cache-offload-hover');
+        // The README's picture (docs/images/editor-offload.png comes from it): the same, down to
+        // the end of the handler.
+        await page.screenshot({ path: path.join(screenshotDir, 'kv-cache-offload-readme.png'), animations: 'disabled', clip: { x: 0, y: 0, width: 1600, height: 660 } });
         await closeHover(page);
         await page.keyboard.press('Control+B');
 

@@ -80,6 +80,10 @@ function generate(input: KernelHalfInput): KernelHalf {
   for (const f of translated) for (const m of f.source.matchAll(/bpfo->st->([A-Za-z_]\w*)/g)) used.add(m[1]);
   const tables = globals.filter((g) => g.isConst && used.has(g.name)).map((g) => rodataTable(tree, g.name)).filter((t) => t !== undefined);
   const functions = translated.map((f) => ({ ...f, source: rewriteForSkb(f.source, shape, tables) }));
+  // A reply of another length than its request goes to userspace after the handler ran here;
+  // a write to shared state would then happen twice.
+  const writer = translated.find((f) => /bpfo->st->[\w.\[\]>-]*\s*([-+*\/%&|^]?=(?!=)|\+\+|--)|(\+\+|--)\s*bpfo->st->/.test(f.source));
+  if (writer) throw new TranslationError(`${writer.name} writes shared state; the sk_skb half hands replies of another length than their request to userspace after running the handler, so it only translates handlers that do not`);
   const stateFields: StateField[] = globals.filter((g) => used.has(g.name) && !tables.some((t) => t.name === g.name)).map((g) => ({
     name: g.name,
     typeText: g.typeText,
@@ -256,15 +260,21 @@ int ${SK_SKB_PROGRAM_NAME}(struct __sk_buff *skb)
 \tstruct bpfo_state_value *state = bpf_map_lookup_elem(&${STATE_MAP_NAME}, &zero);
 \tif (!scratch || !conn || !state)
 \t\tgoto hand_over;
-\tif ((held && *held) || len < 1 || len > ${shape.receiveCapacity} || len > MAX_PAYLOAD - 1)
+\tif (held && *held)
 \t\tgoto hand_over;
-\tif (bpf_skb_load_bytes(skb, 0, scratch->request, len) != 0)
+\t/* A 64-bit copy behind a compiler barrier, checked where it is used: the verifier must see
+\t * the length bounded in the very register handed to the helpers. */
+\t__u64 req_len = len;
+\tasm volatile("" : "+r"(req_len));
+\tif (req_len < 1 || req_len > ${shape.receiveCapacity} || req_len > MAX_PAYLOAD - 1)
 \t\tgoto hand_over;
-\tif (scratch->request[(len - 1) & BPFO_INDEX_MASK] != '\\n')
+\tif (bpf_skb_load_bytes(skb, 0, scratch->request, req_len) != 0)
 \t\tgoto hand_over;
-\tif (len > 1 && bpfo_memchr(scratch->request, '\\n', len - 1))
+\tif (scratch->request[(req_len - 1) & BPFO_INDEX_MASK] != '\\n')
 \t\tgoto hand_over;
-\t__u32 line_len = len - 1;
+\tif (req_len > 1 && bpfo_memchr(scratch->request, '\\n', req_len - 1))
+\t\tgoto hand_over;
+\t__u32 line_len = req_len - 1;
 ${stripCr}${reset}
 \tstruct bpfo_ctx bpfo = { .st = &state->st };
 \t${handler}(${args.join(', ')});
@@ -274,22 +284,15 @@ ${stripCr}${reset}
 \t/* Nothing queued: left to userspace, which also sends nothing for it. */
 \tif (reply_len < 1 || reply_len > MAX_PAYLOAD - 1 || reply_len > sizeof(conn->c.${shape.outField}))
 \t\tgoto hand_over;
-\t/* Masked again so that the verifier sees the store's length bounded and non-zero. */
-\treply_len &= BPFO_INDEX_MASK;
-\tif (reply_len < 1)
-\t\tgoto hand_over;
-\tif (bpf_skb_change_tail(skb, reply_len, 0) != 0) {
+\t/* Only a reply exactly as long as its request is sent from here: Linux (measured on 6.18)
+\t * accounts a redirected skb by its length after the program, so a resized one leaves TCP's
+\t * copied_seq off by the difference and later segments of the connection stall. */
+\tif (reply_len != req_len) {
 \t\tbpfo_count(STAT_GROW_FAILED);
 \t\tgoto hand_over;
 \t}
-\tif (bpf_skb_store_bytes(skb, 0, conn->c.${shape.outField}, reply_len, 0) != 0) {
-\t\t/* Put the request back as it came, for userspace. */
-\t\tbpfo_count(STAT_GROW_FAILED);
-\t\tlen &= BPFO_INDEX_MASK;
-\t\tif (len < 1 || bpf_skb_change_tail(skb, len, 0) != 0 || bpf_skb_store_bytes(skb, 0, scratch->request, len, 0) != 0)
-\t\t\treturn SK_DROP;
+\tif (bpf_skb_store_bytes(skb, 0, conn->c.${shape.outField}, req_len, 0) != 0)
 \t\tgoto hand_over;
-\t}
 \tbpfo_count(STAT_ANSWERED);
 \treturn bpf_sk_redirect_hash(skb, &${SOCK_MAP_NAME}, &cookie, 0);
 hand_over:

@@ -39,6 +39,8 @@ const entries = [
   // `vscode` is provided by the editor at run time and must never be bundled.
   { in: 'client/src/extension.ts', out: 'dist/client.js', external: ['vscode'] },
   { in: 'server/src/server.ts', out: 'dist/server.js' },
+  // The server's analysis thread (server/src/analysisRunner.ts starts it from beside server.js).
+  { in: 'server/src/analysisWorker.ts', out: 'dist/analysisWorker.js' },
   { in: 'server/src/cli.ts', out: 'dist/cli.js' },
 ];
 

@@ -1,10 +1,13 @@
 // The server's state: open documents with their trees, the workspace index, the latest
 // analysis of every open document, and whether the workspace is trusted. Features ask the
-// analyzer; only server.ts talks to the connection. Everything here is synchronous except
-// indexing, so a tree handed out is valid until the caller's next await.
+// analyzer; only server.ts talks to the connection. Analyses run on a worker thread
+// (analysisRunner.ts) and indexing in the background; the rest is synchronous, so a tree handed
+// out is valid until the caller's next await.
 import * as fs from 'fs';
 import type { TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
-import { analyzeFile, AnalyzeOptions, buildProgramFacts, FileAnalysis, ProgramFacts } from './analysis/analyze';
+import { analyzeFile, AnalyzeOptions, buildProgramFacts, CancelledError, FileAnalysis, ProgramFacts } from './analysis/analyze';
+import { analysisLimitDiagnostic, emptySummary } from './analysis/analysisLimit';
+import { AnalysisRunner, defaultWorkerPath } from './analysisRunner';
 import type { FileSummary } from './analysis/model';
 import type { Tree } from './analysis/syntax';
 import { DocumentStore, OpenDocument, ParsedFileCache } from './documents';
@@ -26,6 +29,16 @@ export interface AnalyzerOptions {
   indexLimits?: WorkspaceIndexLimits;
   /** False in an untrusted workspace: no external program may run. */
   trusted?: boolean;
+  /**
+   * The analysis thread's script (dist/analysisWorker.js beside the server by default). Null:
+   * analyse on the calling thread (only for tests and tools that have no other work).
+   */
+  workerPath?: string | null;
+}
+
+interface Waiter {
+  version: number;
+  resolve: (result: DocumentAnalysis | undefined) => void;
 }
 
 export class Analyzer {
@@ -35,6 +48,9 @@ export class Analyzer {
   private readonly latest = new Map<string, DocumentAnalysis>();
   private trusted: boolean;
   private facts: ProgramFacts | undefined;
+  private readonly runner: AnalysisRunner | undefined;
+  private readonly waiters = new Map<string, Waiter[]>();
+  private requestAnalysis: (uri: string) => void = () => undefined;
 
   constructor(
     private readonly logger: Logger,
@@ -43,6 +59,9 @@ export class Analyzer {
     this.parsedFiles = new ParsedFileCache(options.parsedFileCacheSize ?? 16);
     this.index = new WorkspaceIndex(logger, options.indexLimits ?? DEFAULT_INDEX_LIMITS);
     this.trusted = options.trusted ?? true;
+    const workerPath = options.workerPath === undefined ? defaultWorkerPath() : options.workerPath;
+    if (workerPath) this.runner = new AnalysisRunner(workerPath, logger);
+    else if (options.workerPath === undefined) logger.warn('No analysis worker found beside the server: analyses run on the server thread');
   }
 
   // --- trust ----------------------------------------------------------------------------
@@ -55,10 +74,16 @@ export class Analyzer {
     this.trusted = trusted;
   }
 
+  /** Who starts an analysis when a request waits for one (the diagnostics feature's scheduler). */
+  setAnalysisRequester(requester: (uri: string) => void): void {
+    this.requestAnalysis = requester;
+  }
+
   // --- documents ------------------------------------------------------------------------
 
   openDocument(uri: string, languageId: string, version: number, text: string): OpenDocument {
     this.latest.delete(uri);
+    this.runner?.cancel(uri);
     this.facts = undefined;
     const open = this.documents.open(uri, languageId, version, text);
     this.parsedFiles.forget(open.file);
@@ -68,6 +93,7 @@ export class Analyzer {
   /** Undefined when the document is not open (a client bug; logged, not thrown). */
   changeDocument(uri: string, version: number, changes: readonly TextDocumentContentChangeEvent[]): OpenDocument | undefined {
     this.facts = undefined;
+    this.runner?.cancel(uri);
     const open = this.documents.change(uri, version, changes);
     if (!open) this.logger.warn(`Change for a document that is not open: ${uri}`);
     return open;
@@ -75,6 +101,8 @@ export class Analyzer {
 
   closeDocument(uri: string): void {
     this.latest.delete(uri);
+    this.runner?.cancel(uri);
+    this.settleWaiters(uri, undefined);
     this.facts = undefined;
     this.documents.close(uri);
   }
@@ -141,17 +169,36 @@ export class Analyzer {
   }
 
   /**
-   * Analyses the current version of an open document and remembers the result. Throws
-   * CancelledError when options.isCancelled says so; undefined when the document is not open.
+   * Analyses the current version of an open document on the analysis thread and remembers the
+   * result. Rejects with CancelledError when a newer analysis of the document superseded it or
+   * options.isCancelled says so; undefined when the document is not open. A step that failed is
+   * part of the result (an 'analysis-limit' diagnostic), so no caller retries it for this version.
    */
-  analyze(uri: string, options: AnalyzeOptions): DocumentAnalysis | undefined {
+  async analyze(uri: string, options: AnalyzeOptions): Promise<DocumentAnalysis | undefined> {
     const open = this.documents.get(uri);
     if (!open) return undefined;
     const version = open.document.version;
-    const analysis = analyzeFile(open.file, open.tree, open.document.getText(), this.otherSummaries(open.file), options);
+    const file = open.file;
+    let analysis: FileAnalysis;
+    if (this.runner) {
+      const { isCancelled, discoveredEntries, ...plain } = options;
+      void discoveredEntries;
+      try {
+        analysis = await this.runner.analyze({ key: uri, file, text: open.document.getText(), summaries: () => this.allSummaries(), options: plain });
+      } catch (error) {
+        if (error instanceof CancelledError || isCancelled?.()) throw error instanceof CancelledError ? error : new CancelledError();
+        // The thread died or could not take the job: remembered as this version's result.
+        const reason = error instanceof Error ? error.message : String(error);
+        analysis = failedAnalysis(file, reason);
+      }
+    } else {
+      analysis = analyzeFile(file, open.tree, open.document.getText(), this.otherSummaries(file), options);
+    }
+    if (this.documents.get(uri) !== open) throw new CancelledError();
     const result: DocumentAnalysis = { uri, version, analysis };
     this.latest.set(uri, result);
     this.facts = undefined;
+    this.settleWaiters(uri, result);
     return result;
   }
 
@@ -161,6 +208,44 @@ export class Analyzer {
     const open = this.documents.get(uri);
     if (!result || !open || open.document.version !== result.version) return undefined;
     return result;
+  }
+
+  /**
+   * The analysis of the document's current version: at once if it has finished, else when it
+   * finishes, but never later than `waitMs` (undefined then — requests must not wait for a
+   * whole-file analysis).
+   */
+  whenAnalyzed(uri: string, waitMs: number): Promise<DocumentAnalysis | undefined> {
+    const ready = this.latestAnalysis(uri);
+    const open = this.documents.get(uri);
+    if (ready || !open) return Promise.resolve(ready);
+    const version = open.document.version;
+    this.requestAnalysis(uri);
+    return new Promise((resolve) => {
+      const waiter: Waiter = { version, resolve: (result) => (clearTimeout(timer), resolve(result)) };
+      const timer = setTimeout(() => {
+        const list = this.waiters.get(uri) ?? [];
+        const at = list.indexOf(waiter);
+        if (at >= 0) list.splice(at, 1);
+        if (list.length === 0) this.waiters.delete(uri);
+        resolve(undefined);
+      }, waitMs);
+      const list = this.waiters.get(uri) ?? [];
+      list.push(waiter);
+      this.waiters.set(uri, list);
+    });
+  }
+
+  private settleWaiters(uri: string, result: DocumentAnalysis | undefined): void {
+    const list = this.waiters.get(uri);
+    if (!list) return;
+    const remaining = list.filter((w) => {
+      if (result && w.version !== result.version) return true;
+      w.resolve(result);
+      return false;
+    });
+    if (remaining.length) this.waiters.set(uri, remaining);
+    else this.waiters.delete(uri);
   }
 
   // --- workspace index ------------------------------------------------------------------
@@ -190,9 +275,24 @@ export class Analyzer {
   }
 
   dispose(): void {
+    this.runner?.dispose();
+    for (const uri of [...this.waiters.keys()]) this.settleWaiters(uri, undefined);
     this.index.cancel();
     this.documents.dispose();
     this.parsedFiles.dispose();
     this.latest.clear();
   }
+}
+
+/** What is remembered for a version whose analysis could not run at all. */
+function failedAnalysis(file: string, reason: string): FileAnalysis {
+  const range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+  return {
+    file,
+    summary: emptySummary(file),
+    diagnostics: [analysisLimitDiagnostic(file, [{ step: 'the whole analysis', reason, range }])],
+    entries: [],
+    slices: [],
+    offload: [],
+  };
 }

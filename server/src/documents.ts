@@ -12,8 +12,51 @@ export interface OpenDocument {
   /** The canonical URI: the file identifier given to the analysis. */
   file: string;
   document: TextDocument;
-  /** Valid until the next change or close; never keep it across an await. */
-  tree: Tree;
+  /**
+   * Parsed on first use (the analysis thread parses its own copy; parsing a 100k-line file here
+   * would hold up every request for seconds), then kept up to date incrementally. Valid until the
+   * next change or close; never keep it across an await.
+   */
+  readonly tree: Tree;
+}
+
+class LazilyParsedDocument implements OpenDocument {
+  private parsed: Tree | undefined;
+
+  constructor(
+    readonly uri: string,
+    readonly file: string,
+    readonly document: TextDocument,
+  ) {}
+
+  get tree(): Tree {
+    this.parsed ??= parseC(this.document.getText());
+    return this.parsed;
+  }
+
+  /** A document never parsed only has its text updated. */
+  change(changes: readonly TextDocumentContentChangeEvent[], version: number): void {
+    const old = this.parsed;
+    if (!old) return applyTextChanges(this.document, changes, version);
+    this.parsed = undefined;
+    // The old tree is consumed either way; on failure the next use parses the text afresh.
+    this.parsed = applyChanges(this.document, old, changes, version);
+  }
+
+  dispose(): void {
+    this.parsed?.delete();
+    this.parsed = undefined;
+  }
+}
+
+/** applyChanges without a tree: the same checks and clamping, text only. */
+function applyTextChanges(document: TextDocument, changes: readonly TextDocumentContentChangeEvent[], version: number): void {
+  for (const raw of Array.isArray(changes) ? changes : []) {
+    const change = classify(raw);
+    if (change?.kind === 'full') TextDocument.update(document, [{ text: change.text }], version);
+    else if (change) applyRangedChange(document, change.change, version);
+  }
+  TextDocument.update(document, [], version);
 }
 
 // tree-sitter counts rows at '\n' only, LSP also at a lone '\r'; with one of those in the text
@@ -102,14 +145,13 @@ export function applyChanges(
 }
 
 export class DocumentStore {
-  private readonly documents = new Map<string, OpenDocument>();
+  private readonly documents = new Map<string, LazilyParsedDocument>();
 
-  /** Opens (or reopens, replacing) a document and parses it. */
+  /** Opens (or reopens, replacing) a document; it is parsed when its tree is first asked for. */
   open(uri: string, languageId: string, version: number, text: string): OpenDocument {
     this.close(uri);
     const document = TextDocument.create(uri, languageId, version, text);
-    const tree = parseC(document.getText());
-    const open: OpenDocument = { uri, file: canonicalUri(uri), document, tree };
+    const open = new LazilyParsedDocument(uri, canonicalUri(uri), document);
     this.documents.set(uri, open);
     return open;
   }
@@ -118,18 +160,7 @@ export class DocumentStore {
   change(uri: string, version: number, changes: readonly TextDocumentContentChangeEvent[]): OpenDocument | undefined {
     const open = this.documents.get(uri);
     if (!open) return undefined;
-    try {
-      open.tree = applyChanges(open.document, open.tree, changes, version);
-    } catch (error) {
-      // The old tree is gone either way. A fresh parse of whatever text we have keeps the
-      // document usable; only if even that fails is it dropped.
-      try {
-        open.tree = parseC(open.document.getText());
-      } catch {
-        this.documents.delete(uri);
-      }
-      throw error;
-    }
+    open.change(changes, version);
     return open;
   }
 
@@ -137,7 +168,7 @@ export class DocumentStore {
     const open = this.documents.get(uri);
     if (!open) return false;
     this.documents.delete(uri);
-    open.tree.delete();
+    open.dispose();
     return true;
   }
 

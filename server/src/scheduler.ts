@@ -7,6 +7,7 @@ export type Job = (isCancelled: () => boolean) => void | Promise<void>;
 interface Slot {
   ticket: number;
   timer?: NodeJS.Timeout;
+  run?: () => Promise<void>;
 }
 
 export class DebouncedScheduler {
@@ -34,7 +35,20 @@ export class DebouncedScheduler {
         if (this.slots.get(key)?.ticket === ticket) this.slots.delete(key);
       }
     };
+    slot.run = run;
     slot.timer = setTimeout(() => void run(), Math.max(0, delayMs));
+  }
+
+  /**
+   * Starts the job of `key` now if it is still waiting out its delay (someone needs its result);
+   * false when there is no waiting job.
+   */
+  runNow(key: string): boolean {
+    const slot = this.slots.get(key);
+    if (!slot?.timer || !slot.run) return false;
+    clearTimeout(slot.timer);
+    slot.timer = setTimeout(() => void slot.run?.(), 0);
+    return true;
   }
 
   /** Cancels the pending or running job of `key`, if any. */

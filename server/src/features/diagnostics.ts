@@ -88,6 +88,7 @@ export class DiagnosticsFeature {
 
   constructor(private readonly deps: DiagnosticsFeatureDeps) {
     this.scheduler = new DebouncedScheduler((uri, error) => deps.logger.error(`Analysis of ${uri} failed`, error));
+    deps.analyzer.setAnalysisRequester((uri) => this.analyzeSoon(uri));
   }
 
   /**
@@ -108,6 +109,15 @@ export class DiagnosticsFeature {
         if (other.uri !== uri) this.scheduler.schedule(other.uri, debounceMs, (isCancelled) => this.run(other.uri, isCancelled));
       }
     }
+  }
+
+  /**
+   * A request needs the analysis of the document's current version: its debounce is cut short,
+   * or, when nothing is scheduled (never analysed, or the last run was superseded), one starts.
+   */
+  analyzeSoon(uri: string): void {
+    if (this.scheduler.runNow(uri) || this.scheduler.isPending(uri)) return;
+    this.scheduler.schedule(uri, 0, (isCancelled) => this.run(uri, isCancelled));
   }
 
   /** Everything open, e.g. after the settings, the trust or the workspace index changed. */
@@ -138,7 +148,7 @@ export class DiagnosticsFeature {
     if (stale()) return;
     let result;
     try {
-      result = analyzer.analyze(uri, { ...analyzeOptionsFrom(current, stale), ...(offload ? { offload } : {}) });
+      result = await analyzer.analyze(uri, { ...analyzeOptionsFrom(current, stale), ...(offload ? { offload } : {}) });
     } catch (error) {
       if (error instanceof CancelledError) {
         logger.debug(() => `Analysis of ${uri} v${version} cancelled`);

@@ -9,7 +9,7 @@ import { analyzeOffload, type OffloadEstimate } from '../analysis/offload';
 import type { EntrySlices, SlicePath } from '../analysis/slices';
 import type { Analyzer, DocumentAnalysis } from '../analyzer';
 import type { Settings } from '../settings';
-import { analyzeOptionsFrom, type SettingsProvider } from './configuration';
+import type { SettingsProvider } from './configuration';
 import type { OffloadContext, ProfilesFeature } from './profiles';
 
 export interface FeatureDeps {
@@ -27,20 +27,25 @@ export interface CurrentAnalysis {
 }
 
 /**
- * The document's analysis for its current version (analysed now if the debounced run has not
- * finished yet), with estimates priced against the profile and calibration on disk now.
+ * How long a request waits for the analysis of the document's current version before answering
+ * without it: the analysis runs on its own thread and may take seconds on a big file, and every
+ * request must be answered within 2 s (issue 7).
+ */
+export const REQUEST_WAIT_MS = 1_000;
+
+/**
+ * The document's analysis for its current version (awaited up to REQUEST_WAIT_MS if it is still
+ * running; undefined after that), with estimates priced against the profile and calibration on
+ * disk now. Never analyses by itself: the diagnostics feature schedules every version.
  */
 export async function currentAnalysis(deps: FeatureDeps, uri: string, token?: CancellationToken): Promise<CurrentAnalysis | undefined> {
   const open = deps.analyzer.getDocument(uri);
   if (!open) return undefined;
   const settings = await deps.settings.get(uri);
   const context = await deps.profiles.contextFor(uri, settings);
-  let result = deps.analyzer.latestAnalysis(uri);
-  if (!result) {
-    const options = { ...analyzeOptionsFrom(settings, () => token?.isCancellationRequested === true), offload: context.options };
-    result = deps.analyzer.analyze(uri, options);
-    if (!result) return undefined;
-  }
+  if (token?.isCancellationRequested) return undefined;
+  const result = await deps.analyzer.whenAnalyzed(uri, REQUEST_WAIT_MS);
+  if (!result) return undefined;
   const estimates = analyzeOffload(result.analysis, context.options);
   return { result, settings, context, estimates };
 }

@@ -1,0 +1,166 @@
+// Runs analyses on a worker thread (analysisWorker.ts), one at a time, so no request waits for a
+// whole-file analysis. Per key (a document URI) only the newest job is wanted: submitting again
+// drops the queued one and cancels the running one. A cancelled job is first asked to stop
+// (a shared slot its pipeline polls); if it has not stopped within KILL_AFTER_MS — a single step
+// of a huge file can run for seconds — the worker is terminated and a fresh one started.
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { CancelledError, type FileAnalysis } from './analysis/analyze';
+import type { FileSummary } from './analysis/model';
+import type { WorkerAnswer, WorkerJob } from './analysisWorkerProtocol';
+import type { Logger } from './log';
+
+export const KILL_AFTER_MS = 2_000;
+
+export interface AnalysisRequest {
+  key: string;
+  file: string;
+  text: string;
+  /** Read when the job starts, so the worker gets the summaries as they are then. */
+  summaries: () => Map<string, FileSummary>;
+  options: WorkerJob['options'];
+}
+
+interface Job {
+  id: number;
+  request: AnalysisRequest;
+  resolve: (analysis: FileAnalysis) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Where the bundled worker is: beside this file (dist/ when bundled, out/server/src under tsc). */
+export function defaultWorkerPath(): string | undefined {
+  const candidate = path.join(__dirname, 'analysisWorker.js');
+  return existsSync(candidate) ? candidate : undefined;
+}
+
+export class AnalysisRunner {
+  private worker: Worker | undefined;
+  private readonly cancelSlot = new Int32Array(new SharedArrayBuffer(4));
+  private readonly queue: Job[] = [];
+  private running: Job | undefined;
+  private killTimer: NodeJS.Timeout | undefined;
+  /** The summary objects the current worker holds, by file: only changed ones are sent. */
+  private sent = new Map<string, FileSummary>();
+  private nextId = 1;
+  private disposed = false;
+
+  constructor(
+    private readonly workerPath: string,
+    private readonly logger: Logger,
+  ) {}
+
+  analyze(request: AnalysisRequest): Promise<FileAnalysis> {
+    if (this.disposed) return Promise.reject(new CancelledError());
+    this.cancel(request.key);
+    return new Promise<FileAnalysis>((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, request, resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Drops the queued job of `key` and asks its running one to stop. */
+  cancel(key: string): void {
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      if (this.queue[i].request.key !== key) continue;
+      this.queue[i].reject(new CancelledError());
+      this.queue.splice(i, 1);
+    }
+    const running = this.running;
+    if (running?.request.key === key) this.stopRunning(running);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    for (const job of this.queue.splice(0)) job.reject(new CancelledError());
+    if (this.running) this.running.reject(new CancelledError());
+    this.running = undefined;
+    clearTimeout(this.killTimer);
+    void this.worker?.terminate();
+    this.worker = undefined;
+  }
+
+  private stopRunning(job: Job): void {
+    Atomics.store(this.cancelSlot, 0, job.id);
+    if (this.killTimer) return;
+    this.killTimer = setTimeout(() => {
+      this.killTimer = undefined;
+      if (this.running !== job) return;
+      this.logger.debug(() => `Analysis of ${job.request.key} did not stop within ${KILL_AFTER_MS} ms of being superseded: restarting the analysis thread`);
+      this.restart();
+      this.finish(job, () => job.reject(new CancelledError()));
+    }, KILL_AFTER_MS);
+  }
+
+  private restart(): void {
+    const old = this.worker;
+    this.worker = undefined;
+    this.sent = new Map();
+    if (old) {
+      old.removeAllListeners();
+      void old.terminate();
+    }
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker) return this.worker;
+    // The analysis recurses over syntax trees: a larger stack than the default lets it follow
+    // deeper code before a step gives up (analysisLimit.ts reports the ones it cannot).
+    const worker = new Worker(this.workerPath, { workerData: { cancel: this.cancelSlot.buffer }, resourceLimits: { stackSizeMb: 16 } });
+    worker.unref();
+    worker.on('message', (answer: WorkerAnswer) => this.answered(answer));
+    worker.on('error', (error) => this.workerFailed(worker, `the analysis thread failed: ${error.message}`));
+    worker.on('exit', (code) => this.workerFailed(worker, `the analysis thread exited (${code})`));
+    this.worker = worker;
+    return worker;
+  }
+
+  private workerFailed(worker: Worker, reason: string): void {
+    if (worker !== this.worker) return;
+    this.logger.error(reason);
+    this.restart();
+    const job = this.running;
+    if (job) this.finish(job, () => job.reject(new Error(reason)));
+  }
+
+  private answered(answer: WorkerAnswer): void {
+    const job = this.running;
+    if (!job || job.id !== answer.id) return;
+    const cancelled = 'cancelled' in answer || Atomics.load(this.cancelSlot, 0) === job.id;
+    if (cancelled) this.finish(job, () => job.reject(new CancelledError()));
+    else if ('error' in answer) this.finish(job, () => job.reject(new Error(answer.error)));
+    else this.finish(job, () => job.resolve(answer.analysis));
+  }
+
+  private finish(job: Job, settle: () => void): void {
+    if (this.running === job) this.running = undefined;
+    clearTimeout(this.killTimer);
+    this.killTimer = undefined;
+    settle();
+    this.pump();
+  }
+
+  private pump(): void {
+    if (this.running || this.disposed) return;
+    const job = this.queue.shift();
+    if (!job) return;
+    this.running = job;
+    try {
+      const worker = this.ensureWorker();
+      worker.postMessage({ id: job.id, file: job.request.file, text: job.request.text, summaries: this.summaryChanges(job.request.summaries()), options: job.request.options } satisfies WorkerJob);
+    } catch (error) {
+      this.restart();
+      this.finish(job, () => job.reject(error));
+    }
+  }
+
+  private summaryChanges(current: Map<string, FileSummary>): WorkerJob['summaries'] {
+    const set: [string, FileSummary][] = [];
+    const remove: string[] = [];
+    for (const [file, summary] of current) if (this.sent.get(file) !== summary) set.push([file, summary]);
+    for (const file of this.sent.keys()) if (!current.has(file)) remove.push(file);
+    this.sent = new Map(current);
+    return { set, remove };
+  }
+}

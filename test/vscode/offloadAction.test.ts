@@ -17,6 +17,7 @@ import {
   expandExplorerFolder,
   goToLine,
   openFile,
+  openFromExplorer,
   undoAcrossFiles,
   waitForExplorer,
 } from './workbench';
@@ -118,7 +119,7 @@ describe('the offload code action in VS Code (code-server)', () => {
 
         await waitForDisk(page, 'the split files on disk, saved', () => nonEmptyFiles(workspace, expected));
         await waitForExplorer(page, { present: expected });
-        await openFile(page, splitFileNames('kv-cache').kernel);
+        await openFromExplorer(page, splitFileNames('kv-cache').kernel);
         assert.match(await visibleText(page), /Kernel half of kv-cache\.c/);
         await editor.screenshot('kv-cache-offload-applied');
 

@@ -355,3 +355,14 @@ export async function undoAcrossFiles(page: Page): Promise<string | undefined> {
   await dialog.waitFor({ state: 'hidden' });
   return question;
 }
+
+/**
+ * Opens a file by clicking its row in the Explorer. For files created a moment ago: Quick Open
+ * searches a file index that may not list them yet.
+ */
+export async function openFromExplorer(page: Page, name: string): Promise<void> {
+  await page.keyboard.press('Control+Shift+E');
+  await page.locator('.explorer-folders-view .monaco-list-row', { has: page.locator('.label-name', { hasText: exactText(name) }) }).first().click();
+  await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ state: 'visible' });
+  await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ state: 'visible' });
+}

@@ -5,7 +5,10 @@
 import type { SyntaxNode, Tree } from './syntax';
 import type { FileSummary, Range } from './model';
 import type { AnalyzeOptions, ProgramFacts } from './analyze';
-import { functionDefinitions, functionNameOf, findFunctionDefinition, namedChildrenOf, rangeOf, textOf, walk } from './treeHelpers';
+import { functionDefinitions, functionNameOf, namedChildrenOf, rangeOf, textOf, walkTypes } from './treeHelpers';
+
+const CALLS: ReadonlySet<string> = new Set(['call_expression']);
+const IOVEC_SETTERS: ReadonlySet<string> = new Set(['initializer_pair', 'assignment_expression']);
 import { callArguments, calleeName, isSocketFunctionName, SocketFacts, stripWrappers } from './entries/sockets';
 
 export type EntryHow = 'annotation' | 'setting' | 'receive-loop' | 'event-callback';
@@ -134,8 +137,7 @@ function discoverFromCode(input: EntryInput): RequestEntry[] {
     if (!body) continue;
     const isCallback = callbacks.has(fn.name) || polledCallees.has(fn.name);
     const receives: SyntaxNode[] = [];
-    walk(body, (node) => {
-      if (node.type !== 'call_expression') return true;
+    walkTypes(body, CALLS, (node) => {
       const callee = calleeName(node);
       if (callee && RECEIVE_CALLS.has(callee) && (callee !== 'read' || sockets.isSocketDescriptor(callArguments(node)[0]))) receives.push(node);
       return true;
@@ -217,8 +219,7 @@ function bufferExpression(node: SyntaxNode): string {
 /** The buffer a recvmsg fills: the `iov_base` of an iovec set up in the same function. */
 function iovBase(body: SyntaxNode): string | undefined {
   let found: string | undefined;
-  walk(body, (node) => {
-    if (found) return false;
+  walkTypes(body, IOVEC_SETTERS, (node) => {
     if (node.type === 'initializer_pair') {
       const designator = node.childForFieldName('designator');
       const value = node.childForFieldName('value');
@@ -229,7 +230,7 @@ function iovBase(body: SyntaxNode): string | undefined {
       if (left && /\.iov_base$|->iov_base$/.test(textOf(left)) && right) found = bufferExpression(right);
     }
     return true;
-  });
+  }, () => found !== undefined);
   return found;
 }
 
@@ -266,12 +267,11 @@ function findHandler(input: EntryInput, scope: SyntaxNode, after: SyntaxNode | u
   if (!buffer || depth > MAX_HANDLER_DEPTH) return undefined;
   const root = rootName(buffer);
   let result: HandlerFound | undefined;
-  walk(scope, (node) => {
-    if (result) return false;
-    if (node.type !== 'call_expression' || (after && node.startIndex <= after.startIndex)) return true;
+  walkTypes(scope, CALLS, (node) => {
+    if (after && node.startIndex <= after.startIndex) return true;
     const callee = calleeName(node);
     if (!callee || isSocketFunctionName(callee)) return true;
-    const definition = findFunctionDefinition(input.tree, callee);
+    const definition = definitionNamed(input, callee);
     if (!definition) return true;
     const args = callArguments(node);
     const direct = args.findIndex((a) => mentions(textOf(a), buffer));
@@ -289,8 +289,27 @@ function findHandler(input: EntryInput, scope: SyntaxNode, after: SyntaxNode | u
       }
     }
     return true;
-  });
+  }, () => result !== undefined);
   return result;
+}
+
+const definitionsByInput = new WeakMap<EntryInput, Map<string, SyntaxNode>>();
+
+/**
+ * The first definition of a function in this file, from one pass over the file: findHandler asks
+ * for the callee of every call after a receive, and a pass per call is quadratic on big files.
+ */
+function definitionNamed(input: EntryInput, name: string): SyntaxNode | undefined {
+  let byName = definitionsByInput.get(input);
+  if (!byName) {
+    byName = new Map();
+    for (const definition of functionDefinitions(input.tree.rootNode)) {
+      const defined = functionNameOf(definition);
+      if (defined && !byName.has(defined)) byName.set(defined, definition);
+    }
+    definitionsByInput.set(input, byName);
+  }
+  return byName.get(name);
 }
 
 function parameterNames(definition: SyntaxNode): string[] {
@@ -309,8 +328,7 @@ function parameterNames(definition: SyntaxNode): string[] {
 
 function registeredCallbacks(root: SyntaxNode): Map<string, string> {
   const found = new Map<string, string>();
-  walk(root, (node) => {
-    if (node.type !== 'call_expression') return true;
+  walkTypes(root, CALLS, (node) => {
     const callee = calleeName(node);
     const index = callee ? CALLBACK_REGISTRATIONS.get(callee) : undefined;
     if (callee && index !== undefined) {
@@ -327,14 +345,11 @@ function registeredCallbacks(root: SyntaxNode): Map<string, string> {
 function calleesOfPollingLoops(definitions: SyntaxNode[]): Set<string> {
   const found = new Set<string>();
   for (const definition of definitions) {
-    walk(definition, (node) => {
-      if (!LOOP_TYPES.has(node.type)) return true;
+    walkTypes(definition, LOOP_TYPES, (node) => {
       const calls: string[] = [];
-      walk(node, (inner) => {
-        if (inner.type === 'call_expression') {
-          const name = calleeName(inner);
-          if (name) calls.push(name);
-        }
+      walkTypes(node, CALLS, (inner) => {
+        const name = calleeName(inner);
+        if (name) calls.push(name);
         return true;
       });
       if (calls.some((c) => POLL_CALLS.has(c))) for (const c of calls) if (!POLL_CALLS.has(c)) found.add(c);

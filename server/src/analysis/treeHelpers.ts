@@ -25,17 +25,21 @@ export function textOf(node: SyntaxNode | null | undefined): string {
  */
 export function walkCursor(root: SyntaxNode, visit: (cursor: TreeCursor) => boolean | void): void {
   const cursor = root.walk();
+  // Depth below root, counted instead of comparing node ids: each id read crosses into wasm.
+  let depth = 0;
   try {
     let descend = visit(cursor) !== false;
     for (;;) {
       if (descend && cursor.gotoFirstChild()) {
+        depth++;
         descend = visit(cursor) !== false;
         continue;
       }
       for (;;) {
-        if (cursor.nodeId === root.id) return;
+        if (depth === 0) return;
         if (cursor.gotoNextSibling()) break;
         if (!cursor.gotoParent()) return;
+        depth--;
       }
       descend = visit(cursor) !== false;
     }
@@ -47,6 +51,20 @@ export function walkCursor(root: SyntaxNode, visit: (cursor: TreeCursor) => bool
 /** Pre-order traversal over nodes. Return false from `visit` to skip a node's children. */
 export function walk(root: SyntaxNode, visit: (node: SyntaxNode) => boolean | void): void {
   walkCursor(root, (cursor) => (cursor.nodeIsNamed ? visit(cursor.currentNode) : false));
+}
+
+/**
+ * Pre-order traversal handing `visit` only the named nodes whose type is in `types`: the others
+ * are passed over on the cursor without creating a node object for them, which is most of what a
+ * plain walk costs on a big file. Return false from `visit` to skip that node's children; once
+ * `stop` returns true nothing more is visited.
+ */
+export function walkTypes(root: SyntaxNode, types: ReadonlySet<string>, visit: (node: SyntaxNode) => boolean | void, stop?: () => boolean): void {
+  walkCursor(root, (cursor) => {
+    if (stop?.()) return false;
+    if (!types.has(cursor.nodeType) || !cursor.nodeIsNamed) return true;
+    return visit(cursor.currentNode);
+  });
 }
 
 export function namedChildrenOf(node: SyntaxNode): SyntaxNode[] {

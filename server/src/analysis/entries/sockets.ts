@@ -2,7 +2,11 @@
 // whether they are datagram or stream sockets, and the port bound when it is visible.
 import type { SyntaxNode } from '../syntax';
 import type { ProgramFacts } from '../analyze';
-import { functionDefinitions, namedChildrenOf, textOf, walk } from '../treeHelpers';
+import { functionDefinitions, namedChildrenOf, textOf, walkTypes } from '../treeHelpers';
+
+const CALLS: ReadonlySet<string> = new Set(['call_expression']);
+const COLLECTED: ReadonlySet<string> = new Set(['call_expression', 'return_statement', 'assignment_expression', 'init_declarator']);
+const INITIALIZERS: ReadonlySet<string> = new Set(['init_declarator']);
 
 type SocketKind = 'udp' | 'tcp' | 'unknown';
 
@@ -81,42 +85,49 @@ export class SocketFacts {
       descriptors.set(name, set);
     };
     const returning = new Map<string, SocketKind>();
-    walk(root, (node) => {
-      if (node.type !== 'call_expression') return true;
+    // One pass collects what the three phases below read (each phase needs the previous one's
+    // result, but not another walk of the file).
+    const calls: SyntaxNode[] = [];
+    const stores: SyntaxNode[] = [];
+    const returns: SyntaxNode[] = [];
+    walkTypes(root, COLLECTED, (node) => {
+      const type = node.type;
+      if (type === 'call_expression') calls.push(node);
+      else if (type === 'return_statement') returns.push(node);
+      else stores.push(node);
+      return true;
+    });
+    for (const node of calls) {
       const name = calleeName(node);
       if (name === 'socket' || name === 'accept' || name === 'accept4') {
         const kind = kindOfSocketCall(node);
         if (name === 'socket') kinds.add(kind);
         add(storedInto(node), kind);
       }
-      return true;
-    });
+    }
     // One step of copying (`c->fd = fd`, `listener.fd = open_listener(port)`) covers the usual
     // hand-over from the accepting or opening code to the connection record.
-    for (const definition of functionDefinitions(root)) {
+    const definitions = functionDefinitions(root);
+    let at = 0;
+    for (const node of returns) {
+      while (at < definitions.length && definitions[at].endIndex <= node.startIndex) at++;
+      const definition = definitions[at];
+      if (!definition || definition.startIndex > node.startIndex) continue;
       const name = definition.childForFieldName('declarator')?.text.match(/^[*\s]*([A-Za-z_]\w*)/)?.[1];
-      walk(definition, (node) => {
-        if (node.type === 'return_statement') {
-          const value = namedChildrenOf(node)[0];
-          const held = lastName(value);
-          const kind = held ? descriptors.get(held) : undefined;
-          if (name && kind) returning.set(name, [...kind][0]);
-        }
-        return true;
-      });
+      const held = lastName(namedChildrenOf(node)[0]);
+      const kind = held ? descriptors.get(held) : undefined;
+      if (name && kind) returning.set(name, [...kind][0]);
     }
-    walk(root, (node) => {
-      if (node.type !== 'assignment_expression' && node.type !== 'init_declarator') return true;
+    for (const node of stores) {
       const value = node.type === 'assignment_expression' ? node.childForFieldName('right') : node.childForFieldName('value');
-      if (!value) return true;
+      if (!value) continue;
       const stripped = stripWrappers(value);
       const from = stripped.type === 'call_expression' ? returning.get(calleeName(stripped) ?? '') : undefined;
       const held = lastName(stripped);
       const kinds2 = from ? new Set([from]) : held ? descriptors.get(held) : undefined;
       const target = node.type === 'assignment_expression' ? lastName(node.childForFieldName('left')) : lastName(node.childForFieldName('declarator'));
       if (kinds2 && target) for (const k of kinds2) add(target, k);
-      return true;
-    });
+    }
     return new SocketFacts(root, descriptors, kinds);
   }
 
@@ -143,9 +154,8 @@ export class SocketFacts {
    */
   port(context: { program: ProgramFacts }): { port: number; source: string } | undefined {
     let found: { port: number; source: string } | undefined;
-    walk(this.root, (node) => {
-      if (found) return false;
-      if (node.type !== 'call_expression' || calleeName(node) !== 'htons') return true;
+    walkTypes(this.root, CALLS, (node) => {
+      if (calleeName(node) !== 'htons') return true;
       const target = node.parent;
       const setsPort =
         (target?.type === 'assignment_expression' && /sin6?_port$/.test(textOf(target.childForFieldName('left')))) ||
@@ -155,7 +165,7 @@ export class SocketFacts {
       const value = resolvePort(stripWrappers(arg), context.program, enclosingFunction(node), this.root, 0);
       if (value) found = value;
       return true;
-    });
+    }, () => found !== undefined);
     return found;
   }
 }
@@ -183,15 +193,14 @@ function resolvePort(expr: SyntaxNode, program: ProgramFacts, fn: SyntaxNode | u
   if (expr.type !== 'identifier' || !fn) return undefined;
   // A local's initializer, or the argument callers pass for a parameter of that name.
   let result: { port: number; source: string } | undefined;
-  walk(fn, (node) => {
-    if (result) return false;
-    if (node.type === 'init_declarator' && textOf(node.childForFieldName('declarator')) === text) {
+  walkTypes(fn, INITIALIZERS, (node) => {
+    if (textOf(node.childForFieldName('declarator')) === text) {
       const value = node.childForFieldName('value');
       const inner = value ? resolvePort(stripWrappers(value), program, fn, root, depth + 1) : undefined;
       if (inner) result = { port: inner.port, source: `${inner.source.replace(/^htons\((.*)\)$/, '$1')} (initial value of ${text})` };
     }
     return true;
-  });
+  }, () => result !== undefined);
   if (result) return result;
   const params = fn.childForFieldName('declarator');
   const paramList = params?.type === 'function_declarator' ? params.childForFieldName('parameters') : params?.childForFieldName('declarator')?.childForFieldName('parameters');
@@ -199,15 +208,14 @@ function resolvePort(expr: SyntaxNode, program: ProgramFacts, fn: SyntaxNode | u
   const index = names.indexOf(text);
   const fnName = params?.text.match(/^[*\s]*([A-Za-z_]\w*)/)?.[1];
   if (index < 0 || !fnName) return undefined;
-  walk(root, (node) => {
-    if (result) return false;
-    if (node.type === 'call_expression' && calleeName(node) === fnName) {
+  walkTypes(root, CALLS, (node) => {
+    if (calleeName(node) === fnName) {
       const arg = callArguments(node)[index];
       const caller = enclosingFunction(node);
       const inner = arg ? resolvePort(stripWrappers(arg), program, caller, root, depth + 1) : undefined;
       if (inner) result = { port: inner.port, source: `${inner.source} (passed to ${fnName})` };
     }
     return true;
-  });
+  }, () => result !== undefined);
   return result;
 }

@@ -27,6 +27,10 @@ const HOST: Record<string, { init: string; handle: string }> = {
     init: 'warm_cache();',
     handle: 'static char reply[DGRAM_MAX]; size_t reply_len = 0; if (handle_request((char *)req, n, reply, &reply_len) == 0 && reply_len > 0) fwrite(reply, 1, reply_len, stdout);',
   },
+  'stats-counter': {
+    init: 'register_counter("http.requests", strlen("http.requests")); register_counter("http.errors", strlen("http.errors")); register_counter("logins", strlen("logins"));',
+    handle: 'static char reply[REPLY_MAX]; size_t reply_len = dispatch((const char *)req, n, reply); fwrite(reply, 1, reply_len, stdout);',
+  },
   'echo-rewrite': {
     init: '',
     handle: 'static uint8_t packet[BUFFER_SIZE]; memcpy(packet, req, n); size_t reply_len = rewrite_packet(packet, n, sizeof packet); if (reply_len > 0) fwrite(packet, 1, reply_len, stdout);',

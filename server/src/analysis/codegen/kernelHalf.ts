@@ -2,9 +2,9 @@
 // translated from the source (kernel/translate.ts), never hand-written. See docs/codegen.md.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Tree, SyntaxNode } from '../syntax';
+import { parseC, type Tree, type SyntaxNode } from '../syntax';
 import { Severity, type AnalysisDiagnostic } from '../model';
-import type { ProgramFacts } from '../analyze';
+import { analyzeFile, buildProgramFacts, type ProgramFacts } from '../analyze';
 import type { RequestEntry } from '../entries';
 import type { EntrySlices } from '../slices';
 import { handlerSite, SEND_CALLS } from '../slices/site';
@@ -14,6 +14,7 @@ import { splitFileNames, STATE_STRUCT_NAME } from './contract';
 import { HandlerTranslator, TranslationError } from './kernel/translate';
 import { libcReplacementSource } from './kernel/libc';
 import { xdpMaps, xdpPrelude, xdpProgram } from './kernel/xdp';
+import { INLINE_HANDLER, inlineHandlerSource, type InlineHandler } from './kernel/inlineHandler';
 
 export interface KernelHalfInput {
   entry: RequestEntry;
@@ -71,10 +72,11 @@ export function generateKernelHalf(input: KernelHalfInput): KernelHalf | KernelH
   }
 }
 
-function generate(input: KernelHalfInput): KernelHalf {
+function generate(input: KernelHalfInput, inline?: InlineHandler): KernelHalf {
   const { entry, slices, tree, text, file } = input;
   if (input.hook !== 'xdp') throw new TranslationError(`hook ${input.hook} is not generated yet`);
   if (entry.protocol !== 'udp') throw new TranslationError(`XDP answers UDP requests; ${entry.name} receives ${entry.protocol}`);
+  if (slices.mode === 'inline' && !entry.handler && entry.receive && !inline) return generateInline(input);
   if (slices.mode !== 'handler' || !entry.handler || !entry.receive)
     throw new TranslationError(`the request is handled inline in ${entry.name}'s receive loop; only a separate handler function is translated so far`);
   if (!slices.paths.some((p) => p.endsIn === 'kernel')) throw new TranslationError('no path of this entry can finish in the kernel');
@@ -89,9 +91,10 @@ function generate(input: KernelHalfInput): KernelHalf {
     stateNames: new Set(globals.map((g) => g.name)),
     globalNames: new Set(globals.map((g) => g.name)),
     errors: input.diagnostics.filter((d) => d.severity === Severity.Error && d.file === file),
+    bpfLoop: atLeast(input.targetKernel, 5, 17),
   });
   const functions = translator.translateFrom(entry.handler);
-  const glue = handlerGlue(input, translator.mayFallBack(entry.handler));
+  const glue = inline ? inlineGlue(input, inline) : handlerGlue(input, translator.mayFallBack(entry.handler));
   const used = new Set<string>();
   for (const f of functions) for (const m of f.source.matchAll(/bpfo->st->([A-Za-z_]\w*)/g)) used.add(m[1]);
   const stateFields: StateField[] = globals.filter((g) => used.has(g.name)).map((g) => ({
@@ -193,6 +196,46 @@ export function userDeclarations(tree: Tree, text: string, file: string): { text
     }
   }
   return pieces;
+}
+
+/**
+ * The receive loop's body, from the receive to the send, becomes a handler function in a copy of
+ * the source (kernel/inlineHandler.ts); that copy is analysed again so the translator sees the
+ * handler's locals and the rules' errors inside it, then translated like any other handler.
+ */
+function generateInline(input: KernelHalfInput): KernelHalf {
+  const { entry, file } = input;
+  const summary = input.program.summaries.get(file);
+  if (!summary) throw new TranslationError(`${file} was not analysed`);
+  const receive = entry.receive!;
+  const inline = inlineHandlerSource(input.tree, input.text, entry.name, receive.call, receive.buffer, receive.lengthVar, summary.functions.find((f) => f.name === entry.name));
+  const tree = parseC(inline.text);
+  try {
+    const analysis = analyzeFile(file, tree, inline.text, new Map(), { targetKernel: input.targetKernel, programType: 'auto', entries: [] });
+    const summaries = new Map(input.program.summaries);
+    summaries.set(file, analysis.summary);
+    const slices: EntrySlices = { ...input.slices, mode: 'handler', function: INLINE_HANDLER };
+    return generate({ ...input, text: inline.text, tree, program: buildProgramFacts(summaries), diagnostics: analysis.diagnostics, entry: { ...entry, handler: INLINE_HANDLER }, slices }, inline);
+  } finally {
+    tree.delete();
+  }
+}
+
+function inlineGlue(input: KernelHalfInput, inline: InlineHandler): Glue {
+  const source = `static __always_inline int bpfo_handle(struct bpfo_ctx *bpfo, struct bpfo_scratch *scratch, __u32 bpfo_len, __u32 *reply_len)
+{
+\t__u64 bpfo_out = 0;
+\t/* 0: the loop reached its send; otherwise it went round again without one (continue). */
+\tint bpfo_result = ${INLINE_HANDLER}(bpfo, (void *)scratch->request, bpfo_len, (void *)scratch->reply, &bpfo_out);
+\tif (bpfo->handover)
+\t\treturn BPFO_HANDOVER;
+\tif (bpfo_result != 0)
+\t\treturn BPFO_NO_REPLY;
+\t*reply_len = (__u32)bpfo_out;
+\treturn ${inline.replyFromRequest ? 'BPFO_REPLY_FROM_REQUEST' : 'BPFO_REPLY_FROM_REPLY'};
+}`;
+  const notes = [`the receive loop of ${input.entry.name} is translated from its receive to its send as ${INLINE_HANDLER}`];
+  return { source, line: inline.sendLine, receiveCapacity: inline.receiveCapacity, notes };
 }
 
 interface Glue {

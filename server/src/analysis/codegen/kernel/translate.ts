@@ -9,13 +9,11 @@ import type { AnalysisDiagnostic, FunctionInfo, Range } from '../../model';
 import { functionDefinitions, functionNameOf, walk } from '../../treeHelpers';
 import { calleeName } from '../../entries/sockets';
 import { LIBC_REPLACEMENTS, RENAMED_CALLS } from './libc';
+import { LOOP_TYPES, planLoop, type LoopContext, type LoopPlan } from './loops';
+import { STATEMENT_TYPES, declarationWithoutInitializers, handoverBefore, isMonotonicClockRead, ownerOf, rootIdentifier, stateWrites, statementOf } from './statements';
 
 export class TranslationError extends Error {}
 
-const STATEMENT_TYPES = new Set([
-  'expression_statement', 'return_statement', 'declaration', 'if_statement', 'for_statement', 'while_statement',
-  'do_statement', 'switch_statement', 'break_statement', 'continue_statement', 'goto_statement', 'compound_statement',
-]);
 const BYTE_POINTER = /^(const\s+)?(volatile\s+)?(unsigned\s+char|signed\s+char|char|uint8_t|int8_t|__u8|u_char)\s*(\*|\[)/;
 
 const before = (a: Range['start'], b: Range['start']) => a.line < b.line || (a.line === b.line && a.character < b.character);
@@ -35,6 +33,8 @@ export interface TranslatorInput {
   /** All globals of the file (state or not): to tell a global write from a local one. */
   globalNames: Set<string>;
   errors: AnalysisDiagnostic[];
+  /** Kernel ≥ 5.17: search loops with nested work become bpf_loop callbacks (see loops.ts). */
+  bpfLoop?: boolean;
 }
 
 export interface TranslatedFunction {
@@ -49,6 +49,8 @@ export interface TranslatedFunction {
 interface Handover {
   node: SyntaxNode;
   reason: string;
+  /** A loop turned into a bpf_loop callback: it hands over only when bpf_loop refuses the trip count. */
+  loop?: boolean;
 }
 
 export class HandlerTranslator {
@@ -57,6 +59,7 @@ export class HandlerTranslator {
   readonly notes: string[] = [];
   private readonly mayFallBackMemo = new Map<string, boolean>();
   private readonly wholesaleMemo = new Map<string, string | undefined>();
+  private readonly loopsMemo = new Map<string, boolean>();
 
   constructor(private readonly input: TranslatorInput) {
     for (const d of functionDefinitions(input.tree.rootNode)) {
@@ -77,8 +80,13 @@ export class HandlerTranslator {
       const placeholder: TranslatedFunction = { name, originalLine: definition.startPosition.row, source: '', returnType: '' };
       done.set(name, placeholder);
       const callees = new Set<string>();
-      Object.assign(placeholder, this.translateFunction(definition, name, callees));
+      const callbacks: TranslatedFunction[] = [];
+      Object.assign(placeholder, this.translateFunction(definition, name, callees, callbacks));
       for (const callee of callees) visit(callee, depth + 1);
+      for (const c of callbacks) {
+        done.set(c.name, c);
+        order.push(c.name);
+      }
       order.push(name);
     };
     visit(handler, 0);
@@ -146,13 +154,23 @@ export class HandlerTranslator {
     if (!body) return [];
     const found: Handover[] = [];
     const self = functionNameOf(definition);
-    const errors = this.input.errors.filter((e) => inside(nodeRange(definition), e.range));
+    // A monotonic clock read has a kernel equivalent (bpf_ktime_get_ns): its rule error does not hand over.
+    const clockReads: Range[] = [];
+    walk(body, (node) => {
+      if (node.type === 'call_expression' && isMonotonicClockRead(node)) clockReads.push(nodeRange(node));
+      return true;
+    });
+    const errors = this.input.errors.filter((e) => inside(nodeRange(definition), e.range) && !clockReads.some((c) => inside(c, e.range)));
+    const loopContext = this.loopContext(definition);
     walk(body, (node) => {
       if (node.type === 'call_expression') {
         const callee = calleeName(node);
         const reason = this.callReason(node, callee, self);
         if (reason) found.push({ node: statementOf(node, body), reason });
       }
+      if (node.type === 'identifier' && node.text === 'errno') found.push({ node: statementOf(node, body), reason: 'errno is the C library\'s' });
+      if (loopContext && node.type === 'for_statement' && planLoop(node, loopContext))
+        found.push({ node, reason: 'bpf_loop refuses more than 2^23 iterations', loop: true });
       return true;
     });
     for (const error of errors) {
@@ -175,15 +193,42 @@ export class HandlerTranslator {
       const wholesale = this.wholesaleReason(callee);
       return wholesale;
     }
-    if (LIBC_REPLACEMENTS.has(callee) || RENAMED_CALLS.has(callee) || callee === 'strlen') return undefined;
+    if (LIBC_REPLACEMENTS.has(callee) || RENAMED_CALLS.has(callee) || callee === 'strlen' || isMonotonicClockRead(call)) return undefined;
     return `${callee}() has no BPF stand-in`;
+  }
+
+  private loopContext(definition: SyntaxNode): LoopContext | undefined {
+    if (!this.input.bpfLoop) return undefined;
+    return {
+      info: this.functionInfo(definition),
+      calleeLoops: (callee) => this.runsLoops(callee),
+      isTranslatedFunction: (callee) => this.definitions.has(callee),
+      isByteStandIn: (callee) => LIBC_REPLACEMENTS.has(callee) || callee === 'strlen',
+    };
+  }
+
+  /** True when a call of `name` runs a loop or a byte stand-in, itself or through its callees. */
+  private runsLoops(name: string): boolean {
+    const memo = this.loopsMemo.get(name);
+    if (memo !== undefined) return memo;
+    this.loopsMemo.set(name, false);
+    let result = false;
+    const definition = this.definitions.get(name);
+    if (definition) walk(definition, (n) => {
+      if (LOOP_TYPES.has(n.type)) result = true;
+      const callee = n.type === 'call_expression' ? calleeName(n) : undefined;
+      if (callee && (LIBC_REPLACEMENTS.has(callee) || callee === 'strlen' || (this.definitions.has(callee) && this.runsLoops(callee)))) result = true;
+      return !result;
+    });
+    this.loopsMemo.set(name, result);
+    return result;
   }
 
   private functionInfo(definition: SyntaxNode): FunctionInfo | undefined {
     return this.input.functions.find((f) => f.range.start.line === definition.startPosition.row);
   }
 
-  private translateFunction(definition: SyntaxNode, name: string, callees: Set<string>): Omit<TranslatedFunction, 'name' | 'originalLine'> {
+  private translateFunction(definition: SyntaxNode, name: string, callees: Set<string>, callbacks: TranslatedFunction[]): Omit<TranslatedFunction, 'name' | 'originalLine'> {
     const body = definition.childForFieldName('body');
     const declarator = definition.childForFieldName('declarator');
     if (!body || !declarator) throw new TranslationError(`${name}: definition without a body`);
@@ -201,10 +246,22 @@ export class HandlerTranslator {
     const returnType = header.slice(0, nameAt).replace(/\b(static|inline|extern|__inline__|__inline)\b/g, '').replace(/\s+/g, ' ').trim();
     const paramsText = header.slice(header.indexOf('(', nameAt) + 1, header.lastIndexOf(')')).trim();
     const params = paramsText === '' || paramsText === 'void' ? 'struct bpfo_ctx *bpfo' : `struct bpfo_ctx *bpfo, ${paramsText}`;
-    const zero = returnType === 'void' ? 'return;' : `return (${returnType}){0};`;
+    const functionZero = returnType === 'void' ? 'return;' : `return (${returnType}){0};`;
+    // Inside a loop callback, "leave the function" is "stop the loop; the caller returns".
+    let zero = functionZero;
+    let loop: LoopPlan | undefined;
+    const loopContext = this.loopContext(definition);
 
     const handovers = new Map<number, Handover>();
-    for (const h of this.fallbackStatements(definition)) if (!handovers.has(h.node.id)) handovers.set(h.node.id, h);
+    for (const h of this.fallbackStatements(definition)) if (!h.loop && !handovers.has(h.node.id)) handovers.set(h.node.id, h);
+    // A hand-over that can follow a write to shared state in the same run would let userspace
+    // apply the write again: the statement holding the write hands over instead.
+    const writes = stateWrites(definition, info, this.input.globalNames);
+    for (const h of [...handovers.values()]) for (const w of writes) {
+      if (w.startIndex >= h.node.startIndex) continue;
+      const earlier = handoverBefore(w, h.node);
+      if (earlier && !handovers.has(earlier.id)) handovers.set(earlier.id, { node: earlier, reason: `${h.reason}, after a write to shared state` });
+    }
     // A hand-over inside another hand-over is never reached.
     for (const [id, h] of [...handovers]) for (let p = h.node.parent; p; p = p.parent) if (handovers.has(p.id) && p.id !== id) handovers.delete(id);
     for (const h of handovers.values()) this.notes.push(`${name} line ${h.node.startPosition.row + 1}: hands over to userspace (${h.reason})`);
@@ -219,8 +276,26 @@ export class HandlerTranslator {
       }
       switch (node.type) {
         case 'identifier':
+          if (loop?.captures.some((c) => c.name === node.text)) return `(*bpfo_lc->${node.text})`;
           if (this.input.stateNames.has(node.text) && !shadowed.has(node.text)) return `bpfo->st->${node.text}`;
           return node.text;
+        case 'for_statement': {
+          const plan = !loop && loopContext ? planLoop(node, loopContext) : undefined;
+          if (plan) return emitLoop(plan);
+          break;
+        }
+        case 'return_statement': {
+          if (!loop) break;
+          const value = node.namedChildren.find((c) => c && c.type !== 'comment');
+          const keep = value ? `bpfo_lc->bpfo_ret = ${emit(value)}; ` : '';
+          return `{ ${keep}bpfo_lc->bpfo_exit = 2; return 1; }`;
+        }
+        case 'break_statement':
+          if (loop && ownerOf(node, true)?.id === loop.node.id) return '{ bpfo_lc->bpfo_exit = 1; return 1; }';
+          break;
+        case 'continue_statement':
+          if (loop && ownerOf(node, false)?.id === loop.node.id) return 'return 0;';
+          break;
         case 'call_expression':
           return emitCall(node);
         case 'subscript_expression': {
@@ -242,6 +317,17 @@ export class HandlerTranslator {
         case 'declaration':
           if (/^\s*static\b/.test(node.text)) throw new TranslationError(`${name}: static local at line ${node.startPosition.row + 1}`);
           break;
+        case 'compound_statement': {
+          // What follows a hand-over in its block never runs in the kernel: it is left out (its
+          // lines stay), so that names only userspace has (INET_ADDRSTRLEN...) need not compile.
+          const first = node.namedChildren.findIndex((c) => !!c && handovers.has(c.id) && c.type !== 'declaration');
+          if (first < 0 || !node.namedChildren.slice(first + 1).some((c) => c && c.type !== 'comment')) break;
+          const cut = node.namedChildren[first]!.endIndex;
+          const close = node.lastChild?.type === '}' ? node.lastChild : null;
+          const gap = this.input.text.slice(cut, close ? close.startIndex : node.endIndex);
+          const dropped = gap.slice(0, gap.lastIndexOf('\n') + 1).replace(/[^\n]/g, '') + gap.slice(gap.lastIndexOf('\n') + 1).replace(/\S/g, ' ');
+          return splice(node, cut) + dropped + (close ? '}' : '');
+        }
       }
       return splice(node);
     };
@@ -273,26 +359,67 @@ export class HandlerTranslator {
           ? `({ ${call}; if (bpfo->handover) ${zero} })`
           : `({ __auto_type bpfo_result = ${call}; if (bpfo->handover) ${zero} bpfo_result; })`;
       }
+      // bpf_loop inside a bpf_loop callback costs the verifier far more than an inline loop.
+      const inline = loop ? '_inline' : '';
       const replacement = LIBC_REPLACEMENTS.get(callee);
       if (replacement) {
-        this.usedHelpers.add(replacement);
-        return `${replacement}(${argTexts.join(', ')})`;
+        this.usedHelpers.add(replacement + inline);
+        return `${replacement}${inline}(${argTexts.join(', ')})`;
+      }
+      if (isMonotonicClockRead(node)) {
+        // CLOCK_MONOTONIC is the clock bpf_ktime_get_ns() reads.
+        return `({ __u64 bpfo_ns = bpf_ktime_get_ns(); struct timespec *bpfo_ts = (${argTexts[1]}); bpfo_ts->tv_sec = bpfo_ns / 1000000000ULL; bpfo_ts->tv_nsec = bpfo_ns % 1000000000ULL;${node.parent?.type === 'expression_statement' ? '' : ' 0;'} })`;
       }
       const renamed = RENAMED_CALLS.get(callee);
       if (renamed) return `${renamed}(${argTexts.join(', ')})`;
       if (callee === 'strlen') {
         const arg = args?.namedChildren[0];
         if (arg?.type === 'string_literal') return `(sizeof(${arg.text}) - 1)`;
-        this.usedHelpers.add('bpfo_strnlen');
-        return `bpfo_strnlen(${argTexts[0]}, BPFO_MAX_PAYLOAD)`;
+        this.usedHelpers.add('bpfo_strnlen' + inline);
+        return `bpfo_strnlen${inline}(${argTexts[0]}, BPFO_MAX_PAYLOAD)`;
       }
       throw new TranslationError(`${name}: ${callee}() at line ${node.startPosition.row + 1} has no BPF stand-in`);
     };
-    const splice = (node: SyntaxNode): string => {
+    /**
+     * The loop becomes `bpf_loop(n, step, &captures)`: the step function is emitted before this
+     * one with the body on the loop's own lines; the call keeps the loop's line count here.
+     */
+    const emitLoop = (plan: LoopPlan): string => {
+      const row = plan.node.startPosition.row;
+      const id = `bpfo_loop_${name}_${row + 1}`;
+      const start = emit(plan.start).replace(/\s*\n\s*/g, ' ');
+      const bound = emit(plan.bound).replace(/\s*\n\s*/g, ' ');
+      loop = plan;
+      zero = '{ bpfo_lc->bpfo_exit = 2; return 1; }';
+      let step: string;
+      try {
+        const fields = ['struct bpfo_ctx *bpfo;', ...plan.captures.map((c) => `${c.member};`), '__s64 bpfo_start;', '__u64 bpfo_n;', 'int bpfo_exit;', ...(returnType === 'void' ? [] : [`${returnType} bpfo_ret;`])];
+        const head = `struct ${id} { ${fields.join(' ')} };` +
+          ` static long ${id}_step(__u64 bpfo_iter, void *bpfo_arg) { struct ${id} *bpfo_lc = bpfo_arg; struct bpfo_ctx *bpfo = bpfo_lc->bpfo;` +
+          ` if (bpfo_iter >= bpfo_lc->bpfo_n) { bpfo_lc->bpfo_exit = 1; return 1; }` +
+          ` ${plan.counterType} ${plan.counter} = (${plan.counterType})(bpfo_lc->bpfo_start + (__s64)bpfo_iter);` +
+          ` if (!(${emit(plan.condition).replace(/\s*\n\s*/g, ' ')})) { bpfo_lc->bpfo_exit = 1; return 1; }`;
+        step = `${head}${'\n'.repeat(plan.body.startPosition.row - row)} ${emit(plan.body)}\n\treturn 0;\n}`;
+      } finally {
+        loop = undefined;
+        zero = functionZero;
+      }
+      callbacks.push({ name: id, originalLine: row, source: step, returnType: 'long' });
+      this.notes.push(`${name} line ${row + 1}: the loop runs as a bpf_loop callback (${id}_step)`);
+      const init = ['.bpfo = bpfo', ...plan.captures.map((c) => `.${c.name} = &${c.name}`),
+        `.bpfo_start = (__s64)(${start})`, `.bpfo_n = (__s64)(${bound}) > (__s64)(${start}) ? (__u64)((__s64)(${bound}) - (__s64)(${start})) : 0`];
+      const result = returnType === 'void' ? 'return;' : 'return bpfo_l.bpfo_ret;';
+      const call = `{ struct ${id} bpfo_l = { ${init.join(', ')} };` +
+        ` if (bpf_loop(bpfo_l.bpfo_n > 0xffffffffULL ? 0xffffffffU : (__u32)bpfo_l.bpfo_n, ${id}_step, &bpfo_l, 0) < 0) { bpfo->handover = 1; ${functionZero} }` +
+        ` if (bpfo_l.bpfo_exit == 2) ${result} }`;
+      return call + '\n'.repeat(plan.node.endPosition.row - row);
+    };
+    const splice = (node: SyntaxNode, until = node.endIndex): string => {
       let out = '';
       let at = node.startIndex;
       for (const child of node.children) {
         if (!child) continue;
+        if (child.startIndex >= until) return out + this.input.text.slice(at, until);
         out += this.input.text.slice(at, child.startIndex) + emit(child);
         at = child.endIndex;
       }
@@ -307,34 +434,3 @@ export class HandlerTranslator {
   }
 }
 
-function statementOf(node: SyntaxNode, stop: SyntaxNode): SyntaxNode {
-  for (let n: SyntaxNode | null = node; n && n.id !== stop.id; n = n.parent) if (STATEMENT_TYPES.has(n.type) && n.type !== 'compound_statement') return n;
-  return node;
-}
-
-function rootIdentifier(node: SyntaxNode): string | undefined {
-  let n: SyntaxNode | null = node;
-  while (n && n.type !== 'identifier') {
-    n = n.type === 'field_expression' ? n.childForFieldName('argument')
-      : n.type === 'subscript_expression' ? n.childForFieldName('argument')
-      : n.type === 'pointer_expression' ? n.childForFieldName('argument')
-      : n.type === 'parenthesized_expression' ? n.namedChildren[0] ?? null
-      : null;
-  }
-  return n?.text;
-}
-
-/** `struct counter *c = f(x);` → `struct counter *c = {0};`: the name stays declared for the dead code after the hand-over. */
-function declarationWithoutInitializers(node: SyntaxNode): string {
-  let out = '';
-  let at = node.startIndex;
-  const text = node.tree.rootNode.text;
-  for (const child of node.namedChildren) {
-    if (child?.type !== 'init_declarator') continue;
-    const value = child.childForFieldName('value');
-    if (!value) continue;
-    out += text.slice(at, value.startIndex) + '{0}';
-    at = value.endIndex;
-  }
-  return (out + text.slice(at, node.endIndex)).replace(/\s*\n\s*/g, ' ');
-}

@@ -25,7 +25,13 @@ typedef __s64 int64_t;
 typedef unsigned long size_t;
 typedef long ssize_t;
 typedef int sig_atomic_t;
+typedef __u32 socklen_t;
 typedef _Bool bool;
+/* clock_gettime(CLOCK_MONOTONIC, &ts) is rewritten to fill one from bpf_ktime_get_ns(). */
+struct timespec {
+\tlong tv_sec;
+\tlong tv_nsec;
+};
 #define true 1
 #define false 0
 #ifndef NULL

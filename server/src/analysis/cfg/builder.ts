@@ -3,7 +3,8 @@
 // folds the empty ones away and finds goto loops, so this file only has to get the edges right.
 import type { SyntaxNode } from '../syntax';
 import type { CfgBlock, CfgEdge, CfgEdgeKind, LoopInfo, Range } from '../model';
-import { constantTruth, namedChildrenOf, nodeRange } from './syntaxHelpers';
+import { rangeOf } from '../treeHelpers';
+import { constantTruth, namedChildrenOf } from './syntaxHelpers';
 
 /** Where `break` and `continue` go from inside a loop or switch. */
 interface JumpScope {
@@ -113,7 +114,7 @@ export class CfgBuilder {
 
   private append(node: SyntaxNode): number {
     const id = this.appendable();
-    this.blocks[id].ranges.push(nodeRange(node));
+    this.blocks[id].ranges.push(rangeOf(node));
     return id;
   }
 
@@ -196,7 +197,7 @@ export class CfgBuilder {
   }
 
   private condition(node: SyntaxNode | null, fallback: SyntaxNode): number {
-    const id = this.newBlock('condition', [nodeRange(node ?? fallback)]);
+    const id = this.newBlock('condition', [rangeOf(node ?? fallback)]);
     this.link(this.current, id, 'next');
     return id;
   }
@@ -205,7 +206,7 @@ export class CfgBuilder {
     const consequence = node.childForFieldName('consequence');
     const alternative = node.childForFieldName('alternative');
     this.twoWay(
-      nodeRange(node.childForFieldName('condition') ?? node),
+      rangeOf(node.childForFieldName('condition') ?? node),
       () => consequence && this.statement(consequence),
       alternative ? () => this.sequence(alternative) : undefined,
       false,
@@ -257,12 +258,12 @@ export class CfgBuilder {
 
   private closeLoop(kind: LoopInfo['kind'], node: SyntaxNode, header: number, scope: JumpScope, record = true): void {
     this.scopes.pop();
-    if (record) this.loops.push({ kind, range: nodeRange(node), header, body: [...scope.loopBody!].sort((a, b) => a - b) });
+    if (record) this.loops.push({ kind, range: rangeOf(node), header, body: [...scope.loopBody!].sort((a, b) => a - b) });
   }
 
   private whileStatement(node: SyntaxNode): void {
     const conditionNode = node.childForFieldName('condition');
-    const header = this.newBlock('condition', [nodeRange(conditionNode ?? node)], undefined, false);
+    const header = this.newBlock('condition', [rangeOf(conditionNode ?? node)], undefined, false);
     this.link(this.current, header, 'next');
     const after = this.newBlock('statement');
     const truth = constantTruth(conditionNode);
@@ -283,7 +284,7 @@ export class CfgBuilder {
     const after = this.newBlock('statement');
     const header = this.newBlock('statement', [], undefined, false);
     this.link(this.current, header, 'next');
-    const test = this.newBlock('condition', [nodeRange(conditionNode ?? node)], undefined, false);
+    const test = this.newBlock('condition', [rangeOf(conditionNode ?? node)], undefined, false);
     const scope = this.openLoop(header, after, test);
     scope.loopBody!.add(test);
     this.joinOpenLoops(test);
@@ -302,14 +303,14 @@ export class CfgBuilder {
     const initializer = node.childForFieldName('initializer');
     if (initializer) this.append(initializer);
     const conditionNode = node.childForFieldName('condition');
-    const header = this.newBlock('condition', conditionNode ? [nodeRange(conditionNode)] : [], undefined, false);
+    const header = this.newBlock('condition', conditionNode ? [rangeOf(conditionNode)] : [], undefined, false);
     this.link(this.current, header, 'next');
     const after = this.newBlock('statement');
     // A missing condition is `for (;;)`: the only ways out are jumps.
     const truth = conditionNode ? constantTruth(conditionNode) : true;
     if (truth !== true) this.link(header, after, 'false');
     const updateNode = node.childForFieldName('update');
-    const update = updateNode ? this.newBlock('statement', [nodeRange(updateNode)], undefined, false) : undefined;
+    const update = updateNode ? this.newBlock('statement', [rangeOf(updateNode)], undefined, false) : undefined;
     const scope = this.openLoop(header, after, update ?? header);
     if (update !== undefined) {
       scope.loopBody!.add(update);
@@ -332,7 +333,7 @@ export class CfgBuilder {
 
   private switchStatement(node: SyntaxNode): void {
     const conditionNode = node.childForFieldName('condition');
-    const dispatch = this.newBlock('switch', [nodeRange(conditionNode ?? node)]);
+    const dispatch = this.newBlock('switch', [rangeOf(conditionNode ?? node)]);
     this.link(this.current, dispatch, 'next');
     const after = this.newBlock('statement');
     const scope: JumpScope = { breakTarget: after, switchBlock: dispatch, sawDefault: false };
@@ -382,7 +383,7 @@ export class CfgBuilder {
       // A duplicate label (invalid C): give it its own block so the first keeps its edges.
       state = { block: this.newBlock('label', [], name, false) };
     }
-    state.definedAt = nodeRange(node);
+    state.definedAt = rangeOf(node);
     this.joinOpenLoops(state.block);
     this.link(this.current, state.block, 'next');
     this.current = state.block;
@@ -399,7 +400,7 @@ export class CfgBuilder {
     }
     const target = this.labelState(name).block;
     const from = this.jump(node, target, 'goto');
-    this.gotos.push({ from, label: name, statement: nodeRange(node) });
+    this.gotos.push({ from, label: name, statement: rangeOf(node) });
   }
 
   /** `#if`/`#ifdef` inside a body: either branch may be the one compiled, so both are paths. */
@@ -411,6 +412,6 @@ export class CfgBuilder {
         if (child.id !== conditionNode?.id && child.id !== alternative?.id) this.statement(child);
       }
     };
-    this.twoWay(nodeRange(conditionNode ?? node), branchBody, alternative ? () => this.statement(alternative) : undefined, true);
+    this.twoWay(rangeOf(conditionNode ?? node), branchBody, alternative ? () => this.statement(alternative) : undefined, true);
   }
 }

@@ -2,13 +2,6 @@
 import type { Tree, SyntaxNode } from '../syntax';
 import type { Position, Range } from '../model';
 
-export function nodeRange(node: SyntaxNode): Range {
-  return {
-    start: { line: node.startPosition.row, character: node.startPosition.column },
-    end: { line: node.endPosition.row, character: node.endPosition.column },
-  };
-}
-
 export function comparePositions(a: Position, b: Position): number {
   return a.line - b.line || a.character - b.character;
 }
@@ -17,7 +10,10 @@ export function rangeContains(outer: Range, position: Position): boolean {
   return comparePositions(outer.start, position) <= 0 && comparePositions(position, outer.end) <= 0;
 }
 
-/** Named children without the `null`s web-tree-sitter may hand back and without comments. */
+/**
+ * Named children without the `null`s web-tree-sitter may hand back and without comments (unlike
+ * treeHelpers' namedChildrenOf, which keeps comments): a comment must not become a CFG statement.
+ */
 export function namedChildrenOf(node: SyntaxNode): SyntaxNode[] {
   const result: SyntaxNode[] = [];
   for (const child of node.namedChildren) {
@@ -29,7 +25,8 @@ export function namedChildrenOf(node: SyntaxNode): SyntaxNode[] {
 /**
  * Every function definition outside other function bodies, in source order. Definitions under
  * `#if`/`#ifdef` branches and `extern "C"`-style wrappers are included; GNU nested functions
- * are not, because they belong to their enclosing function's body.
+ * are not, because they belong to their enclosing function's body. Unlike treeHelpers'
+ * functionDefinitions this descends into every node, so error-recovered definitions still get a CFG.
  */
 export function functionDefinitions(tree: Tree | SyntaxNode): SyntaxNode[] {
   const root = 'rootNode' in tree ? tree.rootNode : tree;

@@ -2,23 +2,16 @@
 // and publish the result tagged with the version it was computed from. A newer change cancels
 // the pending or running analysis of that document; results for an old version are dropped.
 import * as path from 'path';
-import {
-  Diagnostic,
-  DiagnosticRelatedInformation,
-  DiagnosticSeverity,
-  PublishDiagnosticsParams,
-} from 'vscode-languageserver/node';
+import { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver/node';
 import { CancelledError } from '../analysis/analyze';
 import type { AnalysisDiagnostic } from '../analysis/model';
-import { diagnosticDocUrl } from '../analysis/slices/fallbackDiagnostics';
 import type { OffloadOptions } from '../analysis/offload';
+import { toLspDiagnostic as toProtocolDiagnostic } from '../protocolShapes';
 import type { Settings } from '../settings';
 import type { Analyzer, DocumentAnalysis } from '../analyzer';
 import type { Logger } from '../log';
 import { DebouncedScheduler } from '../scheduler';
 import { analyzeOptionsFrom, SettingsProvider } from './configuration';
-
-export const DIAGNOSTIC_SOURCE = 'bpf-offload';
 
 export interface DiagnosticConversionOptions {
   /** The client shows DiagnosticRelatedInformation; otherwise the call chain goes into the message. */
@@ -26,13 +19,6 @@ export interface DiagnosticConversionOptions {
   /** Maps an analysis file identifier to the URI the client knows the file by. */
   clientUri: (file: string) => string;
 }
-
-const SEVERITIES: Record<number, DiagnosticSeverity> = {
-  1: DiagnosticSeverity.Error,
-  2: DiagnosticSeverity.Warning,
-  3: DiagnosticSeverity.Information,
-  4: DiagnosticSeverity.Hint,
-};
 
 function describeLocation(file: string, line: number): string {
   let name = file;
@@ -44,30 +30,18 @@ function describeLocation(file: string, line: number): string {
   return `${name}:${line + 1}`;
 }
 
+/**
+ * The same shape the CLI prints (protocolShapes), so both agree; only a client that cannot show
+ * related information gets the call chain folded into the message instead.
+ */
 export function toLspDiagnostic(d: AnalysisDiagnostic, options: DiagnosticConversionOptions): Diagnostic {
-  const diagnostic: Diagnostic = {
-    range: d.range,
-    severity: SEVERITIES[d.severity] ?? DiagnosticSeverity.Error,
-    code: d.code,
-    codeDescription: { href: diagnosticDocUrl(d.code) },
-    source: DIAGNOSTIC_SOURCE,
-    message: d.message,
-  };
+  const diagnostic: Diagnostic = toProtocolDiagnostic(d, options.clientUri);
   const related = d.related ?? [];
-  if (related.length > 0) {
-    if (options.relatedInformation) {
-      diagnostic.relatedInformation = related.map(
-        (r): DiagnosticRelatedInformation => ({
-          location: { uri: options.clientUri(r.location.file), range: r.location.range },
-          message: r.message,
-        }),
-      );
-    } else {
-      const chain = related.map((r) => `  ${r.message} (${describeLocation(r.location.file, r.location.range.start.line)})`);
-      diagnostic.message = `${d.message}\n${chain.join('\n')}`;
-    }
+  if (related.length > 0 && !options.relatedInformation) {
+    delete diagnostic.relatedInformation;
+    const chain = related.map((r) => `  ${r.message} (${describeLocation(r.location.file, r.location.range.start.line)})`);
+    diagnostic.message = `${d.message}\n${chain.join('\n')}`;
   }
-  if (d.data !== undefined) diagnostic.data = d.data;
   return diagnostic;
 }
 

@@ -2,7 +2,9 @@
 // offload refactoring — "Offload to XDP / sk_skb / sk_msg" on an entry or inside its slice.
 // The offload is ONE WorkspaceEdit that creates every planned file (CreateFile with
 // overwrite: false and ignoreIfExists: false, so the editor refuses rather than replaces) and
-// fills it, annotated with needsConfirmation so VS Code shows a preview first. Existing files
+// fills it, under one change annotation (a label, no needsConfirmation: VS Code would show
+// such changes unticked in its preview, so a plain Apply wrote nothing; the preview is still
+// one Ctrl+Enter away in the code action menu). Existing files
 // are checked before the action is offered: the files go beside the source when none of them
 // exists there, else into `<base>-offload/`, else the action is disabled and says which files
 // are in the way. Hooks that do not apply are offered disabled with the reason.
@@ -111,7 +113,7 @@ export function splitWorkspaceEdit(plan: SplitPlan, directory: string, annotatio
     edit.changeAnnotations = {
       [annotationId]: {
         label: `Offload ${plan.entry.handler ?? plan.entry.name} to ${HOOK_LABELS[plan.hook]}: create ${plan.files.length} files`,
-        needsConfirmation: true,
+        needsConfirmation: false,
         description: plan.notes.join('; ') || undefined,
       },
     };

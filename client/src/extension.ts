@@ -3,10 +3,11 @@
 // the server, so the same behaviour reaches Neovim and other LSP clients.
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { LanguageClient, LanguageClientOptions, ServerOptions, State, TransportKind } from 'vscode-languageclient/node';
+import { CodeActionResolveRequest, LanguageClient, LanguageClientOptions, ServerOptions, State, TransportKind } from 'vscode-languageclient/node';
 import { InitializationOptions, WORKSPACE_TRUSTED_NOTIFICATION } from '../../server/src/protocol';
 import { COMMAND_IDS } from './commands';
 import { OffloadDecorations, showDetails } from './decorations';
+import { creatingWorkspaceEdit, isOffloadActionData } from './offloadEdit';
 import { registerToolCommands } from './toolCommands';
 
 // The id is also the settings prefix vscode-languageclient reads `<id>.trace.server` from.
@@ -29,6 +30,20 @@ function createClient(context: vscode.ExtensionContext, outputChannel: vscode.Ou
     outputChannel,
     // A function, so a restart after trust was granted sends the current value.
     initializationOptions: (): InitializationOptions => ({ trusted: vscode.workspace.isTrusted, offloadRegions: true }),
+    middleware: {
+      // The offload split must reach VS Code as file creations with contents (./offloadEdit.ts);
+      // the default conversion would lose the server's edit's shape, so this one asks itself.
+      resolveCodeAction: async (item, token, next) => {
+        const running = client;
+        const data = (item as { data?: unknown }).data;
+        if (!running || item.edit || !isOffloadActionData(data)) return next(item, token);
+        const resolved = await running.sendRequest(CodeActionResolveRequest.type, running.code2ProtocolConverter.asCodeActionSync(item), token);
+        const action = await running.protocol2CodeConverter.asCodeAction(resolved, token);
+        const creating = resolved.edit && creatingWorkspaceEdit(vscode, resolved.edit);
+        if (creating) action.edit = creating;
+        return action;
+      },
+    },
   };
   return new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
 }

@@ -1,8 +1,8 @@
 // The "Offload to XDP" code action in a real VS Code (code-server in headless Chromium), on
-// examples/kv-cache: chosen from the Ctrl+. menu, confirmed in the Refactor Preview, the split
-// files appear in the Explorer and on disk, the source stays as it was, and a file already in
-// the way is never replaced. Undoing the split is a todo: VS Code 1.100 does not undo it
-// (docs/testing.md). Helpers: ./workbench.ts.
+// examples/kv-cache: chosen from the Ctrl+. menu, it applies at once (no preview with unticked
+// files), the split files appear in the Explorer and on disk, the source stays as it was, one
+// undo takes the whole split back, and a file already in the way is never replaced.
+// Helpers: ./workbench.ts.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -12,7 +12,6 @@ import { splitFileNames } from '../../server/src/analysis/codegen/contract';
 import { Editor, withEditor } from './codeServer';
 import { copyExample, EditorTools, ensureEditorTools, environmentRequired, packageExtension, PackagedExtension, removeQuietly } from './setup';
 import {
-  applyRefactorPreview,
   chooseCodeAction,
   expandExplorerFolder,
   goToLine,
@@ -98,7 +97,7 @@ describe('the offload code action in VS Code (code-server)', () => {
     if (extension && !process.env.BPF_OFFLOAD_VSIX) removeQuietly(extension.buildDir);
   });
 
-  test('Offload to XDP, confirmed in the Refactor Preview, creates the split files beside the source and leaves the source as it was', { timeout: 240_000 }, async (t) => {
+  test('Offload to XDP creates the split files beside the source at once, leaves the source as it was, and one undo takes them all back', { timeout: 240_000 }, async (t) => {
     if (skipReason) return t.skip(skipReason);
     const workspace = copyExample(EXAMPLE);
     // Without the example's own Makefile nothing is in the way: the files go beside the source.
@@ -113,10 +112,6 @@ describe('the offload code action in VS Code (code-server)', () => {
         await cursorOnHandler(editor, original.toString('utf8'));
         const title = await chooseOffloadToXdp(page);
         assert.doesNotMatch(title, /into /, `nothing is in the way, so the files go beside the source: ${title}`);
-        await editor.screenshot('kv-cache-offload-preview-before');
-        const previewed = await applyRefactorPreview(page);
-        assert.deepEqual([...previewed].sort(), expected, 'the preview lists the planned files');
-
         await waitForDisk(page, 'the split files on disk, saved', () => nonEmptyFiles(workspace, expected));
         await waitForExplorer(page, { present: expected });
         await openFromExplorer(page, splitFileNames('kv-cache').kernel);
@@ -124,19 +119,20 @@ describe('the offload code action in VS Code (code-server)', () => {
         await editor.screenshot('kv-cache-offload-applied');
 
         assert.ok(fs.readFileSync(sourceFile).equals(original), `${SOURCE_FILE} is byte for byte as it was`);
+        assert.equal(await page.locator('.bulk-edit-panel').isVisible(), false, 'no Refactor Preview stands between the choice and the files');
 
-        // One undo, from an editor of a created file, should take back the whole split. In
-        // code-server 4.100.3 (VS Code 1.100.3) it does not: each press silently drops the undo
-        // element of one closed file, and only the sixth deletes this file (docs/testing.md).
-        await t.test('one undo (Ctrl+Z in a created file) removes every split file', { todo: 'VS Code 1.100 does not undo the previewed file-creating edit' }, async () => {
-          const question = await undoAcrossFiles(page);
-          await editor.screenshot('kv-cache-offload-undone');
-          await waitForDisk(page, 'the split files gone after undo', () => expected.every((n) => !fs.existsSync(path.join(workspace, n))), 10_000);
-          assert.ok(question, 'VS Code asks before undoing across files');
-          await waitForExplorer(page, { absent: expected });
-          assert.deepEqual(fs.readdirSync(workspace).sort(), before);
-          assert.ok(fs.readFileSync(sourceFile).equals(original), `${SOURCE_FILE} is byte for byte as it was`);
-        });
+        // One undo, from the editor of a created file (the source's own undo stack does not hold
+        // the split: the edit does not touch it), takes back the whole split: the client gives
+        // each created file its contents, so VS Code keeps the split as one undo element.
+        const question = await undoAcrossFiles(page);
+        await editor.screenshot('kv-cache-offload-undone');
+        await waitForDisk(page, 'the split files gone after one undo', () => expected.every((n) => !fs.existsSync(path.join(workspace, n))), 10_000);
+        // VS Code 1.100 undoes it without asking (the other files have no editor open); a
+        // question, if a later version asks one, is answered yes by undoAcrossFiles.
+        if (question) t.diagnostic(`VS Code asked: ${question}`);
+        await waitForExplorer(page, { absent: expected });
+        assert.deepEqual(fs.readdirSync(workspace).sort(), before);
+        assert.ok(fs.readFileSync(sourceFile).equals(original), `${SOURCE_FILE} is byte for byte as it was`);
       });
     } finally {
       removeQuietly(path.dirname(workspace));
@@ -159,7 +155,6 @@ describe('the offload code action in VS Code (code-server)', () => {
         await cursorOnHandler(editor, original.toString('utf8'));
         const title = await chooseOffloadToXdp(page);
         assert.match(title, /\(into kv-cache-offload\/: files of that name exist beside kv-cache\.c\)$/);
-        assert.deepEqual([...(await applyRefactorPreview(page))].sort(), expected);
 
         await waitForDisk(page, 'the split files in kv-cache-offload/, saved', () => nonEmptyFiles(subdirectory, expected));
         await expandExplorerFolder(page, 'kv-cache-offload');

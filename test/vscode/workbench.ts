@@ -290,31 +290,6 @@ export async function chooseCodeAction(page: Page, title: RegExp): Promise<strin
   throw new Error(`could not move the code action menu's focus to ${title}`);
 }
 
-const refactorPreview = '.bulk-edit-panel';
-
-/**
- * In the Refactor Preview panel (shown for an edit whose change annotation needs
- * confirmation), ticks every file — VS Code leaves such changes unticked, so Apply alone would
- * write nothing — and presses Apply. Returns the file names the preview listed.
- */
-export async function applyRefactorPreview(page: Page): Promise<string[]> {
-  const panel = page.locator(refactorPreview);
-  await panel.waitFor({ state: 'visible' });
-  // The tree renders only the rows in view: make the panel tall enough for all of them.
-  await runCommand(page, 'View: Toggle Maximized Panel');
-  const fileRows = panel.locator('.monaco-list-row[aria-level="1"]');
-  await fileRows.first().waitFor({ state: 'visible' });
-  const names = (await fileRows.locator('.label-name').allInnerTexts()).map((n) => n.trim());
-  const unticked = panel.locator('.monaco-list-row[aria-level="1"] input.edit-checkbox:not(:checked)');
-  for (let guard = 0; (await unticked.count()) > 0; guard++) {
-    if (guard > 50) throw new Error('the Refactor Preview keeps unticked files');
-    await unticked.first().click();
-  }
-  await panel.getByRole('button', { name: 'Apply' }).click();
-  await panel.waitFor({ state: 'hidden' });
-  return names;
-}
-
 /** Expands a folder in the Explorer (Ctrl+Shift+E) by clicking its row, if it is collapsed. */
 export async function expandExplorerFolder(page: Page, name: string): Promise<void> {
   await page.keyboard.press('Control+Shift+E');

@@ -5,7 +5,7 @@
 import type { SyntaxNode, Tree } from './syntax';
 import type { FileSummary, Range } from './model';
 import type { AnalyzeOptions, ProgramFacts } from './analyze';
-import { functionDefinitions, functionNameOf, namedChildrenOf, rangeOf, textOf, walkTypes } from './treeHelpers';
+import { functionDefinitions, functionNameOf, parameterNames, rangeOf, textOf, walkTypes } from './treeHelpers';
 
 const CALLS: ReadonlySet<string> = new Set(['call_expression']);
 const IOVEC_SETTERS: ReadonlySet<string> = new Set(['initializer_pair', 'assignment_expression']);
@@ -310,20 +310,6 @@ function definitionNamed(input: EntryInput, name: string): SyntaxNode | undefine
     definitionsByInput.set(input, byName);
   }
   return byName.get(name);
-}
-
-function parameterNames(definition: SyntaxNode): string[] {
-  let declarator = definition.childForFieldName('declarator');
-  while (declarator && declarator.type !== 'function_declarator') declarator = declarator.childForFieldName('declarator');
-  const params = declarator?.childForFieldName('parameters');
-  if (!params) return [];
-  return namedChildrenOf(params)
-    .filter((p) => p.type === 'parameter_declaration')
-    .map((p) => {
-      let d = p.childForFieldName('declarator');
-      while (d && d.type !== 'identifier') d = d.childForFieldName('declarator');
-      return d?.text ?? '';
-    });
 }
 
 function registeredCallbacks(root: SyntaxNode): Map<string, string> {

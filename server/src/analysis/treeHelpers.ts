@@ -144,6 +144,24 @@ export function functionNameOf(definition: SyntaxNode): string | undefined {
   return name?.type === 'identifier' ? name.text : undefined;
 }
 
+/**
+ * Each parameter's name in order, '' where there is none to read (unnamed or behind parentheses),
+ * so that indexes still line up with the arguments of a call.
+ */
+export function parameterNames(definition: SyntaxNode): string[] {
+  let declarator = definition.childForFieldName('declarator');
+  while (declarator && declarator.type !== 'function_declarator') declarator = declarator.childForFieldName('declarator');
+  const params = declarator?.childForFieldName('parameters');
+  if (!params) return [];
+  return namedChildrenOf(params)
+    .filter((p) => p.type === 'parameter_declaration')
+    .map((p) => {
+      let d = p.childForFieldName('declarator');
+      while (d && d.type !== 'identifier') d = d.childForFieldName('declarator');
+      return d?.text ?? '';
+    });
+}
+
 /** Containers whose children are file-scope items (conditional compilation, error recovery). */
 const FILE_SCOPE_CONTAINERS = new Set([
   'translation_unit',

@@ -1,7 +1,7 @@
 // How the code around a handler call turns the handler's return into a reply or a drop, and
 // which of the handler's parameters hold the packet and the reply.
 import type { SyntaxNode, Tree } from '../syntax';
-import { functionDefinitions, namedChildrenOf, textOf, walk } from '../treeHelpers';
+import { functionDefinitions, parameterNames, textOf, walk } from '../treeHelpers';
 import { callArguments, calleeName } from '../entries/sockets';
 
 export const SEND_CALLS = new Set(['send', 'sendto', 'sendmsg', 'sendmmsg', 'write', 'writev']);
@@ -19,20 +19,6 @@ export interface HandlerSite {
   replyParam?: string;
   /** The function that calls the handler. */
   caller?: string;
-}
-
-function parameterNames(definition: SyntaxNode): string[] {
-  let declarator = definition.childForFieldName('declarator');
-  while (declarator && declarator.type !== 'function_declarator') declarator = declarator.childForFieldName('declarator');
-  const params = declarator?.childForFieldName('parameters');
-  if (!params) return [];
-  return namedChildrenOf(params)
-    .filter((p) => p.type === 'parameter_declaration')
-    .map((p) => {
-      let d = p.childForFieldName('declarator');
-      while (d && d.type !== 'identifier') d = d.childForFieldName('declarator');
-      return d?.text ?? '';
-    });
 }
 
 const lastComponent = (text: string) => /([A-Za-z_]\w*)\s*$/.exec(text.replace(/\s*\+.*$/, ''))?.[1] ?? text;

@@ -1,19 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initC, parseC } from '../../server/src/analysis/syntax';
-import { summarizeFile } from '../../server/src/analysis/summarize';
 import { findFunctionDefinition, functionNameOf } from '../../server/src/analysis/treeHelpers';
+import { summarize } from './summarizeText';
 import type { FileSummary, FunctionInfo } from '../../server/src/analysis/model';
-
-async function summarize(text: string, file = 'test.c'): Promise<FileSummary> {
-  await initC();
-  const tree = parseC(text);
-  try {
-    return summarizeFile(file, tree, text);
-  } finally {
-    tree.delete();
-  }
-}
 
 function fn(summary: FileSummary, name: string): FunctionInfo {
   const found = summary.functions.find((f) => f.name === name);

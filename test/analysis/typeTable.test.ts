@@ -1,19 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { initC, parseC } from '../../server/src/analysis/syntax';
-import { summarizeFile } from '../../server/src/analysis/summarize';
 import { TypeTable } from '../../server/src/analysis/typeTable';
-import type { FileSummary } from '../../server/src/analysis/model';
-
-async function summarize(text: string, file = 'test.c'): Promise<FileSummary> {
-  await initC();
-  const tree = parseC(text);
-  try {
-    return summarizeFile(file, tree, text);
-  } finally {
-    tree.delete();
-  }
-}
+import { summarize } from './summarizeText';
 
 async function table(...texts: string[]): Promise<TypeTable> {
   const summaries = await Promise.all(texts.map((t, i) => summarize(t, `f${i}.c`)));

@@ -3,13 +3,14 @@
 // once across the package, then every .c file is analysed. Shared by the real-code test and
 // scripts/corpus-report.ts so that what the report shows is what the test checks.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { analyzeFile, buildProgramFacts, DEFAULT_ANALYZE_OPTIONS, type AnalyzeOptions } from '../../server/src/analysis/analyze';
 import type { AnalysisDiagnostic, FileSummary } from '../../server/src/analysis/model';
 import { discoverEntries } from '../../server/src/analysis/entries';
 import { summarizeFile } from '../../server/src/analysis/summarize';
 import { initC, parseC, type Tree } from '../../server/src/analysis/syntax';
+import { repoRoot } from '../repoRoot';
 
 /**
  * Two ways to choose the functions the rules check. 'default' is what the editor does with no
@@ -51,16 +52,6 @@ export interface CorpusRun {
   files: FileRun[];
   parseMs: number;
   analyzeMs: number;
-}
-
-export function repoRoot(): string {
-  let dir = __dirname;
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`no package.json above ${__dirname}`);
-    dir = parent;
-  }
-  return dir;
 }
 
 /**

@@ -1,20 +1,12 @@
 // Shared by the kernel tests: where the fixtures are, whether this machine can compile and
 // load BPF, and how a test reacts when it cannot (skip locally, fail where CI demands it).
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { findToolchain, privilege } from '../../server/src/tools';
+import { repoRoot } from '../repoRoot';
 
-/** The repository root: tests run from out/test/kernel, fixtures stay in test/kernel. */
-export function repoRoot(): string {
-  let dir = __dirname;
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`no package.json above ${__dirname}`);
-    dir = parent;
-  }
-  return dir;
-}
+export { repoRoot };
 
 export const FIXTURES = join(repoRoot(), 'test', 'kernel', 'fixtures');
 

@@ -4,8 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import * as oniguruma from 'vscode-oniguruma';
-import { INITIAL, IGrammar, Registry, parseRawGrammar } from 'vscode-textmate';
+import { INITIAL, IGrammar } from 'vscode-textmate';
+import { loadGrammar } from './textMate';
 
 const root = path.resolve(__dirname, '../../..');
 const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -16,29 +16,11 @@ const injectionScope: string = contribution.scopeName;
 let grammarPromise: Promise<IGrammar> | undefined;
 
 function cGrammar(): Promise<IGrammar> {
-  grammarPromise ??= (async () => {
-    const wasm = fs.readFileSync(require.resolve('vscode-oniguruma/release/onig.wasm'));
-    await oniguruma.loadWASM(wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength));
-    const registry = new Registry({
-      onigLib: Promise.resolve({
-        createOnigScanner: (patterns: string[]) => new oniguruma.OnigScanner(patterns),
-        createOnigString: (text: string) => new oniguruma.OnigString(text),
-      }),
-      loadGrammar: async (scopeName: string) => {
-        const file =
-          scopeName === 'source.c'
-            ? require.resolve('tm-grammars/grammars/c.json')
-            : scopeName === injectionScope
-              ? injectionPath
-              : undefined;
-        return file ? parseRawGrammar(fs.readFileSync(file, 'utf8'), file) : null;
-      },
-      getInjections: (scopeName: string) => (scopeName === 'source.c' ? [injectionScope] : undefined),
-    });
-    const grammar = await registry.loadGrammar('source.c');
-    if (!grammar) throw new Error('source.c did not load');
-    return grammar;
-  })();
+  grammarPromise ??= loadGrammar(
+    'source.c',
+    { 'source.c': require.resolve('tm-grammars/grammars/c.json'), [injectionScope]: injectionPath },
+    { 'source.c': [injectionScope] },
+  );
   return grammarPromise;
 }
 

@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as oniguruma from 'vscode-oniguruma';
-import { INITIAL, IGrammar, Registry, StateStack, parseRawGrammar } from 'vscode-textmate';
+import { INITIAL, IGrammar, StateStack } from 'vscode-textmate';
 import { findToolchain, privilege } from '../../server/src/tools';
 import { verifyGeneratedSource } from '../../server/src/tools/verify';
+import { loadGrammar } from './textMate';
 
 const root = path.resolve(__dirname, '../../..');
 const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -41,24 +41,7 @@ math between pkt pointer and register with unbounded min value is not allowed`;
 let grammarPromise: Promise<IGrammar> | undefined;
 
 function logGrammar(): Promise<IGrammar> {
-  grammarPromise ??= (async () => {
-    const wasm = fs.readFileSync(require.resolve('vscode-oniguruma/release/onig.wasm'));
-    await oniguruma.loadWASM(wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength));
-    const registry = new Registry({
-      onigLib: Promise.resolve({
-        createOnigScanner: (patterns: string[]) => new oniguruma.OnigScanner(patterns),
-        createOnigString: (text: string) => new oniguruma.OnigString(text),
-      }),
-      loadGrammar: async (scopeName: string) => {
-        if (scopeName !== contribution.scopeName) return null;
-        const file = path.join(root, contribution.path);
-        return parseRawGrammar(fs.readFileSync(file, 'utf8'), file);
-      },
-    });
-    const grammar = await registry.loadGrammar(contribution.scopeName);
-    if (!grammar) throw new Error(`${contribution.scopeName} did not load`);
-    return grammar;
-  })();
+  grammarPromise ??= loadGrammar(contribution.scopeName, { [contribution.scopeName]: path.join(root, contribution.path) });
   return grammarPromise;
 }
 

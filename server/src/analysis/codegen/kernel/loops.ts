@@ -21,7 +21,10 @@ export interface Capture {
   member: string;
 }
 
-export interface LoopPlan {
+export type LoopPlan = CountedLoopPlan | WalkLoopPlan;
+
+export interface CountedLoopPlan {
+  kind: 'counted';
   node: SyntaxNode;
   /** The counter declared in the initializer, its type, first value and exclusive bound. */
   counter: string;
@@ -29,6 +32,21 @@ export interface LoopPlan {
   start: SyntaxNode;
   bound: SyntaxNode;
   condition: SyntaxNode;
+  body: SyntaxNode;
+  captures: Capture[];
+}
+
+/**
+ * `while (C)` or `for (;;)` / `for (; C;)` stepping through a buffer by a data-dependent amount
+ * (dns-responder's label walk: `pos += 1 + label`). Unrolled, every iteration is a state of its
+ * own that the verifier carries through the rest of the program; as a callback it is one. It has
+ * no trip count: the callback runs at most BPFO_WALK_LIMIT times and a walk that has not left by
+ * then hands over.
+ */
+export interface WalkLoopPlan {
+  kind: 'walk';
+  node: SyntaxNode;
+  condition: SyntaxNode | undefined;
   body: SyntaxNode;
   captures: Capture[];
 }
@@ -47,6 +65,10 @@ export interface LoopContext {
  * stand-in (the nesting that multiplies verifier states). Undefined for every other loop.
  */
 export function planLoop(node: SyntaxNode, ctx: LoopContext): LoopPlan | undefined {
+  return planCountedLoop(node, ctx) ?? planWalkLoop(node, ctx);
+}
+
+function planCountedLoop(node: SyntaxNode, ctx: LoopContext): CountedLoopPlan | undefined {
   if (node.type !== 'for_statement') return undefined;
   const init = node.childForFieldName('initializer');
   const condition = node.childForFieldName('condition');
@@ -71,8 +93,47 @@ export function planLoop(node: SyntaxNode, ctx: LoopContext): LoopPlan | undefin
   // The bound is evaluated once, before the loop: it must not change inside it.
   for (const id of identifiersOutsideSizeof(bound)) if (written.has(id) || (!locals.has(id) && !params.has(id) && !/^[A-Z_][A-Z0-9_]*$/.test(id))) return undefined;
   if (!isHeavy(body, ctx)) return undefined;
+  const captures = capturesOf(node, counter, ctx);
+  return captures && { kind: 'counted', node, counter, counterType, start, bound, condition, body, captures };
+}
 
-  const declaredInside = new Set<string>([counter]);
+/** A walk: no counter, no update, no nested loop, and a byte subscript whose index the body moves. */
+function planWalkLoop(node: SyntaxNode, ctx: LoopContext): WalkLoopPlan | undefined {
+  let condition: SyntaxNode | undefined;
+  if (node.type === 'while_statement') {
+    condition = node.childForFieldName('condition') ?? undefined;
+    if (!condition) return undefined;
+  } else if (node.type === 'for_statement') {
+    if (node.childForFieldName('initializer') || node.childForFieldName('update')) return undefined;
+    condition = node.childForFieldName('condition') ?? undefined;
+  } else return undefined;
+  const body = node.childForFieldName('body');
+  if (!body) return undefined;
+  const written = writtenNames(body);
+  let moves = false;
+  let blocked = false;
+  walk(body, (n) => {
+    if (LOOP_TYPES.has(n.type)) blocked = true;
+    if (n.type === 'call_expression') {
+      const callee = calleeName(n);
+      if (callee && (ctx.isByteStandIn(callee) || (ctx.isTranslatedFunction(callee) && ctx.calleeLoops(callee)))) blocked = true;
+    }
+    if (n.type === 'subscript_expression') {
+      const index = n.childForFieldName('index');
+      if (index && identifiersOutsideSizeof(index).some((id) => written.has(id))) moves = true;
+    }
+    return true;
+  });
+  if (!moves || blocked) return undefined;
+  const captures = capturesOf(node, undefined, ctx);
+  return captures && { kind: 'walk', node, condition, body, captures };
+}
+
+/** Pointers to the enclosing function's variables the loop uses; undefined when one cannot be captured. */
+function capturesOf(node: SyntaxNode, counter: string | undefined, ctx: LoopContext): Capture[] | undefined {
+  const locals = new Map((ctx.info?.locals ?? []).map((l) => [l.name, l]));
+  const params = new Map((ctx.info?.params ?? []).map((p) => [p.name, p]));
+  const declaredInside = new Set<string>(counter ? [counter] : []);
   walk(node, (n) => {
     if (n.type !== 'declaration') return true;
     for (const c of n.namedChildren) {
@@ -104,8 +165,7 @@ export function planLoop(node: SyntaxNode, ctx: LoopContext): LoopPlan | undefin
     else captures.push({ name, member });
     return true;
   });
-  if (ambiguous) return undefined;
-  return { node, counter, counterType, start, bound, condition, body, captures };
+  return ambiguous ? undefined : captures;
 }
 
 /** `i < B` alone or as the first operand of a chain of `&&`. */

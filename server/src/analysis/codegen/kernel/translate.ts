@@ -169,7 +169,7 @@ export class HandlerTranslator {
         if (reason) found.push({ node: statementOf(node, body), reason });
       }
       if (node.type === 'identifier' && node.text === 'errno') found.push({ node: statementOf(node, body), reason: 'errno is the C library\'s' });
-      if (loopContext && node.type === 'for_statement' && planLoop(node, loopContext))
+      if (loopContext && (node.type === 'for_statement' || node.type === 'while_statement') && planLoop(node, loopContext))
         found.push({ node, reason: 'bpf_loop refuses more than 2^23 iterations', loop: true });
       return true;
     });
@@ -202,7 +202,8 @@ export class HandlerTranslator {
     return {
       info: this.functionInfo(definition),
       calleeLoops: (callee) => this.runsLoops(callee),
-      isTranslatedFunction: (callee) => this.definitions.has(callee),
+      // A callee that is never entered (its call is the hand-over) runs no loop here.
+      isTranslatedFunction: (callee) => this.definitions.has(callee) && !this.wholesaleReason(callee),
       isByteStandIn: (callee) => LIBC_REPLACEMENTS.has(callee) || callee === 'strlen',
     };
   }
@@ -279,6 +280,7 @@ export class HandlerTranslator {
           if (loop?.captures.some((c) => c.name === node.text)) return `(*bpfo_lc->${node.text})`;
           if (this.input.stateNames.has(node.text) && !shadowed.has(node.text)) return `bpfo->st->${node.text}`;
           return node.text;
+        case 'while_statement':
         case 'for_statement': {
           const plan = !loop && loopContext ? planLoop(node, loopContext) : undefined;
           if (plan) return emitLoop(plan);
@@ -311,7 +313,10 @@ export class HandlerTranslator {
         case 'binary_expression': {
           const left = node.childForFieldName('left');
           const right = node.childForFieldName('right');
-          if (node.childForFieldName('operator')?.text === '+' && left && right && isByteBuffer(left)) return `${emit(left)} + ((${emit(right)}) & BPFO_INDEX_MASK)`;
+          if (node.childForFieldName('operator')?.text === '+' && left && right && isByteBuffer(left)) {
+            if (isConstantText(right)) return `${emit(left)} + ((${emit(right)}) & BPFO_INDEX_MASK)`;
+            return `${emit(left)} + BPFO_MASKED(${emit(right)})`;
+          }
           break;
         }
         case 'declaration':
@@ -387,8 +392,9 @@ export class HandlerTranslator {
     const emitLoop = (plan: LoopPlan): string => {
       const row = plan.node.startPosition.row;
       const id = `bpfo_loop_${name}_${row + 1}`;
-      const start = emit(plan.start).replace(/\s*\n\s*/g, ' ');
-      const bound = emit(plan.bound).replace(/\s*\n\s*/g, ' ');
+      const oneLine = (n: SyntaxNode): string => emit(n).replace(/\s*\n\s*/g, ' ');
+      const start = plan.kind === 'counted' ? oneLine(plan.start) : '0';
+      const bound = plan.kind === 'counted' ? oneLine(plan.bound) : 'BPFO_WALK_LIMIT';
       loop = plan;
       zero = '{ bpfo_lc->bpfo_exit = 2; return 1; }';
       let step: string;
@@ -396,9 +402,11 @@ export class HandlerTranslator {
         const fields = ['struct bpfo_ctx *bpfo;', ...plan.captures.map((c) => `${c.member};`), '__s64 bpfo_start;', '__u64 bpfo_n;', 'int bpfo_exit;', ...(returnType === 'void' ? [] : [`${returnType} bpfo_ret;`])];
         const head = `struct ${id} { ${fields.join(' ')} };` +
           ` static long ${id}_step(__u64 bpfo_iter, void *bpfo_arg) { struct ${id} *bpfo_lc = bpfo_arg; struct bpfo_ctx *bpfo = bpfo_lc->bpfo;` +
-          ` if (bpfo_iter >= bpfo_lc->bpfo_n) { bpfo_lc->bpfo_exit = 1; return 1; }` +
-          ` ${plan.counterType} ${plan.counter} = (${plan.counterType})(bpfo_lc->bpfo_start + (__s64)bpfo_iter);` +
-          ` if (!(${emit(plan.condition).replace(/\s*\n\s*/g, ' ')})) { bpfo_lc->bpfo_exit = 1; return 1; }`;
+          (plan.kind === 'counted'
+            ? ` if (bpfo_iter >= bpfo_lc->bpfo_n) { bpfo_lc->bpfo_exit = 1; return 1; }` +
+              ` ${plan.counterType} ${plan.counter} = (${plan.counterType})(bpfo_lc->bpfo_start + (__s64)bpfo_iter);`
+            : '') +
+          (plan.condition ? ` if (!(${oneLine(plan.condition)})) { bpfo_lc->bpfo_exit = 1; return 1; }` : '');
         step = `${head}${'\n'.repeat(plan.body.startPosition.row - row)} ${emit(plan.body)}\n\treturn 0;\n}`;
       } finally {
         loop = undefined;
@@ -411,6 +419,8 @@ export class HandlerTranslator {
       const result = returnType === 'void' ? 'return;' : 'return bpfo_l.bpfo_ret;';
       const call = `{ struct ${id} bpfo_l = { ${init.join(', ')} };` +
         ` if (bpf_loop(bpfo_l.bpfo_n > 0xffffffffULL ? 0xffffffffU : (__u32)bpfo_l.bpfo_n, ${id}_step, &bpfo_l, 0) < 0) { bpfo->handover = 1; ${functionZero} }` +
+        // A walk still running after BPFO_WALK_LIMIT steps is userspace's.
+        (plan.kind === 'walk' ? ` if (bpfo_l.bpfo_exit == 0) { bpfo->handover = 1; ${functionZero} }` : '') +
         ` if (bpfo_l.bpfo_exit == 2) ${result} }`;
       return call + '\n'.repeat(plan.node.endPosition.row - row);
     };
@@ -434,3 +444,13 @@ export class HandlerTranslator {
   }
 }
 
+/** No variable in it: literals, macro-style names and sizeof — clang folds these, nothing to spill. */
+function isConstantText(node: SyntaxNode): boolean {
+  let constant = true;
+  walk(node, (n) => {
+    if (n.type === 'sizeof_expression') return false;
+    if (n.type === 'identifier' && !/^[A-Z_][A-Z0-9_]*$/.test(n.text)) constant = false;
+    return constant;
+  });
+  return constant;
+}

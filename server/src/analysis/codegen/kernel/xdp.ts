@@ -53,7 +53,13 @@ export function xdpMaps(defaultPort = 0): string {
 /* Indices into the request/reply buffers are masked with this; the buffers are 4x as long so
  * that a masked index on top of a masked pointer offset stays inside them. */
 #define BPFO_INDEX_MASK (MAX_PAYLOAD - 1)
+/* A variable pointer offset masked where it is used: clang would otherwise drop a mask it can
+ * prove redundant and reuse a copy spilled before a loop-helper call, whose bounds the verifier
+ * may have widened to unknown while it checked the callback. */
+#define BPFO_MASKED(x) ({ __u64 bpfo_v = (x); asm volatile("" : "+r"(bpfo_v)); bpfo_v & BPFO_INDEX_MASK; })
 #define BPFO_SCRATCH_LEN (4 * MAX_PAYLOAD)
+/* Most steps a walk loop run as a loop callback takes before it hands over (the helper's own limit). */
+#define BPFO_WALK_LIMIT (1 << 23)
 
 /* The server's UDP port in host order; the loader sets it before loading (default: the server's bind()). */
 const volatile __u16 ${PORT_CONFIG_NAME} = ${defaultPort};
@@ -191,8 +197,8 @@ int ${XDP_PROGRAM_NAME}(struct xdp_md *ctx)
 ${copyIn}
 
 \tstruct bpfo_ctx run = { .st = &state->st, .handover = 0 };
-\t__u32 reply_len = 0;
-\tint outcome = bpfo_handle(&run, scratch, payload_len, &reply_len);
+\t__u32 reply_out = 0;
+\tint outcome = bpfo_handle(&run, scratch, payload_len, &reply_out);
 \tif (run.handover || outcome == BPFO_HANDOVER)
 \t\tgoto hand_over;
 \tif (outcome == BPFO_NO_REPLY) {
@@ -200,6 +206,10 @@ ${copyIn}
 \t\tbpfo_count(STAT_ANSWERED);
 \t\treturn XDP_DROP;
 \t}
+\t/* One 64-bit register, checked and then used: clang would otherwise pass the handler's
+\t * untruncated 64-bit result to the helpers, whose upper half the verifier cannot bound. */
+\t__u64 reply_len = reply_out;
+\tasm volatile("" : "+r"(reply_len));
 \tif (reply_len >= MAX_PAYLOAD)
 \t\tgoto hand_over;
 \t__u8 *reply = outcome == BPFO_REPLY_FROM_REQUEST ? scratch->request : scratch->reply;

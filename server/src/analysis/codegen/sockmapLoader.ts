@@ -8,10 +8,10 @@ import type { Tree } from '../syntax';
 import { walk } from '../treeHelpers';
 import { calleeName } from '../entries/sockets';
 import {
-  ENV_ENABLE, ENV_OBJECT, LOADER_ADD_SOCKET, LOADER_START, LOADER_STOP, SK_SKB_PROGRAM_NAME, SOCK_MAP_NAME, STATE_MAP_NAME, STATE_POINTER_NAME,
+  ENV_ENABLE, ENV_OBJECT, LOADER_ADD_SOCKET, LOADER_START, LOADER_STOP, SK_SKB_PROGRAM_NAME, SOCK_MAP_NAME, STATE_POINTER_NAME,
   STATE_STRUCT_NAME,
 } from './contract';
-import type { LoaderInput } from './loader';
+import { loaderObjectAndState, loaderStateAndLogging, type LoaderInput } from './loader';
 
 export class SocketRegistrationError extends Error {}
 
@@ -70,81 +70,13 @@ static struct bpf_object *bpfo_object;
 static int bpfo_program_fd = -1;
 static int bpfo_sock_map_fd = -1;
 static int bpfo_refused;
-static struct ${STATE_STRUCT_NAME} *bpfo_mapped_state;
-static size_t bpfo_mapped_size;
-static struct ${STATE_STRUCT_NAME} *bpfo_private_state;
-
-static int bpfo_fail(const char *format, ...)
-{
-    va_list args;
-    va_start(args, format);
-    fputs("bpf-offload: ", stderr);
-    vfprintf(stderr, format, args);
-    fputc('\\n', stderr);
-    va_end(args);
-    return -1;
-}
-
-/* libbpf's own warnings explain a refused object (the verifier log among them); its debug chatter does not. */
-static int bpfo_libbpf_print(enum libbpf_print_level level, const char *format, va_list args)
-{
-    if (level == LIBBPF_DEBUG)
-        return 0;
-    return vfprintf(stderr, format, args);
-}
-
-static int bpfo_enabled(void)
+${loaderStateAndLogging()}static int bpfo_enabled(void)
 {
     const char *enable = getenv("${ENV_ENABLE}");
     return enable && strcmp(enable, "1") == 0;
 }
 
-/* ${ENV_OBJECT}, else ${input.kernelObjectName} beside the executable, else in the current directory. */
-static int bpfo_object_path(char *path, size_t size)
-{
-    const char *given = getenv("${ENV_OBJECT}");
-    if (given && *given) {
-        snprintf(path, size, "%s", given);
-        return 0;
-    }
-    char exe[PATH_MAX - 64];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\\0';
-            snprintf(path, size, "%s/%s", exe, BPFO_OBJECT_NAME);
-            if (access(path, R_OK) == 0)
-                return 0;
-        }
-    }
-    snprintf(path, size, "%s", BPFO_OBJECT_NAME);
-    return access(path, R_OK) == 0 ? 0 : -1;
-}
-
-/* Maps the kernel's copy of the shared globals and moves the current values into it. */
-static int bpfo_map_state(struct bpf_object *object)
-{
-    struct bpf_map *map = bpf_object__find_map_by_name(object, "${STATE_MAP_NAME}");
-    if (!map)
-        return bpfo_fail("%s has no map ${STATE_MAP_NAME}", BPFO_OBJECT_NAME);
-    if (bpf_map__value_size(map) < sizeof(struct ${STATE_STRUCT_NAME}))
-        return bpfo_fail("${STATE_MAP_NAME} holds %u bytes, this program's struct ${STATE_STRUCT_NAME} %zu: rebuild both halves from one split",
-                         bpf_map__value_size(map), sizeof(struct ${STATE_STRUCT_NAME}));
-    long page = sysconf(_SC_PAGESIZE);
-    bpfo_mapped_size = ((size_t)bpf_map__value_size(map) + (size_t)page - 1) / (size_t)page * (size_t)page;
-    void *memory = mmap(NULL, bpfo_mapped_size, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(map), 0);
-    if (memory == MAP_FAILED)
-        return bpfo_fail("cannot map ${STATE_MAP_NAME} (%s): it must be an array created with BPF_F_MMAPABLE", strerror(errno));
-    bpfo_mapped_state = memory;
-    memcpy(bpfo_mapped_state, ${STATE_POINTER_NAME}, sizeof(struct ${STATE_STRUCT_NAME}));
-    bpfo_private_state = ${STATE_POINTER_NAME};
-    ${STATE_POINTER_NAME} = bpfo_mapped_state;
-    return 0;
-}
-
-int ${LOADER_START}(void)
+${loaderObjectAndState(input)}int ${LOADER_START}(void)
 {
     if (!bpfo_enabled() || bpfo_object)
         return 0;

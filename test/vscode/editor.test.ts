@@ -1,22 +1,12 @@
 // The packaged extension in a real VS Code (code-server in headless Chromium): what a person
 // sees after opening an example server. Setup and helpers: ./setup.ts, ./codeServer.ts,
 // ./workbench.ts; how to run and where screenshots go: docs/testing.md.
-import { after, before, describe, test, TestContext } from 'node:test';
+import { describe, test, TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { withEditor } from './codeServer';
-import {
-  analyzeWithCli,
-  CliDiagnostic,
-  copyExample,
-  EditorTools,
-  ensureEditorTools,
-  environmentRequired,
-  packageExtension,
-  PackagedExtension,
-  removeQuietly,
-} from './setup';
+import { analyzeWithCli, CliDiagnostic, copyExample, prepareEditorSuite, removeQuietly } from './setup';
 import {
   closeHover,
   explorerFiles,
@@ -32,13 +22,12 @@ import {
   waitForProblemCounts,
 } from './workbench';
 
+// Hooks at the file's top level: they run around the one suite below.
+const suite = prepareEditorSuite();
+
 const EXAMPLE = 'kv-cache';
 const SOURCE_FILE = 'kv-cache.c';
 const SEVERITY_NAMES = { 1: 'error', 2: 'warning', 3: 'info', 4: 'hint' } as const;
-
-let tools: EditorTools | undefined;
-let extension: PackagedExtension | undefined;
-let skipReason: string | undefined;
 
 function expectedCounts(diagnostics: CliDiagnostic[]): ProblemCounts {
   const count = (severity: number) => diagnostics.filter((d) => d.severity === severity).length;
@@ -47,7 +36,7 @@ function expectedCounts(diagnostics: CliDiagnostic[]): ProblemCounts {
 
 /** The diagnostics the rules produce for the example, from the CLI of the same build. */
 function expectedDiagnostics(workspace: string): CliDiagnostic[] {
-  const diagnostics = analyzeWithCli(extension!.cli, path.join(workspace, SOURCE_FILE));
+  const diagnostics = analyzeWithCli(suite.extension!.cli, path.join(workspace, SOURCE_FILE));
   assert.ok(diagnostics.length > 0, `the CLI reports no diagnostic for ${SOURCE_FILE}; nothing to look for in the editor`);
   return diagnostics;
 }
@@ -66,36 +55,19 @@ async function assertProblemListed(page: Page, diagnostic: CliDiagnostic): Promi
 }
 
 function skipIfUnavailable(t: TestContext): boolean {
-  if (!skipReason) return false;
-  t.skip(skipReason);
+  if (!suite.skipReason) return false;
+  t.skip(suite.skipReason);
   return true;
 }
 
 describe('the packaged extension in VS Code (code-server)', () => {
-  before(
-    () => {
-      const found = ensureEditorTools();
-      if ('unavailable' in found) {
-        // CI sets BPF_OFFLOAD_REQUIRE_KERNEL: there the editor tests must run, not skip.
-        if (environmentRequired) throw new Error(found.unavailable);
-        skipReason = `code-server or Chromium unavailable: ${found.unavailable}`;
-        return;
-      }
-      tools = found;
-      extension = packageExtension();
-    },
-    { timeout: 25 * 60_000 },
-  );
-  after(() => {
-    if (extension && !process.env.BPF_OFFLOAD_VSIX) removeQuietly(extension.buildDir);
-  });
 
   test('a trusted workspace: the .vsix installs, activates on a .c file, and the Problems panel lists the rules\' diagnostics', { timeout: 240_000 }, async (t) => {
     if (skipIfUnavailable(t)) return;
     const workspace = copyExample(EXAMPLE);
     try {
       const expected = expectedDiagnostics(workspace);
-      await withEditor('kv-cache-trusted', { tools: tools!, vsix: extension!.vsix, workspace, trust: 'trust' }, async (editor) => {
+      await withEditor('kv-cache-trusted', { tools: suite.tools!, vsix: suite.extension!.vsix, workspace, trust: 'trust' }, async (editor) => {
         const { page } = editor;
         assert.equal(await isRestrictedMode(page), false, 'a trusted workspace is not in Restricted Mode');
         assert.ok((await explorerFiles(page)).includes(SOURCE_FILE), `the Explorer lists ${SOURCE_FILE}`);
@@ -137,7 +109,7 @@ describe('the packaged extension in VS Code (code-server)', () => {
     const workspace = copyExample(EXAMPLE);
     try {
       const expected = expectedDiagnostics(workspace);
-      await withEditor('kv-cache-restricted', { tools: tools!, vsix: extension!.vsix, workspace, trust: 'restricted' }, async (editor) => {
+      await withEditor('kv-cache-restricted', { tools: suite.tools!, vsix: suite.extension!.vsix, workspace, trust: 'restricted' }, async (editor) => {
         const { page } = editor;
         assert.equal(await isRestrictedMode(page), true, 'answering "No" puts the window in Restricted Mode');
         await openFile(page, SOURCE_FILE);

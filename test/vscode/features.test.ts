@@ -2,7 +2,7 @@
 // offload analysis shows on examples/kv-cache besides the diagnostics — the code lens above the
 // entry, the hover's cost table, the shaded kernel paths, the fallback Hint — compared with
 // what the CLI of the same build computes. Helpers: ./workbench.ts; running: docs/testing.md.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -14,8 +14,11 @@ import type { EntrySlices } from '../../server/src/analysis/slices';
 import { lensTitle } from '../../server/src/features/codeLens';
 import { formatNs } from '../../server/src/features/hover';
 import { withEditor } from './codeServer';
-import { copyExample, EditorTools, ensureEditorTools, environmentRequired, packageExtension, PackagedExtension, removeQuietly, screenshotDir } from './setup';
+import { copyExample, prepareEditorSuite, removeQuietly, screenshotDir } from './setup';
 import { allLinesWithBackground, closeHover, codeLenses, goToLine, hoverAt, linesWithBackground, openFile, runCommand, waitForProblemCounts } from './workbench';
+
+// Hooks at the file's top level: they run around the one suite below.
+const suite = prepareEditorSuite();
 
 const EXAMPLE = 'kv-cache';
 const SOURCE_FILE = 'kv-cache.c';
@@ -27,13 +30,10 @@ interface Report {
   slices: EntrySlices[];
 }
 
-let tools: EditorTools | undefined;
-let extension: PackagedExtension | undefined;
-let skipReason: string | undefined;
 
 /** `bpf-offload analyze --json` of the build under test: entries, slices and estimates. */
 function analyzeReport(file: string): Report {
-  const result = spawnSync(process.execPath, [extension!.cli, 'analyze', '--json', file], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(process.execPath, [suite.extension!.cli, 'analyze', '--json', file], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
   assert.ok(result.stdout.startsWith('{'), `bpf-offload analyze --json failed (exit ${result.status}): ${result.stderr}`);
   const report = JSON.parse(result.stdout) as { files: Report[] };
   assert.equal(report.files.length, 1);
@@ -105,26 +105,9 @@ async function scrollHoverTo(page: Page, cell: string): Promise<void> {
 }
 
 describe('offload features of the packaged extension in VS Code (code-server)', () => {
-  before(
-    () => {
-      const found = ensureEditorTools();
-      if ('unavailable' in found) {
-        // CI sets BPF_OFFLOAD_REQUIRE_KERNEL: there the editor tests must run, not skip.
-        if (environmentRequired) throw new Error(found.unavailable);
-        skipReason = `code-server or Chromium unavailable: ${found.unavailable}`;
-        return;
-      }
-      tools = found;
-      extension = packageExtension();
-    },
-    { timeout: 25 * 60_000 },
-  );
-  after(() => {
-    if (extension && !process.env.BPF_OFFLOAD_VSIX) removeQuietly(extension.buildDir);
-  });
 
   test('kv-cache: the lens above the entry, the cost table in the hover, the shaded kernel path and the fallback Hint', { timeout: 240_000 }, async (t) => {
-    if (skipReason) return t.skip(skipReason);
+    if (suite.skipReason) return t.skip(suite.skipReason);
     const workspace = copyExample(EXAMPLE);
     try {
       const file = path.join(workspace, SOURCE_FILE);
@@ -139,7 +122,7 @@ describe('offload features of the packaged extension in VS Code (code-server)', 
       assert.ok(kernelPath && fallbackPath, 'kv-cache has a kernel path and a path that falls back in the file');
       const severities = (n: number) => report.diagnostics.filter((d) => d.severity === n).length;
 
-      await withEditor('kv-cache-features', { tools: tools!, vsix: extension!.vsix, workspace, trust: 'trust', viewport: { width: 1600, height: 1000 } }, async (editor) => {
+      await withEditor('kv-cache-features', { tools: suite.tools!, vsix: suite.extension!.vsix, workspace, trust: 'trust', viewport: { width: 1600, height: 1000 } }, async (editor) => {
         const { page } = editor;
         await openFile(page, SOURCE_FILE);
         await waitForProblemCounts(page, { errors: severities(1), warnings: severities(2), infos: severities(3) });

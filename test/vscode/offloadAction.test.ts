@@ -3,14 +3,14 @@
 // files), the split files appear in the Explorer and on disk, the source stays as it was, one
 // undo takes the whole split back, and a file already in the way is never replaced.
 // Helpers: ./workbench.ts.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { splitFileNames } from '../../server/src/analysis/codegen/contract';
 import { Editor, withEditor } from './codeServer';
-import { copyExample, EditorTools, ensureEditorTools, environmentRequired, packageExtension, PackagedExtension, removeQuietly } from './setup';
+import { copyExample, prepareEditorSuite, removeQuietly } from './setup';
 import {
   chooseCodeAction,
   expandExplorerFolder,
@@ -21,13 +21,13 @@ import {
   waitForExplorer,
 } from './workbench';
 
+// Hooks at the file's top level: they run around the one suite below.
+const suite = prepareEditorSuite();
+
 const EXAMPLE = 'kv-cache';
 const SOURCE_FILE = 'kv-cache.c';
 const HANDLER = 'handle_request';
 
-let tools: EditorTools | undefined;
-let extension: PackagedExtension | undefined;
-let skipReason: string | undefined;
 
 /** The files the split of kv-cache creates (server/src/analysis/codegen/contract.ts). */
 function plannedFiles(): string[] {
@@ -79,26 +79,9 @@ async function chooseOffloadToXdp(page: Page): Promise<string> {
 }
 
 describe('the offload code action in VS Code (code-server)', () => {
-  before(
-    () => {
-      const found = ensureEditorTools();
-      if ('unavailable' in found) {
-        // CI sets BPF_OFFLOAD_REQUIRE_KERNEL: there the editor tests must run, not skip.
-        if (environmentRequired) throw new Error(found.unavailable);
-        skipReason = `code-server or Chromium unavailable: ${found.unavailable}`;
-        return;
-      }
-      tools = found;
-      extension = packageExtension();
-    },
-    { timeout: 25 * 60_000 },
-  );
-  after(() => {
-    if (extension && !process.env.BPF_OFFLOAD_VSIX) removeQuietly(extension.buildDir);
-  });
 
   test('Offload to XDP creates the split files beside the source at once, leaves the source as it was, and one undo takes them all back', { timeout: 240_000 }, async (t) => {
-    if (skipReason) return t.skip(skipReason);
+    if (suite.skipReason) return t.skip(suite.skipReason);
     const workspace = copyExample(EXAMPLE);
     // Without the example's own Makefile nothing is in the way: the files go beside the source.
     fs.rmSync(path.join(workspace, 'Makefile'));
@@ -107,7 +90,7 @@ describe('the offload code action in VS Code (code-server)', () => {
     const expected = plannedFiles();
     const before = fs.readdirSync(workspace).sort();
     try {
-      await withEditor('kv-cache-offload-action', { tools: tools!, vsix: extension!.vsix, workspace, trust: 'trust' }, async (editor) => {
+      await withEditor('kv-cache-offload-action', { tools: suite.tools!, vsix: suite.extension!.vsix, workspace, trust: 'trust' }, async (editor) => {
         const { page } = editor;
         await cursorOnHandler(editor, original.toString('utf8'));
         const title = await chooseOffloadToXdp(page);
@@ -140,7 +123,7 @@ describe('the offload code action in VS Code (code-server)', () => {
   });
 
   test('with the example\'s own Makefile beside the source, the split goes into kv-cache-offload/ and replaces nothing', { timeout: 240_000 }, async (t) => {
-    if (skipReason) return t.skip(skipReason);
+    if (suite.skipReason) return t.skip(suite.skipReason);
     const workspace = copyExample(EXAMPLE);
     const sourceFile = path.join(workspace, SOURCE_FILE);
     const makefile = path.join(workspace, 'Makefile');
@@ -150,7 +133,7 @@ describe('the offload code action in VS Code (code-server)', () => {
     const originalMakefile = fs.readFileSync(makefile);
     const subdirectory = path.join(workspace, 'kv-cache-offload');
     try {
-      await withEditor('kv-cache-offload-subdirectory', { tools: tools!, vsix: extension!.vsix, workspace, trust: 'trust' }, async (editor) => {
+      await withEditor('kv-cache-offload-subdirectory', { tools: suite.tools!, vsix: suite.extension!.vsix, workspace, trust: 'trust' }, async (editor) => {
         const { page } = editor;
         await cursorOnHandler(editor, original.toString('utf8'));
         const title = await chooseOffloadToXdp(page);

@@ -1,5 +1,6 @@
 // What an editor test needs before any editor runs: code-server and Chromium (installed and
 // cached by scripts/setup-code-server.mjs), the packaged extension, and a workspace to open.
+import { after, before } from 'node:test';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -106,4 +107,38 @@ export function removeQuietly(target: string): void {
   } catch {
     // A leftover temporary folder is harmless; failing the test over it is not.
   }
+}
+
+/** What an editor suite's tests need, filled in by the hooks prepareEditorSuite registers. */
+export interface EditorSuite {
+  tools?: EditorTools;
+  extension?: PackagedExtension;
+  /** Set when the editor tools cannot be had and the environment does not require them. */
+  skipReason?: string;
+}
+
+/**
+ * Registers, inside a describe(), the hooks every editor suite needs: install (or find) code-server
+ * and Chromium, package the extension once, and remove the package afterwards.
+ */
+export function prepareEditorSuite(): EditorSuite {
+  const suite: EditorSuite = {};
+  before(
+    () => {
+      const found = ensureEditorTools();
+      if ('unavailable' in found) {
+        // CI sets BPF_OFFLOAD_REQUIRE_KERNEL: there the editor tests must run, not skip.
+        if (environmentRequired) throw new Error(found.unavailable);
+        suite.skipReason = `code-server or Chromium unavailable: ${found.unavailable}`;
+        return;
+      }
+      suite.tools = found;
+      suite.extension = packageExtension();
+    },
+    { timeout: 25 * 60_000 },
+  );
+  after(() => {
+    if (suite.extension && !process.env.BPF_OFFLOAD_VSIX) removeQuietly(suite.extension.buildDir);
+  });
+  return suite;
 }

@@ -239,3 +239,20 @@ test('a busy server pays no wake-up per request', () => {
   assert.equal(e.paths[1].splitNs, 4610);
   assert.ok(e.notes.some((n) => n.startsWith('busy server')));
 });
+
+test('state moved into an array map costs a fallback nothing extra when mapped, a syscall per access otherwise', () => {
+  const fallback = (): CostPath => ({
+    id: 'fb',
+    description: 'reads two moved counters',
+    share: 1,
+    endsIn: 'userspace',
+    userspaceWork: { handlerNs: 1000, mapSyscalls: { array: 2, hash: 1 } },
+  });
+  const mapped = estimateCost({ hook: 'xdp', paths: [fallback()], shareSource: given, parameters: FIXED });
+  const syscalls = estimateCost({ hook: 'xdp', paths: [fallback()], shareSource: given, parameters: FIXED, arrayStateAccess: 'syscall' });
+  // Hash state is always reached through the bpf syscall; array state only with 'syscall'.
+  assert.equal(syscalls.paths[0].splitNs - mapped.paths[0].splitNs, 2 * FIXED.userMapAccessArray.ns);
+  assert.ok(mapped.paths[0].splitTerms.some((t) => t.parameter === 'userMapAccessHash'));
+  assert.ok(!mapped.paths[0].splitTerms.some((t) => t.parameter === 'userMapAccessArray'));
+  assert.ok(mapped.notes.some((n) => /BPF_F_MMAPABLE/.test(n)));
+});

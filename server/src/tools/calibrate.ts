@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   CALIBRATION_FILE_VERSION,
+  DEFAULT_PARAMETERS,
   parseCalibrationFile,
   type CalibrationFile,
   type CostParameter,
@@ -15,6 +16,7 @@ import {
   type ParameterName,
 } from '../analysis/cost/parameters';
 import { USERSPACE_BENCHMARK_C, XDP_ALU_OPS, XDP_BENCHMARK_C, XDP_LOOKUPS } from './calibrateSources';
+import { measureVeth, vethParameters } from './calibrateVeth';
 
 export interface CalibrationOptions {
   /** Where to write .bpf-offload/calibration.json; nothing is written when omitted. */
@@ -23,6 +25,8 @@ export interface CalibrationOptions {
   fast?: boolean;
   /** 'auto' measures XDP when root, clang and bpftool are there; 'require' fails otherwise. */
   xdp?: 'auto' | 'require' | 'skip';
+  /** Requests in flight while measuring XDP on a veth pair (default 32: a server under load). */
+  vethInflight?: number;
   /** Executables (e.g. from settings); looked up on PATH when omitted. */
   cc?: string;
   clang?: string;
@@ -207,6 +211,46 @@ async function measureXdp(dir: string, clang: string, bpftool: string, repeat: n
   }
 }
 
+/** The XDP hook and XDP_TX on a veth pair (calibrateVeth.ts); needs ip and ethtool besides the XDP tools. */
+async function calibrateOnVeth(
+  dir: string,
+  file: CalibrationFile,
+  tools: { cc: string; clang: string; bpftool: string; mode: 'auto' | 'require' },
+  options: CalibrationOptions,
+  log: (line: string) => void,
+): Promise<void> {
+  const missing = [!(await findExecutable(undefined, ['ip'])) && 'ip (iproute2)', !(await findExecutable(undefined, ['ethtool'])) && 'ethtool'].filter(Boolean);
+  if (missing.length > 0) {
+    const why = `XDP on veth: not measured (needs ${missing.join(', ')})`;
+    if (tools.mode === 'require') throw new CalibrationError(why);
+    file.skipped!.push(why);
+    return;
+  }
+  const rounds = options.fast ? 3 : 7;
+  const secondsPerRun = options.fast ? 0.5 : 2;
+  log(`measuring XDP on a veth pair: userspace echo, XDP_PASS, XDP_TX reflector (${rounds} rounds of ${secondsPerRun} s each)`);
+  try {
+    const measurement = await measureVeth(dir, {
+      ...tools,
+      includeArch: `-I/usr/include/${MULTIARCH[process.arch] ?? `${process.arch}-linux-gnu`}`,
+      rounds,
+      secondsPerRun,
+      inflight: options.vethInflight,
+      signal: options.signal,
+      log,
+    });
+    const ns = (name: ParameterName) => file.parameters[name]?.ns ?? DEFAULT_PARAMETERS[name].ns;
+    const userspaceNs = ns('stackTraversal') + ns('wakeup') + ns('recvSyscall') + ns('sendSyscall');
+    const here = `measured on this machine (${os.cpus()[0]?.model ?? 'unknown CPU'}, Linux ${os.release()})`;
+    const derived = vethParameters(measurement, { userspaceNs, bpfInstructionNs: ns('bpfInstruction') }, here);
+    Object.assign(file.parameters, derived.parameters);
+    Object.assign(file.measurements!, derived.measurements);
+  } catch (error) {
+    if (tools.mode === 'require') throw error;
+    file.skipped!.push(`XDP on veth: measurement failed: ${(error as Error).message}`);
+  }
+}
+
 // Means of thousands of runs carry no meaning past a hundredth of a nanosecond.
 function roundValues(file: CalibrationFile): void {
   const round = (ns: number) => Math.round(ns * 100) / 100;
@@ -251,6 +295,7 @@ export async function runCalibration(options: CalibrationOptions = {}): Promise<
           if (mode === 'require') throw error;
           file.skipped!.push(`XDP: measurement failed: ${(error as Error).message}`);
         }
+        await calibrateOnVeth(dir, file, { cc, clang: clang!, bpftool: bpftool!, mode }, options, log);
       }
     }
   } finally {

@@ -127,7 +127,17 @@ function userspaceTerms(path: CostPath, parameters: CostParameters, used: Set<Pa
   return list.terms;
 }
 
-function costPath(path: CostPath, hook: Hook, parameters: CostParameters, used: Set<ParameterName>, notes: Set<string>, serverBusy: boolean): PathCost {
+interface PathContext {
+  hook: Hook;
+  parameters: CostParameters;
+  used: Set<ParameterName>;
+  notes: Set<string>;
+  serverBusy: boolean;
+  arrayStateAccess: 'mmap' | 'syscall';
+}
+
+function costPath(path: CostPath, context: PathContext): PathCost {
+  const { hook, parameters, used, notes, serverBusy } = context;
   const original = userspaceTerms(path, parameters, used, serverBusy);
   const userspaceNs = original.reduce((sum, t) => sum + t.ns, 0);
   const split = new TermList(parameters, used);
@@ -151,7 +161,8 @@ function costPath(path: CostPath, hook: Hook, parameters: CostParameters, used: 
     const maps = path.userspaceWork?.mapSyscalls;
     const arrays = checkCount(maps?.array, 'mapSyscalls.array', path.id);
     const hashes = checkCount(maps?.hash, 'mapSyscalls.hash', path.id);
-    split.add('userMapAccessArray', `state now in an array map, read from userspace × ${arrays}`, arrays);
+    if (context.arrayStateAccess === 'syscall') split.add('userMapAccessArray', `state now in an array map, read from userspace × ${arrays}`, arrays);
+    else if (arrays > 0) notes.add('state moved into an array map is mapped into the userspace half (BPF_F_MMAPABLE): its accesses there are memory accesses, no bpf syscall is charged');
     split.add('userMapAccessHash', `state now in a hash map, read from userspace × ${hashes}`, hashes);
   }
   const splitNs = split.total();
@@ -213,7 +224,8 @@ export function estimateCost(input: CostInput): CostEstimate {
   const shares = normalisedShares(input.paths, notes);
   const serverBusy = input.serverBusy === true;
   if (serverBusy) notes.add('busy server: requests queue up, so no wake-up is charged per request');
-  const paths = input.paths.map((p, i) => costPath({ ...p, share: shares[i] }, input.hook, parameters, used, notes, serverBusy));
+  const context: PathContext = { hook: input.hook, parameters, used, notes, serverBusy, arrayStateAccess: input.arrayStateAccess ?? 'mmap' };
+  const paths = input.paths.map((p, i) => costPath({ ...p, share: shares[i] }, context));
 
   const expect = (f: (p: PathCost) => number) => paths.reduce((sum, p) => sum + p.share * f(p), 0);
   const expectedUserspaceNs = expect((p) => p.userspaceNs);

@@ -31,8 +31,9 @@ export interface UserspaceWork {
   /** Where handlerNs came from, e.g. "profiled: perf, 2.1 µs/request" or "static estimate: 40 statements". */
   handlerSource?: string;
   /**
-   * After the split only: accesses to state that moved into maps, made from userspace through
-   * the bpf syscall (not paid by the original server, which kept the state in its own memory).
+   * After the split only: accesses from userspace to state that moved into maps (not paid by the
+   * original server, which kept the state in its own memory). Hash maps are reached through the
+   * bpf syscall; array maps too, unless CostInput.arrayStateAccess is 'mmap' (the default).
    */
   mapSyscalls?: { array?: number; hash?: number };
 }
@@ -75,6 +76,13 @@ export interface CostInput {
   serverBusy?: boolean;
   /** Defaults to DEFAULT_PARAMETERS; pass applyCalibration(...).parameters to use a calibration. */
   parameters?: CostParameters;
+  /**
+   * How the userspace half reaches state moved into an array map. 'mmap' (default): the array is
+   * created with BPF_F_MMAPABLE and mapped into the process, as the generated loader does, so an
+   * access is a memory access like the original's and costs nothing extra. 'syscall': every
+   * access is a bpf() syscall (userMapAccessArray).
+   */
+  arrayStateAccess?: 'mmap' | 'syscall';
 }
 
 /** One addend of a cost, with the parameter it used and that parameter's source. */

@@ -1,0 +1,204 @@
+// The device part of the calibration: what XDP costs per request on a real device of this
+// machine, measured end to end. Two network namespaces joined by a veth pair; a load generator
+// in one keeps requests in flight against the other, which answers them in one of three ways,
+// interleaved round by round so that drifting background load hits all three alike:
+//   user     a userspace UDP echo server, nothing on the server's device;
+//   pass     the same with an XDP program that only returns XDP_PASS (what a fallback request pays);
+//   reflect  an XDP program that answers every datagram itself with XDP_TX (a minimal kernel answer).
+// CPU per request counts the load generator, the echo server and the ksoftirqd threads
+// (/proc/PID/schedstat): the request traffic's cost, less sensitive to other work on the machine
+// than its busy time. Published hook figures come from native NIC drivers; on veth the hook
+// converts each skb into an xdp_buff and XDP_TX makes the peer build a packet again, which
+// only a measurement on the device sees.
+import { execFile, spawn } from 'node:child_process';
+import { promises as fs, readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { CostParameter, ParameterName } from '../analysis/cost/parameters';
+import { VETH_BENCHMARK_C, VETH_DEFAULT_INFLIGHT, VETH_XDP_C } from './calibrateVethSources';
+
+export type VethConfiguration = 'user' | 'pass' | 'reflect';
+
+/** CPU ns per request of each configuration in one round. */
+export type VethRound = Record<VethConfiguration, number>;
+
+export interface VethMeasurement {
+  rounds: VethRound[];
+  inflight: number;
+  secondsPerRun: number;
+  /** Translated instructions of the reflector (every one runs for a UDP datagram). */
+  reflectInstructions: number;
+}
+
+export interface VethOptions {
+  cc: string;
+  clang: string;
+  bpftool: string;
+  includeArch: string;
+  rounds: number;
+  secondsPerRun: number;
+  inflight?: number;
+  signal?: AbortSignal;
+  log: (line: string) => void;
+}
+
+const PORT = 4399;
+
+function run(file: string, args: string[], timeoutMs = 30_000, signal?: AbortSignal): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(file, args, { timeout: timeoutMs, signal, maxBuffer: 4 << 20 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`${path.basename(file)} ${args.join(' ')} failed: ${(stderr || error.message).trim()}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function ksoftirqdPids(): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        return readFileSync(`/proc/${entry}/comm`, 'utf8').startsWith('ksoftirqd/');
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+function parseLoad(output: string): { replies: number; ns: number } {
+  const values = new Map<string, number>();
+  for (const line of output.split('\n')) {
+    const m = /^(\w+) ([\d.]+)$/.exec(line.trim());
+    if (m) values.set(m[1], Number(m[2]));
+  }
+  const replies = values.get('replies') ?? 0;
+  if (replies <= 0) throw new Error(`the load generator got no replies: ${output.trim()}`);
+  return { replies, ns: (values.get('client_ns') ?? 0) + (values.get('tasks_ns') ?? 0) };
+}
+
+/** Builds the namespaces, measures `rounds` rounds of the three configurations, removes everything. */
+export async function measureVeth(dir: string, options: VethOptions): Promise<VethMeasurement> {
+  const inflight = options.inflight ?? VETH_DEFAULT_INFLIGHT;
+  const binary = path.join(dir, 'calveth');
+  const source = path.join(dir, 'calveth.c');
+  const xdpSource = path.join(dir, 'calveth.bpf.c');
+  const xdpObject = path.join(dir, 'calveth.bpf.o');
+  await fs.writeFile(source, VETH_BENCHMARK_C);
+  await fs.writeFile(xdpSource, VETH_XDP_C);
+  await run(options.cc, ['-O2', '-o', binary, source], 60_000, options.signal);
+  await run(options.clang, ['-O2', '-g', '-target', 'bpf', options.includeArch, '-c', xdpSource, '-o', xdpObject], 120_000, options.signal);
+
+  // Named like the test harness's namespaces (bpfo-<pid>-...), so a run killed half-way is swept by the next.
+  const client = `bpfo-${process.pid}-cal-a`;
+  const server = `bpfo-${process.pid}-cal-b`;
+  const [clientAddress, serverAddress] = ['10.201.0.1', '10.201.0.2'];
+  const ip = (...args: string[]) => run('ip', args, 30_000, options.signal);
+  const inNs = (ns: string, command: string, args: string[], timeoutMs = 30_000) => run('ip', ['netns', 'exec', ns, command, ...args], timeoutMs, options.signal);
+  const made: string[] = [];
+  let echo: ReturnType<typeof spawn> | undefined;
+  try {
+    for (const ns of [client, server]) {
+      await ip('netns', 'add', ns);
+      made.push(ns);
+      await inNs(ns, 'sysctl', ['-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
+      await ip('-n', ns, 'link', 'set', 'dev', 'lo', 'up');
+    }
+    await ip('link', 'add', 'a0', 'netns', client, 'type', 'veth', 'peer', 'name', 'b0', 'netns', server);
+    // Finished checksums on the requests: a frame sent back with XDP_TX keeps whatever the client put there.
+    await inNs(client, 'ethtool', ['-K', 'a0', 'tx', 'off']);
+    await ip('-n', client, 'addr', 'add', `${clientAddress}/30`, 'dev', 'a0');
+    await ip('-n', server, 'addr', 'add', `${serverAddress}/30`, 'dev', 'b0');
+    const mac = async (ns: string, dev: string) => (JSON.parse(await ip('-n', ns, '-j', 'link', 'show', 'dev', dev)) as { address: string }[])[0].address;
+    await ip('-n', client, 'neigh', 'replace', serverAddress, 'lladdr', await mac(server, 'b0'), 'dev', 'a0', 'nud', 'permanent');
+    await ip('-n', server, 'neigh', 'replace', clientAddress, 'lladdr', await mac(client, 'a0'), 'dev', 'b0', 'nud', 'permanent');
+    await ip('-n', client, 'link', 'set', 'dev', 'a0', 'up');
+    await ip('-n', server, 'link', 'set', 'dev', 'b0', 'up');
+    await ip('-n', client, 'link', 'set', 'dev', 'a0', 'xdpdrv', 'obj', xdpObject, 'program', 'cal_peer_pass');
+
+    echo = spawn('ip', ['netns', 'exec', server, binary, 'echo', String(PORT)], { stdio: 'ignore' });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    if (echo.exitCode !== null) throw new Error(`the echo server exited (${echo.exitCode})`);
+    const tasks = [echo.pid!, ...ksoftirqdPids()].join(',');
+
+    const attach = async (configuration: VethConfiguration) => {
+      if (configuration === 'user') await ip('-n', server, 'link', 'set', 'dev', 'b0', 'xdpdrv', 'off');
+      // -force replaces the program on the device in one step.
+      else await ip('-force', '-n', server, 'link', 'set', 'dev', 'b0', 'xdpdrv', 'obj', xdpObject, 'program', configuration === 'pass' ? 'cal_veth_pass' : 'cal_veth_reflect');
+    };
+    await attach('reflect');
+    const link = (JSON.parse(await ip('-n', server, '-j', 'link', 'show', 'dev', 'b0')) as { xdp?: { prog?: { id: number } } }[])[0];
+    const progId = link?.xdp?.prog?.id;
+    const info = progId === undefined ? {} : (JSON.parse(await run(options.bpftool, ['--json', 'prog', 'show', 'id', String(progId)])) as { bytes_xlated?: number });
+    const reflectInstructions = (info.bytes_xlated ?? 0) / 8;
+
+    const order: VethConfiguration[] = ['user', 'pass', 'reflect'];
+    const rounds: VethRound[] = [];
+    for (let r = 0; r < options.rounds; r++) {
+      const round = {} as VethRound;
+      // Each round starts with another configuration, so a trend in the background load favours none.
+      for (let k = 0; k < order.length; k++) {
+        const configuration = order[(r + k) % order.length];
+        await attach(configuration);
+        const out = await inNs(client, binary, ['load', serverAddress, String(PORT), String(inflight), String(options.secondsPerRun), tasks], (options.secondsPerRun + 10) * 1000);
+        const { replies, ns } = parseLoad(out);
+        round[configuration] = ns / replies;
+      }
+      options.log(`veth round ${r + 1}/${options.rounds}: userspace echo ${(round.user / 1000).toFixed(2)} µs/request, with XDP_PASS ${(round.pass / 1000).toFixed(2)}, XDP_TX reflector ${(round.reflect / 1000).toFixed(2)}`);
+      rounds.push(round);
+    }
+    return { rounds, inflight, secondsPerRun: options.secondsPerRun, reflectInstructions };
+  } finally {
+    if (echo && echo.exitCode === null) echo.kill('SIGKILL');
+    for (const ns of made) await run('ip', ['netns', 'del', ns]).catch(() => undefined);
+  }
+}
+
+export interface VethDerivation {
+  parameters: Partial<Record<ParameterName, CostParameter>>;
+  measurements: Record<string, { ns: number; source: string }>;
+}
+
+/**
+ * The model's XDP parameters from a device measurement.
+ *   hookEntryXdp = median(pass − user): what the XDP hook adds to a request that goes on to userspace.
+ *   xdpTransmit  = the rest of a kernel answer's cost, chosen so that the model prices the reflector's
+ *                  saving over the echo server as measured: U − hook − insns × bpfInstruction − xdpTransmit
+ *                  = median(user − reflect), where U is the model's userspace cost of a request with no
+ *                  handler work (stack + wake-up + receive and send syscalls, as calibrated).
+ * Neither may go below 0 (a parameter is a cost); when the measurement says less, 0 is used and the
+ * source says what was measured.
+ */
+export function vethParameters(measurement: VethMeasurement, model: { userspaceNs: number; bpfInstructionNs: number }, here: string): VethDerivation {
+  const { rounds } = measurement;
+  if (rounds.length === 0) throw new Error('no veth rounds to derive parameters from');
+  const hook = median(rounds.map((r) => r.pass - r.user));
+  const saved = median(rounds.map((r) => r.user - r.reflect));
+  const program = measurement.reflectInstructions * model.bpfInstructionNs;
+  const transmit = model.userspaceNs - Math.max(0, hook) - program - saved;
+  const setup = `${here}, veth pair between two network namespaces, ${measurement.inflight} UDP requests of 64 bytes in flight, ${rounds.length} interleaved rounds of ${measurement.secondsPerRun} s, CPU of client + server + ksoftirqd per request`;
+  const clamped = (value: number) => (value < 0 ? ` (measured ${value.toFixed(0)} ns; a cost cannot be negative, so 0)` : '');
+  const spread = (values: number[]) => `${Math.min(...values).toFixed(0)}…${Math.max(...values).toFixed(0)} ns`;
+  return {
+    parameters: {
+      hookEntryXdp: {
+        ns: Math.max(0, hook),
+        source: `${setup}: an XDP_PASS program on the server's device adds ${hook.toFixed(0)} ns per request to a userspace echo server (median; rounds ${spread(rounds.map((r) => r.pass - r.user))})${clamped(hook)}`,
+      },
+      xdpTransmit: {
+        ns: Math.max(0, transmit),
+        source: `${setup}: an XDP_TX reflector (${measurement.reflectInstructions} instructions) saves ${saved.toFixed(0)} ns per request against the userspace echo server (median; rounds ${spread(rounds.map((r) => r.user - r.reflect))}); the model's userspace cost of such a request is ${model.userspaceNs.toFixed(0)} ns, so sending the answer from XDP costs the rest, end to end (the peer building the packet, the client receiving it)${clamped(transmit)}`,
+      },
+    },
+    measurements: {
+      vethUserspaceEcho: { ns: median(rounds.map((r) => r.user)), source: `${setup}: userspace UDP echo server, no XDP program on its device` },
+      vethXdpPass: { ns: median(rounds.map((r) => r.pass)), source: `${setup}: the same with an XDP_PASS program on its device` },
+      vethXdpReflect: { ns: median(rounds.map((r) => r.reflect)), source: `${setup}: an XDP_TX reflector answering instead of the echo server` },
+    },
+  };
+}

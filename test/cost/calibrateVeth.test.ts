@@ -1,0 +1,73 @@
+// The device part of the calibration turns three measured configurations into the model's XDP
+// parameters; these tests check the derivation on given numbers (no timing is asserted), and
+// that the model then prices the measured configurations as they were measured.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { vethParameters, type VethMeasurement } from '../../server/src/tools/calibrateVeth';
+import { DEFAULT_PARAMETERS, estimateCost, type CostParameters } from '../../server/src/analysis/cost';
+
+const measurement: VethMeasurement = {
+  inflight: 32,
+  secondsPerRun: 1,
+  reflectInstructions: 30,
+  rounds: [
+    { user: 15_000, pass: 15_400, reflect: 8_000 },
+    { user: 16_000, pass: 16_300, reflect: 9_500 },
+    { user: 14_000, pass: 14_900, reflect: 7_200 },
+  ],
+};
+
+function withDerived(userspaceNs: number, m: VethMeasurement = measurement): CostParameters {
+  // Userspace figures chosen so that stack + wake-up + recv + send = userspaceNs.
+  const base: CostParameters = {
+    ...DEFAULT_PARAMETERS,
+    recvSyscall: { ns: 1000, source: 't' },
+    sendSyscall: { ns: 1000, source: 't' },
+    stackTraversal: { ns: 2000, source: 't' },
+    wakeup: { ns: userspaceNs - 4000, source: 't' },
+  };
+  const derived = vethParameters(m, { userspaceNs, bpfInstructionNs: base.bpfInstruction.ns }, 'here');
+  return { ...base, ...(derived.parameters as Partial<CostParameters>) };
+}
+
+test('the hook entry is the median per-round cost the XDP_PASS program adds', () => {
+  const derived = vethParameters(measurement, { userspaceNs: 12_000, bpfInstructionNs: 1 }, 'here');
+  assert.equal(derived.parameters.hookEntryXdp?.ns, 400); // rounds: 400, 300, 900
+  assert.match(derived.parameters.hookEntryXdp!.source, /XDP_PASS/);
+  assert.equal(derived.measurements.vethUserspaceEcho.ns, 15_000);
+  assert.equal(derived.measurements.vethXdpReflect.ns, 8_000);
+});
+
+test('with the derived parameters the model prices the reflector and a fallback as measured', () => {
+  for (const userspaceNs of [9_000, 12_000, 20_000]) {
+    const parameters = withDerived(userspaceNs);
+    const estimate = estimateCost({
+      hook: 'xdp',
+      parameters,
+      shareSource: { kind: 'given', note: 't' },
+      paths: [
+        { id: 'reflect', description: 'answered by XDP_TX', share: 0.5, endsIn: 'kernel', kernelWork: { instructions: measurement.reflectInstructions }, userspaceWork: { handlerNs: 0 } },
+        { id: 'fallback', description: 'handed over', share: 0.5, endsIn: 'userspace', userspaceWork: { handlerNs: 0 } },
+      ],
+    });
+    const reflect = estimate.paths.find((p) => p.id === 'reflect')!;
+    const fallback = estimate.paths.find((p) => p.id === 'fallback')!;
+    // Median of user − reflect over the rounds: 7000, 6500, 6800.
+    assert.ok(Math.abs(reflect.savingNs - 6_800) < 1e-6, `reflector saving ${reflect.savingNs} at U = ${userspaceNs}`);
+    assert.ok(Math.abs(fallback.savingNs + 400) < 1e-6, `fallback saving ${fallback.savingNs}`);
+  }
+});
+
+test('a measurement below zero becomes 0 and the source says what was measured', () => {
+  const cheapHook: VethMeasurement = { ...measurement, rounds: measurement.rounds.map((r) => ({ ...r, pass: r.user - 200 })) };
+  const derived = vethParameters(cheapHook, { userspaceNs: 3_000, bpfInstructionNs: 1 }, 'here');
+  assert.equal(derived.parameters.hookEntryXdp?.ns, 0);
+  assert.match(derived.parameters.hookEntryXdp!.source, /measured -200 ns/);
+  // The reflector saves 6.8 µs, more than the model's 3 µs of userspace overhead: no transmit cost is left.
+  assert.equal(derived.parameters.xdpTransmit?.ns, 0);
+  assert.match(derived.parameters.xdpTransmit!.source, /cannot be negative/);
+});
+
+test('no rounds is an error, not a parameter of 0', () => {
+  assert.throws(() => vethParameters({ ...measurement, rounds: [] }, { userspaceNs: 1, bpfInstructionNs: 1 }, 'here'), /no veth rounds/);
+});

@@ -1,11 +1,13 @@
 /*
- * UDP load generator for the offload benchmark (bench/offload). One thread keeps a fixed
- * number of requests in flight on one connected socket and counts replies; it does not match
- * replies to requests (UDP gives no order guarantee, and only the count matters for CPU per
- * request). The machine-wide busy time is read from /proc/stat around the measured interval
+ * Load generator for the offload benchmark (bench/offload). One thread keeps a fixed number of
+ * requests in flight on one connected socket and counts replies; it does not match replies to
+ * requests (UDP gives no order guarantee, and only the count matters for CPU per request).
+ * With --tcp the socket is one TCP connection (TCP_NODELAY, one send per request, so each
+ * request leaves as its own segment) and every "\n" received counts as one reply: the
+ * line-based servers it is for answer every request with one line. The machine-wide busy time is read from /proc/stat around the measured interval
  * only, so start-up, the warm-up and the final drain are not charged to the requests.
  *
- * usage: loadgen HOST PORT INFLIGHT MAX_REQUESTS MAX_SECONDS TIMEOUT_MS WARMUP MIXFILE [PID,...]
+ * usage: loadgen [--tcp] HOST PORT INFLIGHT MAX_REQUESTS MAX_SECONDS TIMEOUT_MS WARMUP MIXFILE [PID,...]
  * PIDs (the server, the ksoftirqd threads): their CPU time over the interval is reported too, from
  * /proc/PID/schedstat, beside this process's own; on a machine shared with other work those
  * sums say what the request traffic cost better than the machine's busy time does. Without
@@ -20,6 +22,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,6 +45,7 @@ struct request_class {
 
 static struct request_class classes[MAX_CLASSES];
 static int class_count;
+static int tcp_mode;
 
 static void die(const char *what)
 {
@@ -212,17 +216,32 @@ static void run(int fd, int inflight, unsigned long long limit, double deadline,
 					break;
 				die("recv");
 			}
-			out->replies++;
-			if (outstanding > 0)
-				outstanding--;
+			if (tcp_mode && got == 0) {
+				fprintf(stderr, "loadgen: the server closed the connection\n");
+				exit(3);
+			}
+			long answers = 1;
+			if (tcp_mode) {
+				answers = 0;
+				for (ssize_t i = 0; i < got; i++)
+					answers += buffer[i] == '\n';
+			}
+			out->replies += answers;
+			outstanding = outstanding > answers ? outstanding - answers : 0;
 		}
 	}
 }
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "--tcp") == 0) {
+		tcp_mode = 1;
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
 	if (argc != 9 && argc != 10) {
-		fprintf(stderr, "usage: %s HOST PORT INFLIGHT MAX_REQUESTS MAX_SECONDS TIMEOUT_MS WARMUP MIXFILE [PID,...]\n", argv[0]);
+		fprintf(stderr, "usage: %s [--tcp] HOST PORT INFLIGHT MAX_REQUESTS MAX_SECONDS TIMEOUT_MS WARMUP MIXFILE [PID,...]\n", argv[0]);
 		return 2;
 	}
 	struct sockaddr_in server = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[2])) };
@@ -250,11 +269,15 @@ int main(int argc, char **argv)
 		p = *end == ',' ? end + 1 : end;
 	}
 
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	int fd = socket(AF_INET, tcp_mode ? SOCK_STREAM : SOCK_DGRAM, 0);
 	if (fd < 0)
 		die("socket");
 	int size = 4 << 20;
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+	if (tcp_mode) {
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	}
 	if (connect(fd, (struct sockaddr *)&server, sizeof server) < 0)
 		die("connect");
 

@@ -1,10 +1,15 @@
-// The sweep for one example: in a fresh pair of network namespaces, the original server and
-// then the split pair, each under the same mixes (kernel-answerable share 0 … 100%), CPU per
-// request for the whole machine from /proc/stat, and for the split the kernel half's counters.
+// The sweep for one example: in a fresh pair of network namespaces, the original server and the
+// split pair run side by side, each reached over its own veth pair (the split's kernel half is
+// on b0 only, so the original's requests meet no XDP program); runs of the two alternate point
+// by point and round by round, so that the background load of a shared machine falls on both
+// alike, and every point is repeated. CPU per request for the whole machine from /proc/stat and
+// attributed to the traffic's tasks from /proc/PID/schedstat; for the split the kernel half's
+// counters, which also pick the fallback request that really falls back.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { machineCpuTimes, USER_HZ } from '../lib/procfs';
 import { NetnsPair } from '../../test/e2e/netns';
+import { runCommand } from '../../test/e2e/run';
 import {
   buildOriginal,
   buildSplit,
@@ -18,13 +23,15 @@ import {
   type LoadResult,
   type RunningServer,
 } from './processes';
-import { mixWeights, type Scenario } from './scenarios';
+import { mixWeights, type RequestClass, type Scenario } from './scenarios';
 
 export type Configuration = 'original' | 'split';
 
 export interface Measurement {
   kernelShare: number;
   configuration: Configuration;
+  /** Which repetition of the sweep (0-based); original and split of one round ran back to back. */
+  round: number;
   load: LoadResult;
   /** Whole-machine busy CPU time per answered request, µs. */
   cpuUsPerRequest: number;
@@ -37,16 +44,28 @@ export interface Measurement {
   kernel?: KernelCounters;
 }
 
+export interface FallbackProbe {
+  label: string;
+  answered: number;
+  handedOver: number;
+}
+
 export interface ExampleSweep {
   example: string;
   kernelRequest: string;
   fallbackRequest: string;
+  /** What the kernel half did with each candidate fallback request before the sweep. */
+  fallbackProbes?: FallbackProbe[];
+  rounds?: number;
   /** Busy CPU of the whole machine with nothing of ours running, µs per second, measured just before. */
   backgroundUsPerSecond: number;
   measurements: Measurement[];
 }
 
-const PORT = 4300;
+const SPLIT_PORT = 4300;
+const ORIGINAL_PORT = 4301;
+// The original's own link: devices a1/b1, a private /30 (the namespaces isolate it from anything else).
+const ORIGINAL_LINK = { client: 'a1', server: 'b1', clientAddress: '10.202.0.1', serverAddress: '10.202.0.2' };
 
 function attributedPerRequest(load: LoadResult): number {
   const ns = load.clientCpuNs + load.pidCpuNs.reduce((a, b) => a + b, 0);
@@ -66,97 +85,156 @@ async function backgroundBusy(ms: number): Promise<number> {
   return ((after.busy - before.busy) * (1e6 / USER_HZ)) / (ms / 1000);
 }
 
-function writeMix(dir: string, scenario: Scenario, share: number): string {
-  const weights = mixWeights(share);
-  const file = path.join(dir, `mix-${Math.round(share * 100)}.txt`);
-  const lines = [];
-  if (weights.kernel > 0) lines.push(`${weights.kernel} ${scenario.kernel.payload.toString('hex')}`);
-  if (weights.fallback > 0) lines.push(`${weights.fallback} ${scenario.fallback.payload.toString('hex')}`);
+function writeMix(dir: string, name: string, classes: { weight: number; request: RequestClass }[]): string {
+  const file = path.join(dir, `mix-${name}.txt`);
+  const lines = classes.filter((c) => c.weight > 0).map((c) => `${c.weight} ${c.request.payload.toString('hex')}`);
   writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
 }
 
-async function sweepOne(
+/** A second veth pair between the same namespaces, set up as NetnsPair sets up its own (a0/b0). */
+async function addOriginalLink(pair: NetnsPair, peerPassObject: string | undefined): Promise<void> {
+  const l = ORIGINAL_LINK;
+  await runCommand('ip', ['link', 'add', l.client, 'netns', pair.client, 'type', 'veth', 'peer', 'name', l.server, 'netns', pair.server]);
+  await pair.exec('client', 'ethtool', ['-K', l.client, 'tx', 'off']);
+  await runCommand('ip', ['-n', pair.client, 'addr', 'add', `${l.clientAddress}/30`, 'dev', l.client]);
+  await runCommand('ip', ['-n', pair.server, 'addr', 'add', `${l.serverAddress}/30`, 'dev', l.server]);
+  const mac = async (ns: string, dev: string) => (JSON.parse((await runCommand('ip', ['-n', ns, '-j', 'link', 'show', 'dev', dev])).stdout) as { address: string }[])[0].address;
+  await runCommand('ip', ['-n', pair.client, 'neigh', 'replace', l.serverAddress, 'lladdr', await mac(pair.server, l.server), 'dev', l.client, 'nud', 'permanent']);
+  await runCommand('ip', ['-n', pair.server, 'neigh', 'replace', l.clientAddress, 'lladdr', await mac(pair.client, l.client), 'dev', l.server, 'nud', 'permanent']);
+  await runCommand('ip', ['-n', pair.client, 'link', 'set', 'dev', l.client, 'up']);
+  await runCommand('ip', ['-n', pair.server, 'link', 'set', 'dev', l.server, 'up']);
+  // The same XDP_PASS program on the client side as on a0, so that the two links differ only in b0's program.
+  if (peerPassObject) await runCommand('ip', ['-n', pair.client, 'link', 'set', 'dev', l.client, 'xdpdrv', 'obj', peerPassObject, 'sec', 'xdp']);
+}
+
+interface Target {
+  configuration: Configuration;
+  server: RunningServer;
+  address: string;
+  port: number;
+  xdpId?: number;
+}
+
+async function measureOnce(
   pair: NetnsPair,
-  server: RunningServer,
-  configuration: Configuration,
-  mixes: { share: number; file: string }[],
+  target: Target,
+  mix: { share: number; file: string },
+  round: number,
   loadgen: string,
   options: LoadOptions,
-  xdpId: number | undefined,
-  log: (line: string) => void,
-): Promise<Measurement[]> {
-  const results: Measurement[] = [];
-  for (const mix of mixes) {
-    const before = xdpId !== undefined ? await kernelCounters(xdpId) : undefined;
-    const pid = server.child.pid;
-    const load = await runLoad(pair, loadgen, PORT, mix.file, options, [...(pid ? [pid] : []), ...ksoftirqdPids()]);
-    const kernel = xdpId !== undefined ? counterDelta(await kernelCounters(xdpId), before!) : undefined;
-    if (server.child.exitCode !== null) throw new Error(`the ${configuration} server exited during the run:\n${server.log()}`);
-    const measurement: Measurement = {
-      kernelShare: mix.share,
-      configuration,
-      load,
-      cpuUsPerRequest: cpuPerRequest(load),
-      attributedUsPerRequest: attributedPerRequest(load),
-      ...(kernel ? { kernel } : {}),
-    };
-    results.push(measurement);
-    const answered = kernel ? `, kernel answered ${kernel.answered}/${kernel.runCount}${kernel.growFailed ? ` (${kernel.growFailed} could not grow)` : ''}` : '';
-    log(
-      `    ${configuration.padEnd(8)} ${String(Math.round(mix.share * 100)).padStart(3)}% kernel-answerable: ${measurement.cpuUsPerRequest.toFixed(2)} CPU-µs/request (machine), ${measurement.attributedUsPerRequest.toFixed(2)} (client+server+ksoftirqd), ${load.replies} replies in ${load.seconds.toFixed(1)} s, ${load.timeouts} timeouts${answered}`,
-    );
+): Promise<Measurement> {
+  const before = target.xdpId !== undefined ? await kernelCounters(target.xdpId) : undefined;
+  const pid = target.server.child.pid;
+  const load = await runLoad(pair, loadgen, target.address, target.port, mix.file, options, [...(pid ? [pid] : []), ...ksoftirqdPids()]);
+  const kernel = target.xdpId !== undefined ? counterDelta(await kernelCounters(target.xdpId), before!) : undefined;
+  if (target.server.child.exitCode !== null) throw new Error(`the ${target.configuration} server exited during the run:\n${target.server.log()}`);
+  return {
+    kernelShare: mix.share,
+    configuration: target.configuration,
+    round,
+    load,
+    cpuUsPerRequest: cpuPerRequest(load),
+    attributedUsPerRequest: attributedPerRequest(load),
+    ...(kernel ? { kernel } : {}),
+  };
+}
+
+/** Sends each candidate alone to the split for a moment; the first the kernel half hands over is the fallback. */
+async function chooseFallback(
+  pair: NetnsPair,
+  split: Target,
+  candidates: RequestClass[],
+  dir: string,
+  loadgen: string,
+  options: LoadOptions,
+): Promise<{ fallback: RequestClass; probes: FallbackProbe[] }> {
+  const probes: FallbackProbe[] = [];
+  for (const [i, candidate] of candidates.entries()) {
+    const file = writeMix(dir, `probe-${i}`, [{ weight: 1, request: candidate }]);
+    const m = await measureOnce(pair, split, { share: 0, file }, -1, loadgen, { ...options, seconds: 0.3, warmup: 100 });
+    probes.push({ label: candidate.label, answered: m.kernel?.answered ?? 0, handedOver: m.kernel?.handedOver ?? 0 });
+    if ((m.kernel?.handedOver ?? 0) > 0 && (m.kernel?.answered ?? 0) === 0) return { fallback: candidate, probes };
   }
-  return results;
+  return { fallback: candidates[0], probes };
+}
+
+export interface MeasureContext {
+  root: string;
+  workDir: string;
+  loadgen: string;
+  options: LoadOptions;
+  rounds: number;
+  log: (line: string) => void;
 }
 
 /**
  * Measures one example. The split program is built before the namespaces exist; a split that
  * cannot be generated or built throws with the reason, and nothing is measured for it.
  */
-export async function measureExample(
-  scenario: Scenario,
-  shares: number[],
-  context: { root: string; workDir: string; loadgen: string; options: LoadOptions; log: (line: string) => void },
-): Promise<ExampleSweep> {
+export async function measureExample(scenario: Scenario, shares: number[], context: MeasureContext): Promise<ExampleSweep & { fallback: RequestClass }> {
   const dir = path.join(context.workDir, scenario.example);
   mkdirSync(path.join(dir, 'original'), { recursive: true });
   const splitProgram = buildSplit(context.root, scenario.example, scenario.handler, path.join(dir, 'split'));
   const original = buildOriginal(context.root, scenario.example, path.join(dir, 'original'));
-  const mixes = shares.map((share) => ({ share, file: writeMix(dir, scenario, share) }));
-  const sweep: ExampleSweep = {
-    example: scenario.example,
-    kernelRequest: scenario.kernel.label,
-    fallbackRequest: scenario.fallback.label,
-    backgroundUsPerSecond: await backgroundBusy(1000),
-    measurements: [],
-  };
+  const backgroundUsPerSecond = await backgroundBusy(1000);
   const pair = await NetnsPair.create();
+  const servers: RunningServer[] = [];
   try {
-    // XDP_TX on veth needs a program on the peer; it runs in both configurations so that they differ only in b0's program.
+    // XDP_TX on veth needs a program on the peer; both client devices get one, so the links differ only in b0's program.
     await pair.attachPassOnPeer('client');
-    const plain = await startInServerNamespace(pair, original, [String(PORT)], { port: PORT, logFile: path.join(dir, 'original.log'), timeoutMs: 10_000 });
-    try {
-      sweep.measurements.push(...(await sweepOne(pair, plain, 'original', mixes, context.loadgen, context.options, undefined, context.log)));
-    } finally {
-      await plain.stop();
-    }
-    const split = await startInServerNamespace(pair, 'env', [`BPF_OFFLOAD_IFACE=${pair.serverIf}`, splitProgram, String(PORT)], {
-      port: PORT,
+    const passObject = path.join(pair.tempDir, 'xdp_pass_peer.bpf.o');
+    await addOriginalLink(pair, passObject);
+    const plain = await startInServerNamespace(pair, original, [String(ORIGINAL_PORT)], { port: ORIGINAL_PORT, logFile: path.join(dir, 'original.log'), timeoutMs: 10_000 });
+    servers.push(plain);
+    const split = await startInServerNamespace(pair, 'env', [`BPF_OFFLOAD_IFACE=${pair.serverIf}`, splitProgram, String(SPLIT_PORT)], {
+      port: SPLIT_PORT,
       logFile: path.join(dir, 'split.log'),
       ready: /bpf-offload: .*attached to/,
       failed: /bpf-offload: (?!.*attached to)/,
       timeoutMs: 150_000,
     });
-    try {
-      const xdpId = await pair.xdpProgramId('server');
-      if (xdpId === undefined) throw new Error(`the split program reported its kernel half attached, but b0 has no XDP program:\n${split.log()}`);
-      sweep.measurements.push(...(await sweepOne(pair, split, 'split', mixes, context.loadgen, context.options, xdpId, context.log)));
-    } finally {
-      await split.stop();
+    servers.push(split);
+    const xdpId = await pair.xdpProgramId('server');
+    if (xdpId === undefined) throw new Error(`the split program reported its kernel half attached, but b0 has no XDP program:\n${split.log()}`);
+    const targets: Record<Configuration, Target> = {
+      original: { configuration: 'original', server: plain, address: ORIGINAL_LINK.serverAddress, port: ORIGINAL_PORT },
+      split: { configuration: 'split', server: split, address: pair.serverAddress, port: SPLIT_PORT, xdpId },
+    };
+    const { fallback, probes } = await chooseFallback(pair, targets.split, scenario.fallbacks, dir, context.loadgen, context.options);
+    context.log(`    fallback request: ${fallback.label} (${probes.map((p) => `${p.label}: ${p.handedOver} handed over, ${p.answered} answered in the kernel`).join('; ')})`);
+    const mixes = shares.map((share) => {
+      const w = mixWeights(share);
+      return { share, file: writeMix(dir, String(Math.round(share * 100)), [{ weight: w.kernel, request: scenario.kernel }, { weight: w.fallback, request: fallback }]) };
+    });
+    const measurements: Measurement[] = [];
+    for (let round = 0; round < context.rounds; round++) {
+      for (const mix of mixes) {
+        // Alternate which configuration goes first, so that neither always follows the other.
+        const order: Configuration[] = (round + mixes.indexOf(mix)) % 2 === 0 ? ['original', 'split'] : ['split', 'original'];
+        const pairOfRuns: Measurement[] = [];
+        for (const configuration of order) pairOfRuns.push(await measureOnce(pair, targets[configuration], mix, round, context.loadgen, context.options));
+        measurements.push(...pairOfRuns);
+        const o = pairOfRuns.find((m) => m.configuration === 'original')!;
+        const s = pairOfRuns.find((m) => m.configuration === 'split')!;
+        const answered = s.kernel ? `, kernel answered ${s.kernel.answered}/${s.kernel.runCount}` : '';
+        context.log(
+          `    round ${round + 1} ${String(Math.round(mix.share * 100)).padStart(3)}%: original ${o.attributedUsPerRequest.toFixed(2)} / split ${s.attributedUsPerRequest.toFixed(2)} µs attributed (machine ${o.cpuUsPerRequest.toFixed(2)} / ${s.cpuUsPerRequest.toFixed(2)})${answered}`,
+        );
+      }
     }
+    return {
+      example: scenario.example,
+      kernelRequest: scenario.kernel.label,
+      fallbackRequest: fallback.label,
+      fallbackProbes: probes,
+      rounds: context.rounds,
+      backgroundUsPerSecond,
+      measurements,
+      fallback,
+    };
   } finally {
+    for (const server of servers.reverse()) await server.stop();
     await pair.destroy();
   }
-  return sweep;
 }

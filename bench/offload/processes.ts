@@ -191,9 +191,9 @@ export interface LoadOptions {
   warmup: number;
 }
 
-/** Runs the load generator in the client namespace against the server's address. */
-export async function runLoad(pair: NetnsPair, loadgen: string, port: number, mixFile: string, options: LoadOptions, pids: number[]): Promise<LoadResult> {
-  const args = [pair.serverAddress, String(port), String(options.inflight), String(options.maxRequests), String(options.seconds), String(options.timeoutMs), String(options.warmup), mixFile];
+/** Runs the load generator in the client namespace against a server's address. */
+export async function runLoad(pair: NetnsPair, loadgen: string, address: string, port: number, mixFile: string, options: LoadOptions, pids: number[]): Promise<LoadResult> {
+  const args = [address, String(port), String(options.inflight), String(options.maxRequests), String(options.seconds), String(options.timeoutMs), String(options.warmup), mixFile];
   if (pids.length) args.push(pids.join(','));
   const budget = (options.seconds * 2 + 30) * 1000;
   const { stdout } = await pair.exec('client', loadgen, args, { timeoutMs: budget });

@@ -11,7 +11,7 @@ import { enableBpfStats } from '../../test/e2e/bpfStats';
 import { networkTestsUnavailable, otherHarnessActive } from '../../test/e2e/netns';
 import { SkipSection, type BenchContext, type BenchSection } from '../lib/section';
 import { measureExample, type ExampleSweep } from './measure';
-import { modelPaths, predictSaving, type Prediction } from './prediction';
+import { modelPaths, predictSaving, type EndsIn, type Prediction } from './prediction';
 import { compileLoadGenerator, type LoadOptions } from './processes';
 import { renderOffload } from './render';
 import { KERNEL_SHARES, SCENARIOS } from './scenarios';
@@ -26,10 +26,12 @@ export interface ExampleResult {
   example: string;
   kernelRequest: string;
   fallbackRequest: string;
-  /** The request paths the model prices for the two requests. */
-  paths?: { kernel: string; fallback: string };
+  /** The request paths the model prices for the two requests, and where the analysis says each ends. */
+  paths?: { kernel: string; fallback: string; kernelEndsIn?: 'kernel' | 'userspace'; fallbackEndsIn?: 'kernel' | 'userspace' };
   predictions?: SharePrediction[];
   sweep?: ExampleSweep;
+  /** Where the generated program finished each request (its counters); the model prices these. */
+  observed?: { kernel?: EndsIn; fallback?: EndsIn };
   /** Why this example was not (fully) measured. */
   error?: string;
 }
@@ -38,8 +40,31 @@ export interface OffloadData {
   quick: boolean;
   load: LoadOptions;
   shares: number[];
-  calibration: { parameters: Partial<Record<ParameterName, number>>; skipped: string[]; error?: string };
+  calibration: {
+    parameters: Partial<Record<ParameterName, number>>;
+    /** Raw measurements (veth echo, XDP_PASS, reflector ...), ns. */
+    measurements?: Record<string, number>;
+    skipped: string[];
+    error?: string;
+  };
+  /** Repetitions of every point (original and split back to back each time). */
+  rounds?: number;
   examples: ExampleResult[];
+}
+
+/**
+ * Where the generated program finished each request, from its counters: the kernel request
+ * where most of the all-kernel runs were answered, the fallback as its probe found it.
+ */
+function observedEnds(sweep: ExampleSweep): { kernel?: EndsIn; fallback?: EndsIn } {
+  const all = sweep.measurements.filter((m) => m.kernelShare === 1 && m.kernel);
+  const answered = all.reduce((s, m) => s + m.kernel!.answered, 0);
+  const runs = all.reduce((s, m) => s + m.kernel!.runCount, 0);
+  const probe = sweep.fallbackProbes?.find((p) => p.label === sweep.fallbackRequest);
+  return {
+    ...(runs > 0 ? { kernel: answered > runs / 2 ? 'kernel' : 'userspace' } : {}),
+    ...(probe ? { fallback: probe.handedOver > 0 && probe.answered === 0 ? 'userspace' : 'kernel' } : {}),
+  };
 }
 
 function errorText(error: unknown): string {
@@ -51,7 +76,8 @@ async function calibrate(context: BenchContext): Promise<{ parameters: CostParam
     const { file } = await runCalibration({ fast: context.quick, xdp: 'auto', log: (line) => context.log(`  calibration: ${line}`) });
     const values: Partial<Record<ParameterName, number>> = {};
     for (const [name, p] of Object.entries(file.parameters)) if (p) values[name as ParameterName] = p.ns;
-    return { parameters: applyCalibration(file).parameters, record: { parameters: values, skipped: file.skipped ?? [] } };
+    const measurements = Object.fromEntries(Object.entries(file.measurements ?? {}).map(([name, m]) => [name, m.ns]));
+    return { parameters: applyCalibration(file).parameters, record: { parameters: values, measurements, skipped: file.skipped ?? [] } };
   } catch (error) {
     context.log(`  calibration failed, the published defaults stand in for it: ${errorText(error)}`);
     return { parameters: DEFAULT_PARAMETERS, record: { parameters: {}, skipped: [], error: errorText(error) } };
@@ -62,6 +88,7 @@ async function runOffload(context: BenchContext): Promise<OffloadData> {
   const problem = networkTestsUnavailable();
   if (problem) throw new SkipSection(`the offload benchmark needs root, clang, bpftool and iproute2 (${problem}); earlier figures are kept`);
   const load: LoadOptions = { inflight: 32, maxRequests: 10_000_000, seconds: context.quick ? 1 : 3, timeoutMs: 200, warmup: 2000 };
+  const rounds = context.quick ? 2 : 3;
   const shares = KERNEL_SHARES;
   const calibration = await calibrate(context);
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'bpfo-bench-offload-'));
@@ -70,32 +97,43 @@ async function runOffload(context: BenchContext): Promise<OffloadData> {
   try {
     const loadgen = compileLoadGenerator(context.root, workDir);
     for (const scenario of SCENARIOS) {
-      context.log(`  ${scenario.example}: ${scenario.kernel.label} against ${scenario.fallback.label}`);
-      const result: ExampleResult = { example: scenario.example, kernelRequest: scenario.kernel.label, fallbackRequest: scenario.fallback.label };
+      context.log(`  ${scenario.example}: ${scenario.kernel.label} against ${scenario.fallbacks.map((f) => f.label).join(' or ')}`);
+      const result: ExampleResult = { example: scenario.example, kernelRequest: scenario.kernel.label, fallbackRequest: scenario.fallbacks[0].label };
       examples.push(result);
+      // Measured first: the kernel half's counters choose the fallback request the model then prices.
+      let fallback = scenario.fallbacks[0];
+      let measureError: string | undefined;
       try {
-        const paths = await modelPaths(context.root, scenario);
-        result.paths = { kernel: paths.kernelPath, fallback: paths.fallbackPath };
+        const measured = await measureExample(scenario, shares, { root: context.root, workDir, loadgen, options: load, rounds, log: context.log });
+        const { fallback: chosen, ...sweep } = measured;
+        fallback = chosen;
+        result.sweep = sweep;
+        result.fallbackRequest = chosen.label;
+      } catch (error) {
+        measureError = `not measured: ${errorText(error)}`;
+        context.log(`    ${measureError.split('\n')[0]}`);
+      }
+      try {
+        const paths = await modelPaths(context.root, scenario, fallback);
+        result.paths = { kernel: paths.kernelPath, fallback: paths.fallbackPath, kernelEndsIn: paths.kernelEndsIn, fallbackEndsIn: paths.fallbackEndsIn };
+        const observed = result.sweep ? observedEnds(result.sweep) : undefined;
+        result.observed = observed;
+        const options = { hook: scenario.hook ?? 'xdp', observed };
         result.predictions = shares.map((share) => ({
           kernelShare: share,
-          calibrated: predictSaving(paths, share, calibration.parameters, scenario.kernel.label),
-          published: predictSaving(paths, share, DEFAULT_PARAMETERS, scenario.kernel.label),
+          calibrated: predictSaving(paths, share, calibration.parameters, scenario.kernel.label, options),
+          published: predictSaving(paths, share, DEFAULT_PARAMETERS, scenario.kernel.label, options),
         }));
       } catch (error) {
         result.error = `no prediction: ${errorText(error)}`;
       }
-      try {
-        result.sweep = await measureExample(scenario, shares, { root: context.root, workDir, loadgen, options: load, log: context.log });
-      } catch (error) {
-        result.error = [result.error, `not measured: ${errorText(error)}`].filter(Boolean).join('; ');
-        context.log(`    ${result.error.split('\n')[0]}`);
-      }
+      if (measureError) result.error = [result.error, measureError].filter(Boolean).join('; ');
     }
   } finally {
     release();
     rmSync(workDir, { recursive: true, force: true });
   }
-  return { quick: context.quick, load, shares, calibration: calibration.record, examples };
+  return { quick: context.quick, load, rounds, shares, calibration: calibration.record, examples };
 }
 
 export const offloadSection: BenchSection<OffloadData> = {

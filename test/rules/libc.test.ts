@@ -41,6 +41,11 @@ const CASES: [call: string, code: string, severity: Severity][] = [
   ['pthread_create(0, 0, 0, 0)', 'blocking-call', Severity.Error],
   ['fork()', 'blocking-call', Severity.Error],
   ['execvp(s, 0)', 'blocking-call', Severity.Error],
+  ['clock_gettime(CLOCK_MONOTONIC, 0)', 'monotonic-clock', Severity.Information],
+  ['clock_gettime(CLOCK_REALTIME, 0)', 'blocking-call', Severity.Error],
+  ['clock_gettime(CLOCK_BOOTTIME, 0)', 'blocking-call', Severity.Error],
+  ['clock_gettime(n, 0)', 'blocking-call', Severity.Error],
+  ['(int)time(0)', 'blocking-call', Severity.Error],
   ['setjmp(0)', 'setjmp-longjmp', Severity.Error],
   ['(int)sqrt(n)', 'floating-point', Severity.Error],
 ];

@@ -85,6 +85,9 @@ function checkLibcCall(scope: FunctionScope, call: SyntaxNode, name: string, nam
   const fallback = 'the path must fall back to userspace here';
   switch (entry.kind) {
     case 'blocking':
+      // The split rewrites exactly this form (codegen/kernel/statements.ts isMonotonicClockRead).
+      if (name === 'clock_gettime' && args.length === 2 && args[0].text === 'CLOCK_MONOTONIC')
+        return scope.report('monotonic-clock', at, `clock_gettime() of CLOCK_MONOTONIC is rewritten to bpf_ktime_get_ns(), which reads the same clock: the path stays in the kernel.`);
       return scope.report('blocking-call', at, `${name}() ${entry.reason}; ${fallback}.`);
     case 'memory':
       return scope.report('dynamic-memory', at, `${name}() ${entry.reason}; BPF has no heap: use a fixed-size buffer or a map entry, or ${fallback}.`);

@@ -134,6 +134,11 @@ export const RULES: RuleDefinition[] = [
     advice: 'Nothing to do. Keep such copies small: they are unrolled into individual instructions.',
   },
   {
+    code: 'monotonic-clock', title: 'Monotonic clock read rewritten to bpf_ktime_get_ns()', severity: Severity.Information, programTypes: ALL,
+    explanation: '`clock_gettime(CLOCK_MONOTONIC, &ts)` is a system call that a BPF program cannot make (libbpf refuses the object: "failed to find BTF for extern"), but the kernel\'s monotonic clock is what the helper `bpf_ktime_get_ns()` returns, so the split rewrites the call to fill `ts` from it and the path stays in the kernel: the values are the ones userspace reads. Only `CLOCK_MONOTONIC` with a literal clock id is rewritten; every other clock (`CLOCK_REALTIME`, `CLOCK_BOOTTIME`, a clock held in a variable) and `time()`/`gettimeofday()` remain [blocking-call](#blocking-call) errors.',
+    advice: 'Nothing to do. Keep using `CLOCK_MONOTONIC` for intervals and rates; wall-clock time needs userspace.',
+  },
+  {
     code: 'global-state', title: 'Mutable global or static state becomes a map', severity: Severity.Information, programTypes: ALL,
     explanation: 'Writable globals and `static` locals become entries of a BPF array map (`.data`/`.bss`), shared with userspace, which keeps reading and writing them: behaviour is unchanged, but concurrent updates from several CPUs need atomics or per-CPU maps just as threads would. `const` globals become read-only data and are not reported. Thread-local globals (`__thread`, `_Thread_local`) are the form that fails unchanged: clang refuses thread-local storage for BPF, so they must become per-CPU maps.',
     advice: 'Nothing to do for counters and configuration. For state updated on every request consider a per-CPU map to avoid cache-line contention.',

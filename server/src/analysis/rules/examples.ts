@@ -196,6 +196,20 @@ void copy_mac(struct hdr *dst, const struct hdr *src) { memcpy(dst->mac, src->ma
     passes: `struct hdr { unsigned char mac[6]; };
 void copy_first(struct hdr *dst, const struct hdr *src) { dst->mac[0] = src->mac[0]; }`,
   },
+  'monotonic-clock': {
+    triggers: `#include <time.h>
+unsigned long long now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (unsigned long long)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}`,
+    passes: `#include <time.h>
+unsigned long long wall_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts); /* blocking-call: stays in userspace */
+    return (unsigned long long)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}`,
+  },
   'global-state': {
     triggers: `unsigned long requests;
 int handle(void) { requests++; return 0; }`,

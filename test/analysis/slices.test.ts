@@ -141,6 +141,40 @@ test('rate-limiter (inline in the loop): paths start after recvfrom, end at send
   assert.ok(!slices.paths.some((p) => p.ranges.some((r) => r.start.line === lineOf(text, 'ssize_t got = recvfrom('))));
 });
 
+test('rate-limiter: CHECK reads the clock with clock_gettime(CLOCK_MONOTONIC), which the kernel half rewrites, so it ends in the kernel', async () => {
+  const { slices, text, analysis } = await slicesOf('rate-limiter');
+  const clockLine = lineOf(text, 'clock_gettime(CLOCK_MONOTONIC');
+  const atClock = analysis.diagnostics.filter((d) => d.range.start.line === clockLine);
+  assert.deepEqual(atClock.map((d) => d.code), ['monotonic-clock'], JSON.stringify(atClock));
+  const check = onlyPath(slices, (p) => p.description.includes('"CHECK "') && !p.description.includes('!(len > 6 && memcmp(msg, "CHECK "'), 'CHECK');
+  assert.equal(check.endsIn, 'kernel', check.fallback?.message);
+  assert.ok(check.calls.includes('now_ns'));
+  const estimate = analysis.offload[0]?.estimate?.paths.find((p) => p.id === check.id);
+  assert.ok(estimate, 'CHECK has a cost estimate');
+  assert.equal(estimate.endsIn, 'kernel');
+  assert.ok(estimate.splitNs > 0 && estimate.splitNs < estimate.userspaceNs, JSON.stringify(estimate));
+});
+
+test('stats-counter: INCR of a registered name ends in the kernel; only the registration of a new name falls back', async () => {
+  const { slices, text } = await slicesOf('stats-counter');
+  assert.equal(slices.function, 'dispatch');
+  const incr = slices.paths.filter((p) => p.description.includes('case CMD_INCR'));
+  assert.equal(incr.length, 2, JSON.stringify(slices.paths.map((p) => p.description)));
+  const known = onlyPath(slices, (p) => p.description.includes('case CMD_INCR') && p.endsIn === 'kernel', 'INCR of a known name');
+  assert.match(known.description, /cmd_incr: c != NULL/);
+  const fresh = onlyPath(slices, (p) => p.description.includes('case CMD_INCR') && p.endsIn === 'userspace', 'INCR of a new name');
+  assert.match(fresh.description, /cmd_incr: c == NULL/);
+  assert.equal(fresh.fallback?.viaCall?.callee, 'cmd_incr');
+  assert.ok(fresh.fallback!.range.start.line > lineOf(text, 'static struct counter *register_counter('), 'the Error is in register_counter');
+  assert.ok(fresh.fallback!.range.start.line < lineOf(text, 'static size_t format_u64('));
+  assert.equal(fresh.handover?.range.start.line, lineOf(text, 'if (c == NULL)'), 'handed over at the lookup miss');
+  // GET, bad names and unknown commands never fall back (DUMP is left out: the rules turn its
+  // sprintf into bpf_snprintf, the generator hands it over; see docs/entries-and-slices.md).
+  const others = slices.paths.filter((p) => !/case CMD_(INCR|DUMP)/.test(p.description));
+  assert.equal(others.length, 4);
+  assert.ok(others.every((p) => p.endsIn === 'kernel'));
+});
+
 test('enumeration stops at the cap and says so', async () => {
   await initC();
   const file = path.join(EXAMPLES, 'dns-responder', 'dns-responder.c');

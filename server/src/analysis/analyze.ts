@@ -110,7 +110,7 @@ export function analyzeFile(
   const ruleOptions = discoveredEntries.length ? { ...options, discoveredEntries } : options;
   const diagnostics = step('rules', [] as AnalysisDiagnostic[], () => runRules({ file, tree, text, summary, program, options: ruleOptions, check }));
   const slices = step('slices', [] as EntrySlices[], () =>
-    entries.map((entry) => computeSlices({ file, tree, text, program, entry, diagnostics })).filter((s): s is EntrySlices => s !== undefined),
+    entries.map((entry) => computeSlices({ file, tree, text, program, entry, diagnostics, check })).filter((s): s is EntrySlices => s !== undefined),
   );
   const offload = step('cost estimates', [] as OffloadEstimate[], () => analyzeOffload({ entries, slices }, options.offload));
   for (const estimate of offload) {

@@ -11,6 +11,7 @@ import { enumeratePaths, type PathEnd, type RawPath } from './slices/enumerate';
 import { addWork, stateAccesses, toEstimate, WorkEstimator, type Work } from './slices/work';
 import { handlerSite, SEND_CALLS, type HandlerSite } from './slices/site';
 import type { BranchDecision, EntrySlices, FallbackPoint, HandoverPoint, SlicePath } from './slices/types';
+import { CallExpander, type PathVariant } from './slices/calleePaths';
 
 export type * from './slices/types';
 
@@ -25,6 +26,8 @@ export interface SliceInput {
   /** The rules' diagnostics for this file: Errors mark where paths fall back. */
   diagnostics: AnalysisDiagnostic[];
   maxPaths?: number;
+  /** Throws when the analysis is cancelled (polled while calls are expanded). */
+  check?: () => void;
 }
 
 const before = (a: Range['start'], b: Range['start']) => a.line < b.line || (a.line === b.line && a.character < b.character);
@@ -101,6 +104,25 @@ export function computeSlices(input: SliceInput): EntrySlices | undefined {
   };
 
   const maxPaths = input.maxPaths ?? DEFAULT_MAX_PATHS;
+  const decisionOf = (s: RawPath['steps'][number], blocks: Map<number, CfgBlock>, owner: FunctionInfo): BranchDecision => {
+    const block = blocks.get(s.block)!;
+    const range = block.ranges[block.ranges.length - 1] ?? owner.bodyRange;
+    const target = blocks.get(s.edge!.to);
+    const outcome = block.kind === 'switch' ? (s.edge!.kind === 'case' ? (target?.label ?? 'case') : 'default') : s.edge!.kind === 'false' ? 'false' : 'true';
+    return { text: stripParens(oneLine(textAt(range))), outcome, range };
+  };
+  const expander = new CallExpander({
+    file,
+    tree,
+    program,
+    functions: summary!.functions,
+    errors,
+    firstError: functionError,
+    decisionOf,
+    writesState: (owner, range) => estimator.ofRange(owner, range).writes.size > 0,
+    maxPaths,
+    check: input.check,
+  });
   const enumerated = enumeratePaths({
     cfg,
     start: startBlock.id,
@@ -111,16 +133,7 @@ export function computeSlices(input: SliceInput): EntrySlices | undefined {
   });
   if (enumerated.capped) notes.push(`more than ${maxPaths} paths: only the first ${maxPaths} are listed`);
 
-  const decisionsOf = (raw: RawPath): BranchDecision[] =>
-    raw.steps
-      .filter((s) => s.decisive && s.edge)
-      .map((s) => {
-        const block = blockById.get(s.block)!;
-        const range = block.ranges[block.ranges.length - 1] ?? fn.bodyRange;
-        const target = blockById.get(s.edge!.to);
-        const outcome = block.kind === 'switch' ? (s.edge!.kind === 'case' ? (target?.label ?? 'case') : 'default') : s.edge!.kind === 'false' ? 'false' : 'true';
-        return { text: stripParens(oneLine(textAt(range))), outcome, range };
-      });
+  const decisionsOf = (raw: RawPath): BranchDecision[] => raw.steps.filter((s) => s.decisive && s.edge).map((s) => decisionOf(s, blockById, fn));
   const isReceiveFailure = (d: BranchDecision[]) => {
     const length = entry.receive?.lengthVar;
     return mode === 'inline' && !!length && d.length > 0 && d[0].outcome === 'true' && new RegExp(`\\b${length}\\s*<=?\\s*0\\b`).test(d[0].text);
@@ -136,18 +149,29 @@ export function computeSlices(input: SliceInput): EntrySlices | undefined {
     return work;
   };
 
-  const paths: SlicePath[] = kept.map(({ raw, decisions }, index) => {
+  // Each enumerated path, once per way its calls can go (kernel, or an Error inside the callee).
+  let variants = kept.flatMap(({ raw, decisions }) => {
+    if (wholeFunction && mode === 'handler') return [{ raw, decisions, variant: { decisions: [], error: wholeFunction, step: 0 } as PathVariant }];
+    const ordered = stepRanges(raw).map((r) => ({ ranges: [r] }));
+    return expander.walk(fn, ordered, 0, sendRanges).map((variant) => ({ raw, decisions, variant }));
+  });
+  const capped = enumerated.capped || variants.length > maxPaths;
+  if (variants.length > maxPaths) {
+    variants = variants.slice(0, maxPaths);
+    if (!enumerated.capped) notes.push(`more than ${maxPaths} paths once calls are followed: only the first ${maxPaths} are listed`);
+  }
+
+  const paths: SlicePath[] = variants.map(({ raw, decisions: own, variant }, index) => {
     const ranges = [...stepRanges(raw), ...raw.mergedRanges];
     const work = workOf(ranges);
-    let fallback: FallbackPoint | undefined;
-    let fallbackRanges: Range[] = [];
-    if (wholeFunction && mode === 'handler') fallback = { file, range: wholeFunction.range, code: wholeFunction.code, message: wholeFunction.message };
-    const ordered = stepRanges(raw);
-    for (let i = 0; !fallback && i < ordered.length; i++) {
-      fallback = fallbackIn(ordered[i]);
-      if (fallback) fallbackRanges = ordered.slice(0, i);
-    }
+    const decisions = [...own, ...variant.decisions];
+    const error = variant.error;
+    const fallback: FallbackPoint | undefined = error
+      ? { file, range: error.range, code: error.code, message: error.message, ...(variant.viaCall ? { viaCall: variant.viaCall } : {}) }
+      : undefined;
+    const fallbackRanges = error ? stepRanges(raw).slice(0, variant.step ?? 0) : [];
     const end = raw.end;
+    const calleeLines = variant.decisions.map((d) => expander.witnessLine(d) ?? d.range.start.line + 1);
     const path: SlicePath = {
       id: `P${index + 1}`,
       description: describe(decisions, end),
@@ -160,7 +184,7 @@ export function computeSlices(input: SliceInput): EntrySlices | undefined {
       calls: [...work.calls, ...work.libraryCalls],
       work: toEstimate(work),
       isErrorPath: end.kind === 'drop' || /reject|error|err\b|invalid|bad|formerr|refused|notimp/i.test(end.detail),
-      witnessLines: [...new Set([...decisions.map((d, i) => firstLineAfter(raw, d, i, blockById)), end.range.start.line + 1])],
+      witnessLines: [...new Set([...own.map((d, i) => firstLineAfter(raw, d, i, blockById)), ...calleeLines, end.range.start.line + 1])],
     };
     const replyBuffer = mode === 'handler' ? site.replyParam : end.kind === 'reply' ? /\(\s*[^,]+,\s*([^,]+),/.exec(end.detail)?.[1]?.trim() : undefined;
     if (end.kind === 'reply') {
@@ -178,7 +202,7 @@ export function computeSlices(input: SliceInput): EntrySlices | undefined {
   const kernelPaths = paths.filter((p) => p.endsIn === 'kernel');
   paths.forEach((path, i) => {
     if (path.endsIn !== 'userspace') return;
-    path.handover = handoverFor(kept[i].raw, kept, paths, fn, (n) => workOf(stepRanges(kept[i].raw, n)), blockById);
+    path.handover = handoverFor(i, variants, paths, fn, (n) => workOf(stepRanges(variants[i].raw, n)), blockById);
   });
   if (kernelPaths.length === 0) notes.push('no path can finish in the kernel: every request falls back to userspace');
 
@@ -188,7 +212,7 @@ export function computeSlices(input: SliceInput): EntrySlices | undefined {
     file,
     mode,
     paths,
-    capped: enumerated.capped,
+    capped,
     maxPaths,
     offloadableRegion: offloadableRegion(kernelPaths, summary!.functions),
     notes,
@@ -217,8 +241,17 @@ function negate(text: string): string {
   return `!(${text})`;
 }
 
+const sameDecision = (a: BranchDecision, b: BranchDecision) =>
+  a.function === b.function && a.outcome === b.outcome && a.range.start.line === b.range.start.line && a.range.start.character === b.range.start.character;
+
+/** A decision as it reads on the path; one inside a called function is prefixed with its name. */
+function decisionText(d: BranchDecision): string {
+  const taken = d.outcome === 'true' ? d.text : d.outcome === 'false' ? negate(d.text) : `${d.text}: ${d.outcome}`;
+  return d.function ? `${d.function}: ${taken}` : taken;
+}
+
 function describe(decisions: BranchDecision[], end: PathEnd): string {
-  const parts = decisions.map((d) => (d.outcome === 'true' ? d.text : d.outcome === 'false' ? negate(d.text) : `${d.text}: ${d.outcome}`));
+  const parts = decisions.map(decisionText);
   return `${parts.length ? parts.join(' && ') : 'always'} → ${end.detail}`;
 }
 
@@ -262,13 +295,14 @@ function firstErrorFinder(functions: FunctionInfo[], errors: AnalysisDiagnostic[
 }
 
 function handoverFor(
-  raw: RawPath,
-  all: { raw: RawPath }[],
+  index: number,
+  all: { raw: RawPath; variant: PathVariant }[],
   paths: SlicePath[],
   fn: FunctionInfo,
   workUpTo: (steps: number) => Work,
   blocks: Map<number, CfgBlock>,
 ): HandoverPoint {
+  const raw = all[index].raw;
   const same = (a: RawPath['steps'][number], b: RawPath['steps'][number] | undefined) => !!b && a.block === b.block && a.edge?.to === b.edge?.to;
   let shared = 0;
   all.forEach(({ raw: other }, i) => {
@@ -284,10 +318,24 @@ function handoverFor(
   const block = blocks.get(step.block)!;
   const range = block.ranges[block.ranges.length - 1] ?? fn.nameRange;
   const decisionIndex = raw.steps.slice(0, shared).filter((s) => s.decisive && s.edge).length;
-  const path = paths[all.findIndex((p) => p.raw === raw)];
+  const path = paths[index];
+  // A path of the same statements that stays in the kernel: the two part inside a call, at the
+  // first branch of the callee where they differ.
+  const own = all[index].variant.decisions;
+  let common = -1;
+  all.forEach((other, i) => {
+    if (other.raw !== raw || paths[i].endsIn !== 'kernel') return;
+    let n = 0;
+    while (n < own.length && n < other.variant.decisions.length && sameDecision(own[n], other.variant.decisions[n])) n++;
+    common = Math.max(common, n);
+  });
+  if (common >= 0 && own[common]) {
+    const inCall = own[common];
+    return { range: inCall.range, description: `when \`${decisionText(inCall)}\``, decisionIndex: path.decisions.length - own.length + common, wasted: toEstimate(workUpTo(raw.steps.length)) };
+  }
   const decision = path.decisions[decisionIndex];
   const description = decision
-    ? `when \`${decision.outcome === 'true' ? decision.text : decision.outcome === 'false' ? negate(decision.text) : `${decision.text}: ${decision.outcome}`}\``
+    ? `when \`${decisionText(decision)}\``
     : `before ${path.end.detail}`;
   return { range, description, decisionIndex: decision ? decisionIndex : -1, wasted: toEstimate(workUpTo(shared + 1)) };
 }

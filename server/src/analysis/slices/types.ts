@@ -21,6 +21,8 @@ export interface BranchDecision {
   /** 'true'/'false' for conditions, the case label (or 'default') for switches. */
   outcome: string;
   range: Range;
+  /** Set when the branch is inside a called function whose paths the request path runs through. */
+  function?: string;
 }
 
 export interface StateAccess {

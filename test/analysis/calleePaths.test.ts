@@ -62,6 +62,9 @@ test('a callee with an Error on one branch splits the path: its other branch end
   assert.match(user.handover!.description, /lookup: n < 2/);
   assert.ok(user.witnessLines.includes(lineOf(SPLITTING, 'return slow(p)') + 1), JSON.stringify(user.witnessLines));
   assert.equal(slices.paths.filter((p) => p.endsIn === 'kernel').length, 2, 'the other request kind stays in the kernel too');
+  // Work follows the callee's path: the kernel path does not run slow() and its fprintf.
+  assert.ok(!kernel.calls.includes('slow') && !kernel.work.libraryCalls.includes('fprintf'), JSON.stringify(kernel.work));
+  assert.ok(user.calls.includes('slow') && user.work.libraryCalls.includes('fprintf'), JSON.stringify(user.work));
 });
 
 test('a callee that writes shared state before it may reach an Error falls back on every path through the call', async () => {

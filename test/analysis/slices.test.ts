@@ -162,9 +162,14 @@ test('stats-counter: INCR of a registered name ends in the kernel; only the regi
   assert.equal(incr.length, 2, JSON.stringify(slices.paths.map((p) => p.description)));
   const known = onlyPath(slices, (p) => p.description.includes('case CMD_INCR') && p.endsIn === 'kernel', 'INCR of a known name');
   assert.match(known.description, /cmd_incr: c != NULL/);
+  // Its work is that of the lookup path: no registration, no fprintf.
+  assert.ok(known.calls.includes('find_counter') && !known.calls.includes('register_counter'), known.calls.join());
+  assert.ok(!known.work.libraryCalls.includes('fprintf'));
   const fresh = onlyPath(slices, (p) => p.description.includes('case CMD_INCR') && p.endsIn === 'userspace', 'INCR of a new name');
   assert.match(fresh.description, /cmd_incr: c == NULL/);
   assert.equal(fresh.fallback?.viaCall?.callee, 'cmd_incr');
+  assert.ok(fresh.calls.includes('register_counter') && fresh.work.libraryCalls.includes('fprintf'), 'userspace runs the registration');
+  assert.ok(fresh.work.instructions > known.work.instructions);
   assert.ok(fresh.fallback!.range.start.line > lineOf(text, 'static struct counter *register_counter('), 'the Error is in register_counter');
   assert.ok(fresh.fallback!.range.start.line < lineOf(text, 'static size_t format_u64('));
   assert.equal(fresh.handover?.range.start.line, lineOf(text, 'if (c == NULL)'), 'handed over at the lookup miss');

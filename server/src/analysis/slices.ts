@@ -143,9 +143,9 @@ export function computeSlices(input: SliceInput): EntrySlices | undefined {
   if (kept.length < enumerated.paths.length) notes.push('paths where the receive itself failed are left out: they carry no request');
 
   const stepRanges = (raw: RawPath, upTo = raw.steps.length) => raw.steps.slice(0, upTo).flatMap((s) => rangesOf(blockById.get(s.block)!));
-  const workOf = (ranges: Range[]) => {
+  const workOf = (ranges: Range[], only?: Map<string, Range[]>) => {
     const work: Work = { statements: 0, instructions: 0, bytesCopied: 0, libraryCalls: [], calls: [], reads: new Set(), writes: new Set() };
-    for (const r of ranges) addWork(work, estimator.ofRange(fn, r));
+    for (const r of ranges) addWork(work, estimator.ofRange(fn, r, only));
     return work;
   };
 
@@ -163,7 +163,9 @@ export function computeSlices(input: SliceInput): EntrySlices | undefined {
 
   const paths: SlicePath[] = variants.map(({ raw, decisions: own, variant }, index) => {
     const ranges = [...stepRanges(raw), ...raw.mergedRanges];
-    const work = workOf(ranges);
+    // A kernel path through a call that splits counts the callee's kernel paths only; a path
+    // that falls back is priced with whole callees, as userspace runs them.
+    const work = workOf(ranges, variant.error ? undefined : variant.calleeRanges);
     const decisions = [...own, ...variant.decisions];
     const error = variant.error;
     const fallback: FallbackPoint | undefined = error

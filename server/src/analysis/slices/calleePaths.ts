@@ -26,6 +26,8 @@ export interface CallOutcome {
   decisions: BranchDecision[];
   /** The first Error on the callee's path; undefined when the path stays in the kernel. */
   error?: AnalysisDiagnostic;
+  /** Kernel outcome of a callee that splits: the ranges its kernel paths cover, per function (for their work). */
+  ranges?: Map<string, Range[]>;
 }
 
 /** A stretch of a path: the ranges of one CFG block, and the branch taken out of it. */
@@ -45,6 +47,20 @@ export interface PathVariant {
   step?: number;
   /** Shared state was written on the way (before the Error, if any). */
   wrote?: boolean;
+  /** Called functions that split, and the ranges of them this variant runs (kernel variants). */
+  calleeRanges?: Map<string, Range[]>;
+}
+
+/** Both maps' ranges, per function, without duplicates. */
+export function mergeRanges(a: Map<string, Range[]> | undefined, b: Map<string, Range[]> | undefined): Map<string, Range[]> | undefined {
+  if (!a || !b) return a ?? b;
+  const key = (r: Range) => `${r.start.line}:${r.start.character}:${r.end.line}:${r.end.character}`;
+  const merged = new Map(a);
+  for (const [name, ranges] of b) {
+    const seen = new Set((merged.get(name) ?? []).map(key));
+    merged.set(name, [...(merged.get(name) ?? []), ...ranges.filter((r) => !seen.has(key(r)))]);
+  }
+  return merged;
 }
 
 export interface ExpanderInput {
@@ -117,7 +133,7 @@ export class CallExpander {
             for (const o of outcomes) {
               const decisions = [...v.decisions, ...o.decisions];
               if (o.error) ended.push({ decisions, error: o.error, viaCall: { callee: event.callee, range: event.at }, step: i, wrote: v.wrote });
-              else next.push({ decisions, wrote: v.wrote });
+              else next.push({ decisions, wrote: v.wrote, calleeRanges: mergeRanges(v.calleeRanges, o.ranges) });
             }
           open = next;
           if (open.length + ended.length > this.input.maxPaths) return [{ decisions: [], ...this.summaryVariant(fn, steps, skip) }];
@@ -183,7 +199,8 @@ export class CallExpander {
         if (target) this.witness.set(decision, target.start.line + 1);
         return { ranges: block.ranges, decision };
       });
-      variants.push(...this.walk(fn, steps, depth));
+      const own = new Map([[fn.name, [...raw.steps.flatMap((s) => blocks.get(s.block)!.ranges), ...raw.mergedRanges]]]);
+      variants.push(...this.walk(fn, steps, depth).map((v) => (v.error ? v : { ...v, calleeRanges: mergeRanges(v.calleeRanges, own) })));
       if (variants.length > this.input.maxPaths) return undefined;
     }
     // Written state, then an Error: the callee may only run in userspace (see the top of the file).
@@ -234,7 +251,7 @@ function groupOutcomes(variants: PathVariant[]): CallOutcome[] {
   }
   if (kernel.length === 0) return [{ decisions: [], error: failing[0].error }];
   return [
-    { decisions: commonPrefix(kernel.map((v) => v.decisions)) },
+    { decisions: commonPrefix(kernel.map((v) => v.decisions)), ranges: kernel.map((v) => v.calleeRanges).reduce(mergeRanges) },
     ...[...byError.values()].map((group) => ({ decisions: commonPrefix(group.map((v) => v.decisions)), error: group[0].error })),
   ];
 }

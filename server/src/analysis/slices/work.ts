@@ -86,13 +86,40 @@ export class WorkEstimator {
     );
   }
 
-  /** Work of the code in a range of function `fn`. */
-  ofRange(fn: FunctionInfo, range: Range): Work {
+  /**
+   * Work of the code in a range of function `fn`. `only` narrows called functions to the
+   * ranges one path through them covers (slices/calleePaths.ts); others count whole.
+   */
+  ofRange(fn: FunctionInfo, range: Range, only?: ReadonlyMap<string, Range[]>): Work {
     const node = this.nodeAt(range);
     const work = emptyWork();
     if (!node) return work;
     work.statements = 1;
-    this.visit(node, fn, work, 1);
+    this.only = only;
+    try {
+      this.visit(node, fn, work, 1);
+    } finally {
+      this.only = undefined;
+    }
+    return work;
+  }
+
+  private only: ReadonlyMap<string, Range[]> | undefined;
+
+  /** Work of the given ranges of a called function (one path through it), or undefined to count it whole. */
+  private ofCalleePath(name: string): Work | undefined {
+    const ranges = this.only?.get(name);
+    const fn = ranges ? this.program.summaries.get(this.file)?.functions.find((f) => f.name === name) : undefined;
+    if (!ranges || !fn || this.inProgress.has(name)) return undefined;
+    this.inProgress.add(name);
+    const work = emptyWork();
+    for (const range of ranges) {
+      const node = this.nodeAt(range);
+      if (!node) continue;
+      work.statements += 1;
+      this.visit(node, fn, work, 1);
+    }
+    this.inProgress.delete(name);
     return work;
   }
 
@@ -107,7 +134,11 @@ export class WorkEstimator {
     if (this.inProgress.has(name)) return emptyWork(); // recursion: counted once
     this.inProgress.add(name);
     const work = emptyWork();
+    // A whole function counts its callees whole too (and is memoised as such).
+    const only = this.only;
+    this.only = undefined;
     this.visit(body, fn, work, 1);
+    this.only = only;
     this.inProgress.delete(name);
     this.byFunction.set(name, work);
     return work;
@@ -183,7 +214,7 @@ export class WorkEstimator {
     const name = callee?.type === 'identifier' ? callee.text : undefined;
     work.instructions += times; // the call or the inlined body's set-up
     if (!name) return;
-    const defined = this.ofFunction(name);
+    const defined = this.ofCalleePath(name) ?? this.ofFunction(name);
     if (defined) {
       if (!work.calls.includes(name)) work.calls.push(name);
       addWork(work, defined, times);

@@ -8,11 +8,12 @@
  * only, so start-up, the warm-up and the final drain are not charged to the requests.
  *
  * usage: loadgen [--tcp] HOST PORT INFLIGHT MAX_REQUESTS MAX_SECONDS TIMEOUT_MS WARMUP MIXFILE [PID,...]
- * PIDs (the server, the ksoftirqd threads): their CPU time over the interval is reported too, from
+ * PIDs (the server, the ksoftirqd and kworker threads): their CPU time over the interval is reported too, from
  * /proc/PID/schedstat, beside this process's own; on a machine shared with other work those
  * sums say what the request traffic cost better than the machine's busy time does. Without
  * IRQ time accounting, softirq work (the veth NAPI poll, XDP included) is charged to the task
- * it interrupted, which here is the client or the server, or to ksoftirqd.
+ * it interrupted, which here is the client or the server, or to ksoftirqd; sk_skb redirects send
+ * from a kworker.
  * MIXFILE: one request class per line, "<weight> <hex payload>"; classes are interleaved
  * by smooth weighted round robin, so any prefix of the sequence holds the classes in their
  * weights' proportions (a run cut short by MAX_SECONDS keeps the mix).
@@ -78,7 +79,7 @@ static void cpu_ticks(unsigned long long *busy, unsigned long long *total)
 	*busy = *total - f[3] - f[4];
 }
 
-#define MAX_PIDS 64
+#define MAX_PIDS 512
 static int pids[MAX_PIDS];
 static int pid_count;
 

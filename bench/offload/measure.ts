@@ -10,13 +10,16 @@ import * as path from 'node:path';
 import { machineCpuTimes, USER_HZ } from '../lib/procfs';
 import { NetnsPair } from '../../test/e2e/netns';
 import { runCommand } from '../../test/e2e/run';
+import { ENV_ENABLE, SK_SKB_PROGRAM_NAME } from '../../server/src/analysis/codegen/contract';
 import {
   buildOriginal,
   buildSplit,
   counterDelta,
   kernelCounters,
-  ksoftirqdPids,
+  kernelWorkerPids,
+  newestProgram,
   runLoad,
+  startFailure,
   startInServerNamespace,
   type KernelCounters,
   type LoadOptions,
@@ -36,7 +39,7 @@ export interface Measurement {
   /** Whole-machine busy CPU time per answered request, µs. */
   cpuUsPerRequest: number;
   /**
-   * CPU of the load generator, the server and the ksoftirqd threads per answered request, µs:
+   * CPU of the load generator, the server and the ksoftirqd and kworker threads per answered request, µs:
    * the same traffic's cost without the rest of a machine shared with other work.
    */
   attributedUsPerRequest: number;
@@ -113,7 +116,9 @@ interface Target {
   server: RunningServer;
   address: string;
   port: number;
-  xdpId?: number;
+  transport: 'udp' | 'tcp';
+  /** The kernel half's program (XDP on b0, or the sk_skb verdict program), whose counters are read around each run. */
+  programId?: number;
 }
 
 async function measureOnce(
@@ -124,10 +129,10 @@ async function measureOnce(
   loadgen: string,
   options: LoadOptions,
 ): Promise<Measurement> {
-  const before = target.xdpId !== undefined ? await kernelCounters(target.xdpId) : undefined;
+  const before = target.programId !== undefined ? await kernelCounters(target.programId) : undefined;
   const pid = target.server.child.pid;
-  const load = await runLoad(pair, loadgen, target.address, target.port, mix.file, options, [...(pid ? [pid] : []), ...ksoftirqdPids()]);
-  const kernel = target.xdpId !== undefined ? counterDelta(await kernelCounters(target.xdpId), before!) : undefined;
+  const load = await runLoad(pair, loadgen, target, mix.file, options, [...(pid ? [pid] : []), ...kernelWorkerPids()]);
+  const kernel = target.programId !== undefined ? counterDelta(await kernelCounters(target.programId), before!) : undefined;
   if (target.server.child.exitCode !== null) throw new Error(`the ${target.configuration} server exited during the run:\n${target.server.log()}`);
   return {
     kernelShare: mix.share,
@@ -138,6 +143,25 @@ async function measureOnce(
     attributedUsPerRequest: attributedPerRequest(load),
     ...(kernel ? { kernel } : {}),
   };
+}
+
+/** The split's kernel half: XDP on b0, or for TCP the verdict program its first accepted connection attached. */
+async function kernelProgram(
+  pair: NetnsPair,
+  split: Target,
+  context: { dir: string; loadgen: string; options: LoadOptions; kernel: RequestClass; startedAt: number },
+): Promise<number> {
+  if (split.transport === 'udp') {
+    const id = await pair.xdpProgramId('server');
+    if (id === undefined) throw new Error(`the split program reported its kernel half attached, but b0 has no XDP program:\n${split.server.log()}`);
+    return id;
+  }
+  const file = writeMix(context.dir, 'attach', [{ weight: 1, request: context.kernel }]);
+  await measureOnce(pair, split, { share: 1, file }, -1, context.loadgen, { ...context.options, seconds: 0.2, warmup: 10 });
+  if (!/bpf-offload: .*attached to/.test(split.server.log())) throw new Error(`the split program did not attach its kernel half at the first connection: ${startFailure(split.server.log())}`);
+  const id = await newestProgram(SK_SKB_PROGRAM_NAME, context.startedAt);
+  if (id === undefined) throw new Error(`the split program reported its kernel half attached, but no ${SK_SKB_PROGRAM_NAME} program is loaded`);
+  return id;
 }
 
 /** Sends each candidate alone to the split for a moment; the first the kernel half hands over is the fallback. */
@@ -175,7 +199,7 @@ export interface MeasureContext {
 export async function measureExample(scenario: Scenario, shares: number[], context: MeasureContext): Promise<ExampleSweep & { fallback: RequestClass }> {
   const dir = path.join(context.workDir, scenario.example);
   mkdirSync(path.join(dir, 'original'), { recursive: true });
-  const splitProgram = buildSplit(context.root, scenario.example, scenario.handler, path.join(dir, 'split'));
+  const splitProgram = buildSplit(context.root, scenario.example, scenario.handler, path.join(dir, 'split'), scenario.hook);
   const original = buildOriginal(context.root, scenario.example, path.join(dir, 'original'));
   const backgroundUsPerSecond = await backgroundBusy(1000);
   const pair = await NetnsPair.create();
@@ -185,22 +209,25 @@ export async function measureExample(scenario: Scenario, shares: number[], conte
     await pair.attachPassOnPeer('client');
     const passObject = path.join(pair.tempDir, 'xdp_pass_peer.bpf.o');
     await addOriginalLink(pair, passObject);
-    const plain = await startInServerNamespace(pair, original, [String(ORIGINAL_PORT)], { port: ORIGINAL_PORT, logFile: path.join(dir, 'original.log'), timeoutMs: 10_000 });
+    const transport = scenario.transport ?? 'udp';
+    const plain = await startInServerNamespace(pair, original, [String(ORIGINAL_PORT)], { port: ORIGINAL_PORT, transport, logFile: path.join(dir, 'original.log'), timeoutMs: 10_000 });
     servers.push(plain);
-    const split = await startInServerNamespace(pair, 'env', [`BPF_OFFLOAD_IFACE=${pair.serverIf}`, splitProgram, String(SPLIT_PORT)], {
+    const startedAt = Date.now();
+    // sk_skb has no device: the split is switched on with BPF_OFFLOAD_ENABLE and attaches at its first accept().
+    const split = await startInServerNamespace(pair, 'env', [transport === 'tcp' ? `${ENV_ENABLE}=1` : `BPF_OFFLOAD_IFACE=${pair.serverIf}`, splitProgram, String(SPLIT_PORT)], {
       port: SPLIT_PORT,
+      transport,
       logFile: path.join(dir, 'split.log'),
-      ready: /bpf-offload: .*attached to/,
+      ...(transport === 'udp' ? { ready: /bpf-offload: .*attached to/ } : {}),
       failed: /bpf-offload: (?!.*attached to)/,
       timeoutMs: 150_000,
     });
     servers.push(split);
-    const xdpId = await pair.xdpProgramId('server');
-    if (xdpId === undefined) throw new Error(`the split program reported its kernel half attached, but b0 has no XDP program:\n${split.log()}`);
     const targets: Record<Configuration, Target> = {
-      original: { configuration: 'original', server: plain, address: ORIGINAL_LINK.serverAddress, port: ORIGINAL_PORT },
-      split: { configuration: 'split', server: split, address: pair.serverAddress, port: SPLIT_PORT, xdpId },
+      original: { configuration: 'original', server: plain, address: ORIGINAL_LINK.serverAddress, port: ORIGINAL_PORT, transport },
+      split: { configuration: 'split', server: split, address: pair.serverAddress, port: SPLIT_PORT, transport },
     };
+    targets.split.programId = await kernelProgram(pair, targets.split, { dir, loadgen: context.loadgen, options: context.options, kernel: scenario.kernel, startedAt });
     const { fallback, probes } = await chooseFallback(pair, targets.split, scenario.fallbacks, dir, context.loadgen, context.options);
     context.log(`    fallback request: ${fallback.label} (${probes.map((p) => `${p.label}: ${p.handedOver} handed over, ${p.answered} answered in the kernel`).join('; ')})`);
     const mixes = shares.map((share) => {

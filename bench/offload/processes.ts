@@ -32,9 +32,9 @@ export function buildOriginal(root: string, example: string, outDir: string): st
 }
 
 /** Splits the example with the CLI and builds the pair; the CLI's own message when it refuses. */
-export function buildSplit(root: string, example: string, handler: string, outDir: string): string {
+export function buildSplit(root: string, example: string, handler: string, outDir: string, hook?: string): string {
   const source = path.join(root, 'examples', example, `${example}.c`);
-  const split = spawnSync(process.execPath, [path.join(root, 'dist', 'cli.js'), 'split', source, '--entry', handler, '--out', outDir, '--force'], {
+  const split = spawnSync(process.execPath, [path.join(root, 'dist', 'cli.js'), 'split', source, '--entry', handler, ...(hook ? ['--hook', hook] : []), '--out', outDir, '--force'], {
     encoding: 'utf8',
     timeout: 120_000,
   });
@@ -58,7 +58,7 @@ export async function startInServerNamespace(
   pair: NetnsPair,
   command: string,
   args: string[],
-  options: { port: number; logFile: string; ready?: RegExp; failed?: RegExp; timeoutMs: number },
+  options: { port: number; transport?: 'udp' | 'tcp'; logFile: string; ready?: RegExp; failed?: RegExp; timeoutMs: number },
 ): Promise<RunningServer> {
   const fd = openSync(options.logFile, 'w');
   const child = spawn('ip', ['netns', 'exec', pair.server, command, ...args], { stdio: ['ignore', fd, fd] });
@@ -88,7 +88,7 @@ export async function startInServerNamespace(
       await server.stop();
       throw new Error(`${path.basename(args[args.length - 2] ?? command)} did not start: ${startFailure(log())}`);
     }
-    if ((!options.ready || options.ready.test(text)) && (await pair.portBound('udp', options.port))) return server;
+    if ((!options.ready || options.ready.test(text)) && (await pair.portBound(options.transport ?? 'udp', options.port))) return server;
     if (Date.now() > deadline) {
       await server.stop();
       throw new Error(`${path.basename(command)} was not ready after ${options.timeoutMs / 1000} s:\n${text}`);
@@ -103,13 +103,18 @@ export function startFailure(log: string): string {
   return (lines.length ? lines : log.split('\n').slice(-10)).join(' / ').slice(0, 800);
 }
 
-/** Threads that run softirq work the interrupted task could not finish (charged to them, not to the client or server). */
-export function ksoftirqdPids(): number[] {
+/**
+ * Kernel threads that run the traffic's deferred work: ksoftirqd (softirq work the interrupted
+ * task could not finish) and the kworkers (sk_skb's redirect sends the reply from a workqueue).
+ * Their time is charged to them, not to the client or server. Other work's kworkers count too,
+ * a small overstatement on a busy machine, the same in both configurations.
+ */
+export function kernelWorkerPids(): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').startsWith('ksoftirqd/')) pids.push(Number(entry));
+      if (/^(ksoftirqd|kworker)\//.test(readFileSync(`/proc/${entry}/comm`, 'utf8'))) pids.push(Number(entry));
     } catch {
       // exited meanwhile
     }
@@ -118,7 +123,7 @@ export function ksoftirqdPids(): number[] {
 }
 
 export interface KernelCounters {
-  /** XDP program runs (bpf_stats run_cnt): every request that reached b0. */
+  /** Program runs (bpf_stats run_cnt): every request that reached b0 (XDP), every segment received (sk_skb). */
   runCount: number;
   runTimeNs: number;
   /** The generated program's stats map: answered in the kernel, handed to userspace, reply could not grow. */
@@ -133,7 +138,16 @@ function counterValue(value: unknown): number {
   throw new Error(`unexpected counter value ${JSON.stringify(value)}`);
 }
 
-/** Run counters and the stats map of XDP program `id` (per-CPU values summed). */
+/** The newest program called `name` loaded since `sinceMs` (an sk_skb program has no device to ask). */
+export async function newestProgram(name: string, sinceMs: number): Promise<number | undefined> {
+  const found = findToolchain();
+  if (!found.ok) throw new Error(found.error.message);
+  const programs = JSON.parse((await runCommand(found.toolchain.bpftool, ['prog', 'show', '--json'])).stdout) as { id: number; name?: string; loaded_at?: number }[];
+  const ours = programs.filter((p) => p.name === name && (p.loaded_at ?? 0) * 1000 >= sinceMs - 1000);
+  return ours.length ? Math.max(...ours.map((p) => p.id)) : undefined;
+}
+
+/** Run counters and the stats map of program `id` (per-CPU values summed). */
 export async function kernelCounters(id: number): Promise<KernelCounters> {
   const found = findToolchain();
   if (!found.ok) throw new Error(found.error.message);
@@ -192,8 +206,16 @@ export interface LoadOptions {
 }
 
 /** Runs the load generator in the client namespace against a server's address. */
-export async function runLoad(pair: NetnsPair, loadgen: string, address: string, port: number, mixFile: string, options: LoadOptions, pids: number[]): Promise<LoadResult> {
-  const args = [address, String(port), String(options.inflight), String(options.maxRequests), String(options.seconds), String(options.timeoutMs), String(options.warmup), mixFile];
+export async function runLoad(
+  pair: NetnsPair,
+  loadgen: string,
+  target: { address: string; port: number; transport: 'udp' | 'tcp' },
+  mixFile: string,
+  options: LoadOptions,
+  pids: number[],
+): Promise<LoadResult> {
+  const { address, port } = target;
+  const args = [...(target.transport === 'tcp' ? ['--tcp'] : []), address, String(port), String(options.inflight), String(options.maxRequests), String(options.seconds), String(options.timeoutMs), String(options.warmup), mixFile];
   if (pids.length) args.push(pids.join(','));
   const budget = (options.seconds * 2 + 30) * 1000;
   const { stdout } = await pair.exec('client', loadgen, args, { timeoutMs: budget });

@@ -170,15 +170,17 @@ export function renderOffload(record: SectionRecord<OffloadData>): RenderedSecti
   const images: RenderedImage[] = [];
   const rounds = data.rounds ?? 1;
   const parts: string[] = [
-    'Each UDP example runs in network namespace B; a C load generator in namespace A keeps',
+    'Each example server runs in network namespace B; a C load generator in namespace A keeps',
     `${data.load.inflight} requests in flight on one thread for ${data.load.seconds} s per run (after ${data.load.warmup} warm-up requests) and`,
-    'counts replies. _original_ is the example as written, _split_ is `bpf-offload split` built with its Makefile and run',
-    'with `BPF_OFFLOAD_IFACE=b0`; both run at once, each behind its own veth pair (the split\'s kernel half on b0, nothing',
+    'counts replies (tcp-kv: one TCP connection with TCP_NODELAY, one segment per request, a reply per line received).',
+    '_original_ is the example as written, _split_ is `bpf-offload split` built with its Makefile and run with',
+    '`BPF_OFFLOAD_IFACE=b0` (XDP) or `BPF_OFFLOAD_ENABLE=1` (tcp-kv, sk_skb); both run at once, each behind its own veth pair (the split\'s XDP program on b0, nothing',
     'on the original\'s b1; both client devices carry the same XDP_PASS program, which XDP_TX on veth needs). Runs of the',
     `two alternate back to back at every share, and the sweep is repeated ${rounds} time${rounds === 1 ? '' : 's'}: the saving is the median of the`,
     'rounds\' paired differences (original − split), with the smallest and largest beside it. CPU per request is counted',
-    'two ways: _attributed_, the CPU time of the load generator, the server process and the ksoftirqd threads (from',
-    '/proc/PID/schedstat; without IRQ time accounting the veth NAPI poll, XDP included, is charged to the task it ran in),',
+    'two ways: _attributed_, the CPU time of the load generator, the server process and the ksoftirqd and kworker threads',
+    '(from /proc/PID/schedstat; without IRQ time accounting the veth NAPI poll, XDP included, is charged to the task it ran',
+    'in; sk_skb\'s redirect sends from a kworker),',
     'which other work on a shared machine barely touches; and _machine_, the whole machine\'s busy time from /proc/stat,',
     'which also holds everybody else\'s work. The mix interleaves one kernel-answerable request, whose reply is no longer',
     'than itself (XDP cannot grow a packet on veth), with one the generated program really hands over (its counters decide',
@@ -242,6 +244,15 @@ export function renderOffload(record: SectionRecord<OffloadData>): RenderedSecti
       `${k(m.vethXdpReflect)} µs. The model takes the hook entry (${data.calibration.parameters.hookEntryXdp ?? '—'} ns) and the cost of an XDP_TX answer`,
       `(${data.calibration.parameters.xdpTransmit ?? '—'} ns, end to end: the peer building the packet and the client receiving it) from these`,
       '(docs/cost-model.md, "Calibration"); the published figures (38 ns and 17 ns) come from native NIC drivers.',
+      '',
+    );
+  }
+  if (m.vethTcpUserspaceEcho !== undefined && m.vethSkSkbPass !== undefined && m.vethSkSkbRedirect !== undefined) {
+    const k = (ns: number) => (ns / 1000).toFixed(2);
+    parts.push(
+      `Over one TCP connection on the same pair: a userspace echo server ${k(m.vethTcpUserspaceEcho)} µs per request, ${k(m.vethSkSkbPass)} µs with an`,
+      `SK_PASS verdict on its socket, and a verdict redirecting every segment back ${k(m.vethSkSkbRedirect)} µs; hence the sk_skb hook entry`,
+      `(${data.calibration.parameters.hookEntrySkSkb ?? '—'} ns) and the cost of a redirected reply (${data.calibration.parameters.skSkbRedirect ?? '—'} ns) the model uses for tcp-kv.`,
       '',
     );
   }

@@ -32,7 +32,7 @@ export interface Row {
   split?: ConfigurationFigures;
   /** Saving from the whole machine's busy time (median of the rounds' differences). */
   measuredUs?: number;
-  /** Saving from the CPU of the client, the server and ksoftirqd only. */
+  /** Saving from the CPU of the client, the server and the kernel's worker threads only. */
   attributedUs?: number;
   measuredSpread?: Spread;
   attributedSpread?: Spread;

@@ -1,4 +1,4 @@
-// What the offload benchmark sends to each UDP example: one request the kernel half can answer
+// What the offload benchmark sends to each example server: one request the kernel half can answer
 // and one it must hand to userspace, mixed in the swept shares. Each request is picked so that
 // its reply is no longer than itself (growing a packet with bpf_xdp_adjust_tail fails on veth,
 // see /work/shared/kernel-and-netns.md), so that it leaves the server's state as it found it
@@ -127,6 +127,15 @@ export const SCENARIOS: Scenario[] = [
       // RESET of the bucket CHECK uses: the analysis sends it to userspace; CHECK drains it again at once.
       { label: 'RESET alice', payload: text('RESET alice\n'), onPath: holds('memcmp(msg, "RESET ", 6) == 0', 'memcmp(b->key, key, len - 6) == 0') },
     ],
+  },
+  {
+    example: 'tcp-kv',
+    handler: 'handle_line',
+    hook: 'sk_skb',
+    transport: 'tcp',
+    // The sk_skb program answers only requests whose reply is exactly as long (docs/codegen.md): PONG for PING.
+    kernel: { label: 'PING', payload: text('PING\r\n'), onPath: holds('memcmp(line, "PING", 4) == 0') },
+    fallbacks: [{ label: 'INFO', payload: text('INFO\r\n'), onPath: describes('slow_command(') }],
   },
 ];
 

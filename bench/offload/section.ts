@@ -96,7 +96,10 @@ async function runOffload(context: BenchContext): Promise<OffloadData> {
   const examples: ExampleResult[] = [];
   try {
     const loadgen = compileLoadGenerator(context.root, workDir);
-    for (const scenario of SCENARIOS) {
+    const wanted = context.options.get('examples');
+    const scenarios = typeof wanted === 'string' ? SCENARIOS.filter((s) => wanted.split(',').includes(s.example)) : SCENARIOS;
+    if (scenarios.length === 0) throw new Error(`--examples=${String(wanted)} names none of ${SCENARIOS.map((s) => s.example).join(', ')}`);
+    for (const scenario of scenarios) {
       context.log(`  ${scenario.example}: ${scenario.kernel.label} against ${scenario.fallbacks.map((f) => f.label).join(' or ')}`);
       const result: ExampleResult = { example: scenario.example, kernelRequest: scenario.kernel.label, fallbackRequest: scenario.fallbacks[0].label };
       examples.push(result);
@@ -139,7 +142,7 @@ async function runOffload(context: BenchContext): Promise<OffloadData> {
 export const offloadSection: BenchSection<OffloadData> = {
   id: 'offload',
   title: 'Offload: CPU per request, and the cost model against it',
-  description: 'UDP examples over veth: CPU per request alone vs split, kernel-share sweep, model prediction (root)',
+  description: 'example servers over veth: CPU per request alone vs split, kernel-share sweep, model prediction (root; --examples=a,b for some)',
   run: runOffload,
   render: renderOffload,
 };

@@ -71,3 +71,44 @@ test('a measurement below zero becomes 0 and the source says what was measured',
 test('no rounds is an error, not a parameter of 0', () => {
   assert.throws(() => vethParameters({ ...measurement, rounds: [] }, { userspaceNs: 1, bpfInstructionNs: 1 }, 'here'), /no veth rounds/);
 });
+
+test('the TCP rounds give the sk_skb hook entry and the redirect, and the model prices the redirecting echo as measured', () => {
+  const withTcp: VethMeasurement = {
+    ...measurement,
+    skSkb: {
+      redirectInstructions: 4,
+      rounds: [
+        { user: 20_000, pass: 21_000, redirect: 18_000 },
+        { user: 22_000, pass: 22_500, redirect: 19_000 },
+        { user: 21_000, pass: 22_200, redirect: 19_500 },
+      ],
+    },
+  };
+  const derived = vethParameters(withTcp, { userspaceNs: 12_000, bpfInstructionNs: 1, stackTraversalNs: 2_000 }, 'here');
+  assert.equal(derived.parameters.hookEntrySkSkb?.ns, 1_000); // 1000, 500, 1200
+  // savable 10,000 − hook 1,000 − 4 instructions − median saving 2,000 (2000, 3000, 1500)
+  assert.equal(derived.parameters.skSkbRedirect?.ns, 6_996);
+  assert.equal(derived.measurements.vethSkSkbRedirect.ns, 19_000);
+  const parameters: CostParameters = {
+    ...DEFAULT_PARAMETERS,
+    recvSyscall: { ns: 1000, source: 't' },
+    sendSyscall: { ns: 1000, source: 't' },
+    stackTraversal: { ns: 2000, source: 't' },
+    wakeup: { ns: 8000, source: 't' },
+    bpfInstruction: { ns: 1, source: 't' },
+    ...(Object.fromEntries(Object.entries(derived.parameters).map(([k, v]) => [k, { ...v, measured: true }])) as Partial<CostParameters>),
+  };
+  const estimate = estimateCost({
+    hook: 'sk_skb',
+    parameters,
+    shareSource: { kind: 'given', note: 't' },
+    paths: [{ id: 'echo', description: 'redirected back', share: 1, endsIn: 'kernel', kernelWork: { instructions: 4 }, userspaceWork: { handlerNs: 0 } }],
+  });
+  assert.ok(Math.abs(estimate.paths[0].savingNs - 2_000) < 1e-6, `redirect saving ${estimate.paths[0].savingNs}`);
+});
+
+test('without TCP rounds no sk_skb parameter is derived', () => {
+  const derived = vethParameters(measurement, { userspaceNs: 12_000, bpfInstructionNs: 1 }, 'here');
+  assert.equal(derived.parameters.hookEntrySkSkb, undefined);
+  assert.equal(derived.parameters.skSkbRedirect, undefined);
+});

@@ -1,5 +1,5 @@
 // `bpf-offload calibrate`: measures the cost model's parameters on this machine (syscalls,
-// loopback UDP, and as root an XDP program with BPF_PROG_TEST_RUN) and writes them to
+// loopback UDP, and as root XDP programs with BPF_PROG_TEST_RUN and on a veth pair) and writes them to
 // WORKSPACE/.bpf-offload/calibration.json, where the editor and `analyze` pick them up.
 // tools/calibrate.ts does the work; this file is the command line around it.
 import * as fs from 'fs';
@@ -12,7 +12,9 @@ import { InputError } from './inputs';
 
 export const CALIBRATE_USAGE = `Usage: bpf-offload calibrate [--fast] [--xdp auto|require|skip] [--dir WORKSPACE] [--json]
 Measures syscall, loopback UDP and (as root, with clang and bpftool) XDP program costs on this
-machine and writes them to WORKSPACE/.bpf-offload/calibration.json for the cost model.
+machine, and (also with ip and ethtool) the XDP hook and XDP_TX answers end to end on a veth
+pair between two network namespaces it creates and removes; writes them to
+WORKSPACE/.bpf-offload/calibration.json for the cost model.
   --fast            fewer repetitions: seconds instead of tens of seconds, noisier numbers
   --xdp MODE        auto: measure XDP when possible (default); require: fail if it cannot be
                     measured; skip: do not try

@@ -228,7 +228,7 @@ async function calibrateOnVeth(
   }
   const rounds = options.fast ? 3 : 7;
   const secondsPerRun = options.fast ? 0.5 : 2;
-  log(`measuring XDP on a veth pair: userspace echo, XDP_PASS, XDP_TX reflector (${rounds} rounds of ${secondsPerRun} s each)`);
+  log(`measuring on a veth pair: UDP echo, XDP_PASS, XDP_TX reflector; TCP echo, SK_PASS verdict, sk_skb redirect (${rounds} rounds of ${secondsPerRun} s each)`);
   try {
     const measurement = await measureVeth(dir, {
       ...tools,
@@ -242,9 +242,10 @@ async function calibrateOnVeth(
     const ns = (name: ParameterName) => file.parameters[name]?.ns ?? DEFAULT_PARAMETERS[name].ns;
     const userspaceNs = ns('stackTraversal') + ns('wakeup') + ns('recvSyscall') + ns('sendSyscall');
     const here = `measured on this machine (${os.cpus()[0]?.model ?? 'unknown CPU'}, Linux ${os.release()})`;
-    const derived = vethParameters(measurement, { userspaceNs, bpfInstructionNs: ns('bpfInstruction') }, here);
+    const derived = vethParameters(measurement, { userspaceNs, bpfInstructionNs: ns('bpfInstruction'), stackTraversalNs: ns('stackTraversal') }, here);
     Object.assign(file.parameters, derived.parameters);
     Object.assign(file.measurements!, derived.measurements);
+    if (measurement.skSkbSkipped) file.skipped!.push(measurement.skSkbSkipped);
   } catch (error) {
     if (tools.mode === 'require') throw error;
     file.skipped!.push(`XDP on veth: measurement failed: ${(error as Error).message}`);

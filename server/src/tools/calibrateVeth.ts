@@ -5,7 +5,7 @@
 //   user     a userspace UDP echo server, nothing on the server's device;
 //   pass     the same with an XDP program that only returns XDP_PASS (what a fallback request pays);
 //   reflect  an XDP program that answers every datagram itself with XDP_TX (a minimal kernel answer).
-// CPU per request counts the load generator, the echo server and the ksoftirqd threads
+// CPU per request counts the load generator, the echo server and the ksoftirqd and kworker threads
 // (/proc/PID/schedstat): the request traffic's cost, less sensitive to other work on the machine
 // than its busy time. Published hook figures come from native NIC drivers; on veth the hook
 // converts each skb into an xdp_buff and XDP_TX makes the peer build a packet again, which
@@ -14,7 +14,7 @@ import { execFile, spawn } from 'node:child_process';
 import { promises as fs, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { CostParameter, ParameterName } from '../analysis/cost/parameters';
-import { VETH_BENCHMARK_C, VETH_DEFAULT_INFLIGHT, VETH_XDP_C } from './calibrateVethSources';
+import { VETH_BENCHMARK_C, VETH_DEFAULT_INFLIGHT, VETH_SK_SKB_C, VETH_XDP_C } from './calibrateVethSources';
 
 export type VethConfiguration = 'user' | 'pass' | 'reflect';
 
@@ -27,7 +27,19 @@ export interface VethMeasurement {
   secondsPerRun: number;
   /** Translated instructions of the reflector (every one runs for a UDP datagram). */
   reflectInstructions: number;
+  /** The same over one TCP connection with sk_skb verdict programs; absent when it could not be measured. */
+  skSkb?: { rounds: SkSkbRound[]; redirectInstructions: number };
+  /** Why the sk_skb part was not measured. */
+  skSkbSkipped?: string;
 }
+
+export type SkSkbConfiguration = 'user' | 'pass' | 'redirect';
+
+/**
+ * CPU ns per request over TCP: a userspace echo server; the same with an sk_skb verdict that
+ * returns SK_PASS on its socket; a verdict that redirects every segment back out (a kernel answer).
+ */
+export type SkSkbRound = Record<SkSkbConfiguration, number>;
 
 export interface VethOptions {
   cc: string;
@@ -58,12 +70,13 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-function ksoftirqdPids(): number[] {
+/** ksoftirqd and kworker threads: deferred network work runs there, charged to neither client nor server. */
+function kernelWorkerPids(): number[] {
   return readdirSync('/proc')
     .filter((entry) => /^\d+$/.test(entry))
     .filter((entry) => {
       try {
-        return readFileSync(`/proc/${entry}/comm`, 'utf8').startsWith('ksoftirqd/');
+        return /^(ksoftirqd|kworker)\//.test(readFileSync(`/proc/${entry}/comm`, 'utf8'));
       } catch {
         return false;
       }
@@ -91,7 +104,18 @@ export async function measureVeth(dir: string, options: VethOptions): Promise<Ve
   const xdpObject = path.join(dir, 'calveth.bpf.o');
   await fs.writeFile(source, VETH_BENCHMARK_C);
   await fs.writeFile(xdpSource, VETH_XDP_C);
-  await run(options.cc, ['-O2', '-o', binary, source], 60_000, options.signal);
+  const skSkbSource = path.join(dir, 'calveth_sk.bpf.c');
+  const skSkbObject = path.join(dir, 'calveth_sk.bpf.o');
+  await fs.writeFile(skSkbSource, VETH_SK_SKB_C);
+  let skSkbSkipped: string | undefined;
+  try {
+    await run(options.cc, ['-O2', '-o', binary, source, '-lbpf'], 60_000, options.signal);
+    await run(options.clang, ['-O2', '-g', '-target', 'bpf', options.includeArch, '-c', skSkbSource, '-o', skSkbObject], 120_000, options.signal);
+  } catch (error) {
+    // Without libbpf's headers and library the XDP part still runs; the sk_skb part needs them.
+    skSkbSkipped = `sk_skb on veth: not measured (${(error as Error).message.split('\n')[0]})`;
+    await run(options.cc, ['-O2', '-DCALVETH_NO_BPF', '-o', binary, source], 60_000, options.signal);
+  }
   await run(options.clang, ['-O2', '-g', '-target', 'bpf', options.includeArch, '-c', xdpSource, '-o', xdpObject], 120_000, options.signal);
 
   // Named like the test harness's namespaces (bpfo-<pid>-...), so a run killed half-way is swept by the next.
@@ -101,7 +125,14 @@ export async function measureVeth(dir: string, options: VethOptions): Promise<Ve
   const ip = (...args: string[]) => run('ip', args, 30_000, options.signal);
   const inNs = (ns: string, command: string, args: string[], timeoutMs = 30_000) => run('ip', ['netns', 'exec', ns, command, ...args], timeoutMs, options.signal);
   const made: string[] = [];
-  let echo: ReturnType<typeof spawn> | undefined;
+  const started: ReturnType<typeof spawn>[] = [];
+  const startServer = async (args: string[]) => {
+    const child = spawn('ip', ['netns', 'exec', server, binary, ...args], { stdio: 'ignore' });
+    started.push(child);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    if (child.exitCode !== null) throw new Error(`calveth ${args.join(' ')} exited (${child.exitCode})`);
+    return child.pid!;
+  };
   try {
     for (const ns of [client, server]) {
       await ip('netns', 'add', ns);
@@ -121,10 +152,7 @@ export async function measureVeth(dir: string, options: VethOptions): Promise<Ve
     await ip('-n', server, 'link', 'set', 'dev', 'b0', 'up');
     await ip('-n', client, 'link', 'set', 'dev', 'a0', 'xdpdrv', 'obj', xdpObject, 'program', 'cal_peer_pass');
 
-    echo = spawn('ip', ['netns', 'exec', server, binary, 'echo', String(PORT)], { stdio: 'ignore' });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    if (echo.exitCode !== null) throw new Error(`the echo server exited (${echo.exitCode})`);
-    const tasks = [echo.pid!, ...ksoftirqdPids()].join(',');
+    const tasks = [await startServer(['echo', String(PORT)]), ...kernelWorkerPids()].join(',');
 
     const attach = async (configuration: VethConfiguration) => {
       if (configuration === 'user') await ip('-n', server, 'link', 'set', 'dev', 'b0', 'xdpdrv', 'off');
@@ -152,9 +180,39 @@ export async function measureVeth(dir: string, options: VethOptions): Promise<Ve
       options.log(`veth round ${r + 1}/${options.rounds}: userspace echo ${(round.user / 1000).toFixed(2)} µs/request, with XDP_PASS ${(round.pass / 1000).toFixed(2)}, XDP_TX reflector ${(round.reflect / 1000).toFixed(2)}`);
       rounds.push(round);
     }
-    return { rounds, inflight, secondsPerRun: options.secondsPerRun, reflectInstructions };
+    const result: VethMeasurement = { rounds, inflight, secondsPerRun: options.secondsPerRun, reflectInstructions };
+    if (skSkbSkipped) return { ...result, skSkbSkipped };
+    await ip('-n', server, 'link', 'set', 'dev', 'b0', 'xdpdrv', 'off');
+    try {
+      // Three TCP echo servers, one per configuration, each on its own port.
+      const ports: Record<SkSkbConfiguration, number> = { user: PORT + 1, pass: PORT + 2, redirect: PORT + 3 };
+      const pids: Record<SkSkbConfiguration, number> = {
+        user: await startServer(['echo-tcp', String(ports.user)]),
+        pass: await startServer(['echo-tcp', String(ports.pass), skSkbObject, 'cal_sk_pass']),
+        redirect: await startServer(['echo-tcp', String(ports.redirect), skSkbObject, 'cal_sk_redirect']),
+      };
+      const programs = JSON.parse(await run(options.bpftool, ['--json', 'prog', 'show'])) as { name?: string; bytes_xlated?: number }[];
+      const redirectInstructions = (programs.find((p) => p.name === 'cal_sk_redirect')?.bytes_xlated ?? 0) / 8;
+      const skRounds: SkSkbRound[] = [];
+      const skOrder: SkSkbConfiguration[] = ['user', 'pass', 'redirect'];
+      for (let r = 0; r < options.rounds; r++) {
+        const round = {} as SkSkbRound;
+        for (let k = 0; k < skOrder.length; k++) {
+          const configuration = skOrder[(r + k) % skOrder.length];
+          const taskList = [pids[configuration], ...kernelWorkerPids()].join(',');
+          const out = await inNs(client, binary, ['load-tcp', serverAddress, String(ports[configuration]), String(inflight), String(options.secondsPerRun), taskList], (options.secondsPerRun + 10) * 1000);
+          const { replies, ns } = parseLoad(out);
+          round[configuration] = ns / replies;
+        }
+        options.log(`veth TCP round ${r + 1}/${options.rounds}: userspace echo ${(round.user / 1000).toFixed(2)} µs/request, with an SK_PASS verdict ${(round.pass / 1000).toFixed(2)}, sk_skb redirect ${(round.redirect / 1000).toFixed(2)}`);
+        skRounds.push(round);
+      }
+      return { ...result, skSkb: { rounds: skRounds, redirectInstructions } };
+    } catch (error) {
+      return { ...result, skSkbSkipped: `sk_skb on veth: measurement failed: ${(error as Error).message}` };
+    }
   } finally {
-    if (echo && echo.exitCode === null) echo.kill('SIGKILL');
+    for (const child of started) if (child.exitCode === null) child.kill('SIGKILL');
     for (const ns of made) await run('ip', ['netns', 'del', ns]).catch(() => undefined);
   }
 }
@@ -174,17 +232,21 @@ export interface VethDerivation {
  * Neither may go below 0 (a parameter is a cost); when the measurement says less, 0 is used and the
  * source says what was measured.
  */
-export function vethParameters(measurement: VethMeasurement, model: { userspaceNs: number; bpfInstructionNs: number }, here: string): VethDerivation {
+export function vethParameters(
+  measurement: VethMeasurement,
+  model: { userspaceNs: number; bpfInstructionNs: number; stackTraversalNs?: number },
+  here: string,
+): VethDerivation {
   const { rounds } = measurement;
   if (rounds.length === 0) throw new Error('no veth rounds to derive parameters from');
   const hook = median(rounds.map((r) => r.pass - r.user));
   const saved = median(rounds.map((r) => r.user - r.reflect));
   const program = measurement.reflectInstructions * model.bpfInstructionNs;
   const transmit = model.userspaceNs - Math.max(0, hook) - program - saved;
-  const setup = `${here}, veth pair between two network namespaces, ${measurement.inflight} UDP requests of 64 bytes in flight, ${rounds.length} interleaved rounds of ${measurement.secondsPerRun} s, CPU of client + server + ksoftirqd per request`;
+  const setup = `${here}, veth pair between two network namespaces, ${measurement.inflight} UDP requests of 64 bytes in flight, ${rounds.length} interleaved rounds of ${measurement.secondsPerRun} s, CPU of client + server + ksoftirqd/kworker threads per request`;
   const clamped = (value: number) => (value < 0 ? ` (measured ${value.toFixed(0)} ns; a cost cannot be negative, so 0)` : '');
   const spread = (values: number[]) => `${Math.min(...values).toFixed(0)}…${Math.max(...values).toFixed(0)} ns`;
-  return {
+  const derivation: VethDerivation = {
     parameters: {
       hookEntryXdp: {
         ns: Math.max(0, hook),
@@ -199,6 +261,43 @@ export function vethParameters(measurement: VethMeasurement, model: { userspaceN
       vethUserspaceEcho: { ns: median(rounds.map((r) => r.user)), source: `${setup}: userspace UDP echo server, no XDP program on its device` },
       vethXdpPass: { ns: median(rounds.map((r) => r.pass)), source: `${setup}: the same with an XDP_PASS program on its device` },
       vethXdpReflect: { ns: median(rounds.map((r) => r.reflect)), source: `${setup}: an XDP_TX reflector answering instead of the echo server` },
+    },
+  };
+  if (measurement.skSkb && measurement.skSkb.rounds.length > 0) Object.assign(derivation.parameters, skSkbParameters(measurement, model, here, derivation));
+  return derivation;
+}
+
+/**
+ * The sk_skb parameters from the TCP rounds, the same way: the hook entry is what an SK_PASS
+ * verdict adds; the redirect is what the model must charge so that it prices the redirecting
+ * echo's saving as measured. SK_SKB runs after the receive stack, so the userspace cost it can
+ * save is U₀ without the stack traversal.
+ */
+function skSkbParameters(
+  measurement: VethMeasurement,
+  model: { userspaceNs: number; bpfInstructionNs: number; stackTraversalNs?: number },
+  here: string,
+  derivation: VethDerivation,
+): Partial<Record<ParameterName, CostParameter>> {
+  const { rounds, redirectInstructions } = measurement.skSkb!;
+  const hook = median(rounds.map((r) => r.pass - r.user));
+  const saved = median(rounds.map((r) => r.user - r.redirect));
+  const savable = model.userspaceNs - (model.stackTraversalNs ?? 0);
+  const redirect = savable - Math.max(0, hook) - redirectInstructions * model.bpfInstructionNs - saved;
+  const setup = `${here}, veth pair between two network namespaces, one TCP connection with ${measurement.inflight} requests of 64 bytes in flight, ${rounds.length} interleaved rounds of ${measurement.secondsPerRun} s, CPU of client + server + ksoftirqd/kworker threads per request`;
+  const clamped = (value: number) => (value < 0 ? ` (measured ${value.toFixed(0)} ns; a cost cannot be negative, so 0)` : '');
+  const spread = (values: number[]) => `${Math.min(...values).toFixed(0)}…${Math.max(...values).toFixed(0)} ns`;
+  derivation.measurements.vethTcpUserspaceEcho = { ns: median(rounds.map((r) => r.user)), source: `${setup}: userspace TCP echo server` };
+  derivation.measurements.vethSkSkbPass = { ns: median(rounds.map((r) => r.pass)), source: `${setup}: the same with an sk_skb verdict returning SK_PASS on its socket` };
+  derivation.measurements.vethSkSkbRedirect = { ns: median(rounds.map((r) => r.redirect)), source: `${setup}: an sk_skb verdict redirecting every segment back out of the socket` };
+  return {
+    hookEntrySkSkb: {
+      ns: Math.max(0, hook),
+      source: `${setup}: an SK_PASS verdict on the server's socket adds ${hook.toFixed(0)} ns per request to a userspace TCP echo server (median; rounds ${spread(rounds.map((r) => r.pass - r.user))})${clamped(hook)}`,
+    },
+    skSkbRedirect: {
+      ns: Math.max(0, redirect),
+      source: `${setup}: a verdict that redirects every segment back (${redirectInstructions} instructions) saves ${saved.toFixed(0)} ns per request against the userspace echo server (median; rounds ${spread(rounds.map((r) => r.user - r.redirect))}); the model's userspace cost after the receive stack is ${savable.toFixed(0)} ns, so sending the answer with bpf_sk_redirect costs the rest, end to end (the socket's backlog work, the client receiving it)${clamped(redirect)}`,
     },
   };
 }

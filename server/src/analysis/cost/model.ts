@@ -151,7 +151,8 @@ function costPath(path: CostPath, context: PathContext): PathCost {
     kernelWorkTerms(path.kernelWork ?? { instructions: 0 }, split, path.id, 'kernel half');
     if ((path.reply ?? 'tx') === 'tx') {
       if (hook === 'xdp') split.add('xdpTransmit', 'reply sent with XDP_TX');
-      else notes.add(`the cost of sending the reply from ${hook} (redirect) is not modelled`);
+      else if (hook === 'sk_skb' && parameters.skSkbRedirect.measured) split.add('skSkbRedirect', 'reply sent with bpf_sk_redirect');
+      else notes.add(`the cost of sending the reply from ${hook} (redirect) is not modelled${hook === 'sk_skb' ? ' (no published figure; calibrate to measure it)' : ''}`);
     }
     if (!path.kernelWork) notes.add(`path "${path.id}" ends in the kernel but has no kernelWork: priced as hook entry only`);
   } else {

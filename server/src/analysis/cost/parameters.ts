@@ -31,6 +31,7 @@ export const PARAMETER_NAMES = [
   'checksumPerByte',
   'adjustTail',
   'xdpTransmit',
+  'skSkbRedirect',
   'tailCall',
 ] as const;
 
@@ -113,6 +114,10 @@ export const DEFAULT_PARAMETERS: CostParameters = {
   xdpTransmit: {
     ns: Math.round((XDP_TX_NS - XDP_DROP_NS) * 10) / 10,
     source: `${XDP_PAPER}: XDP_TX ~${XDP_TX_NS} ns (16.9 Mpps) minus XDP_DROP ${XDP_DROP_NS} ns (24 Mpps) per packet on one core: the extra cost of sending the reply back out`,
+  },
+  skSkbRedirect: {
+    ns: 0,
+    source: 'no published figure for sending a reply from SK_SKB with bpf_sk_redirect; 0 (not priced) until `bpf-offload calibrate` measures it on a veth pair',
   },
   tailCall: { ns: 18, source: 'pchaigno blog 2021-03-22 (hardware as described there): a tail call costs ~3–18 ns depending on kernel version and Spectre mitigations; the upper end taken' },
 };

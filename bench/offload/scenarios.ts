@@ -92,11 +92,11 @@ export const SCENARIOS: Scenario[] = [
     handler: 'dispatch',
     // A registered counter that nothing increments: the reply stays "0\n".
     kernel: { label: 'GET of a counter', payload: text('GET http.errors\n'), onPath: describes('case CMD_GET') },
-    // INCR of a registered name: the analysis has kept every INCR in userspace (the first one of a
-    // new name registers it), but the generated program answers it; DUMP walks every counter.
-    // Replies of fallbacks may be longer than the request: userspace sends them.
+    // INCR of a registered name (c != NULL inside cmd_incr): the generated program answers it, so
+    // the probe passes over it; DUMP walks every counter. Replies of fallbacks may be longer than
+    // the request: userspace sends them.
     fallbacks: [
-      { label: 'INCR of a counter', payload: text('INCR http.requests\n'), onPath: describes('case CMD_INCR') },
+      { label: 'INCR of a counter', payload: text('INCR http.requests\n'), onPath: describes('case CMD_INCR', 'c != NULL') },
       { label: 'DUMP', payload: text('DUMP'), onPath: describes('case CMD_DUMP') },
     ],
   },

@@ -3,8 +3,8 @@
 // that the model then prices the measured configurations as they were measured.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { vethParameters, type VethMeasurement } from '../../server/src/tools/calibrateVeth';
-import { DEFAULT_PARAMETERS, estimateCost, type CostParameters } from '../../server/src/analysis/cost';
+import { keptHook, vethParameters, type VethMeasurement } from '../../server/src/tools/calibrateVeth';
+import { DEFAULT_PARAMETERS, estimateCost, parseCalibrationFile, type CostParameters } from '../../server/src/analysis/cost';
 
 const measurement: VethMeasurement = {
   inflight: 32,
@@ -58,14 +58,28 @@ test('with the derived parameters the model prices the reflector and a fallback 
   }
 });
 
-test('a measurement below zero becomes 0 and the source says what was measured', () => {
+test('a hook below zero is kept only when every round agrees; the transmit cost never goes below zero', () => {
   const cheapHook: VethMeasurement = { ...measurement, rounds: measurement.rounds.map((r) => ({ ...r, pass: r.user - 200 })) };
   const derived = vethParameters(cheapHook, { userspaceNs: 3_000, bpfInstructionNs: 1 }, 'here');
-  assert.equal(derived.parameters.hookEntryXdp?.ns, 0);
-  assert.match(derived.parameters.hookEntryXdp!.source, /measured -200 ns/);
+  assert.equal(derived.parameters.hookEntryXdp?.ns, -200);
+  assert.match(derived.parameters.hookEntryXdp!.source, /every round measured it cheaper/);
   // The reflector saves 6.8 µs, more than the model's 3 µs of userspace overhead: no transmit cost is left.
   assert.equal(derived.parameters.xdpTransmit?.ns, 0);
   assert.match(derived.parameters.xdpTransmit!.source, /cannot be negative/);
+
+  const mixed: VethMeasurement = { ...measurement, rounds: [-300, -100, 200].map((d, i) => ({ ...measurement.rounds[i], pass: measurement.rounds[i].user + d })) };
+  const noisy = vethParameters(mixed, { userspaceNs: 12_000, bpfInstructionNs: 1 }, 'here');
+  assert.equal(noisy.parameters.hookEntryXdp?.ns, 0);
+  assert.match(noisy.parameters.hookEntryXdp!.source, /not in every round: taken as 0/);
+  assert.equal(keptHook([-5, -1, -9]), -5);
+  assert.equal(keptHook([3, -1, 7]), 3);
+});
+
+test('a calibration file may hold a negative hook entry, and no other negative figure', () => {
+  const file = (name: string) => JSON.stringify({ version: 1, parameters: { [name]: { ns: -120, source: 'measured' } } });
+  assert.equal(parseCalibrationFile(file('hookEntryXdp')).parameters.hookEntryXdp?.ns, -120);
+  assert.equal(parseCalibrationFile(file('hookEntrySkSkb')).parameters.hookEntrySkSkb?.ns, -120);
+  assert.throws(() => parseCalibrationFile(file('xdpTransmit')), /"xdpTransmit" must be \{ns: number >= 0/);
 });
 
 test('no rounds is an error, not a parameter of 0', () => {

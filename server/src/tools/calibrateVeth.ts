@@ -217,6 +217,24 @@ export async function measureVeth(dir: string, options: VethOptions): Promise<Ve
   }
 }
 
+/**
+ * A hook's entry cost from the rounds' (pass − user) differences: their median, kept below zero
+ * only when every round measured the program cheaper than none (then it is no accident of the
+ * load); otherwise a negative median is noise around zero and 0 is used.
+ */
+export function keptHook(differences: number[]): number {
+  const m = median(differences);
+  return m >= 0 || differences.every((d) => d < 0) ? m : 0;
+}
+
+function hookNote(differences: number[]): string {
+  const m = median(differences);
+  if (m >= 0) return '';
+  return differences.every((d) => d < 0)
+    ? '; every round measured it cheaper than no program (veth receives through its own NAPI ring once a program is attached), so the negative figure is kept'
+    : '; below zero, but not in every round: taken as 0';
+}
+
 export interface VethDerivation {
   parameters: Partial<Record<ParameterName, CostParameter>>;
   measurements: Record<string, { ns: number; source: string }>;
@@ -229,8 +247,8 @@ export interface VethDerivation {
  *                  saving over the echo server as measured: U − hook − insns × bpfInstruction − xdpTransmit
  *                  = median(user − reflect), where U is the model's userspace cost of a request with no
  *                  handler work (stack + wake-up + receive and send syscalls, as calibrated).
- * Neither may go below 0 (a parameter is a cost); when the measurement says less, 0 is used and the
- * source says what was measured.
+ * xdpTransmit may not go below 0 (when the measurement says less, 0 is used and the source says
+ * what was measured); the hook entry only when every round agrees (keptHook).
  */
 export function vethParameters(
   measurement: VethMeasurement,
@@ -239,18 +257,19 @@ export function vethParameters(
 ): VethDerivation {
   const { rounds } = measurement;
   if (rounds.length === 0) throw new Error('no veth rounds to derive parameters from');
-  const hook = median(rounds.map((r) => r.pass - r.user));
+  const hookRounds = rounds.map((r) => r.pass - r.user);
+  const hook = keptHook(hookRounds);
   const saved = median(rounds.map((r) => r.user - r.reflect));
   const program = measurement.reflectInstructions * model.bpfInstructionNs;
-  const transmit = model.userspaceNs - Math.max(0, hook) - program - saved;
+  const transmit = model.userspaceNs - hook - program - saved;
   const setup = `${here}, veth pair between two network namespaces, ${measurement.inflight} UDP requests of 64 bytes in flight, ${rounds.length} interleaved rounds of ${measurement.secondsPerRun} s, CPU of client + server + ksoftirqd/kworker threads per request`;
   const clamped = (value: number) => (value < 0 ? ` (measured ${value.toFixed(0)} ns; a cost cannot be negative, so 0)` : '');
   const spread = (values: number[]) => `${Math.min(...values).toFixed(0)}…${Math.max(...values).toFixed(0)} ns`;
   const derivation: VethDerivation = {
     parameters: {
       hookEntryXdp: {
-        ns: Math.max(0, hook),
-        source: `${setup}: an XDP_PASS program on the server's device adds ${hook.toFixed(0)} ns per request to a userspace echo server (median; rounds ${spread(rounds.map((r) => r.pass - r.user))})${clamped(hook)}`,
+        ns: hook,
+        source: `${setup}: an XDP_PASS program on the server's device adds ${median(hookRounds).toFixed(0)} ns per request to a userspace echo server (median; rounds ${spread(hookRounds)})${hookNote(hookRounds)}`,
       },
       xdpTransmit: {
         ns: Math.max(0, transmit),
@@ -280,10 +299,11 @@ function skSkbParameters(
   derivation: VethDerivation,
 ): Partial<Record<ParameterName, CostParameter>> {
   const { rounds, redirectInstructions } = measurement.skSkb!;
-  const hook = median(rounds.map((r) => r.pass - r.user));
+  const hookRounds = rounds.map((r) => r.pass - r.user);
+  const hook = keptHook(hookRounds);
   const saved = median(rounds.map((r) => r.user - r.redirect));
   const savable = model.userspaceNs - (model.stackTraversalNs ?? 0);
-  const redirect = savable - Math.max(0, hook) - redirectInstructions * model.bpfInstructionNs - saved;
+  const redirect = savable - hook - redirectInstructions * model.bpfInstructionNs - saved;
   const setup = `${here}, veth pair between two network namespaces, one TCP connection with ${measurement.inflight} requests of 64 bytes in flight, ${rounds.length} interleaved rounds of ${measurement.secondsPerRun} s, CPU of client + server + ksoftirqd/kworker threads per request`;
   const clamped = (value: number) => (value < 0 ? ` (measured ${value.toFixed(0)} ns; a cost cannot be negative, so 0)` : '');
   const spread = (values: number[]) => `${Math.min(...values).toFixed(0)}…${Math.max(...values).toFixed(0)} ns`;
@@ -292,8 +312,8 @@ function skSkbParameters(
   derivation.measurements.vethSkSkbRedirect = { ns: median(rounds.map((r) => r.redirect)), source: `${setup}: an sk_skb verdict redirecting every segment back out of the socket` };
   return {
     hookEntrySkSkb: {
-      ns: Math.max(0, hook),
-      source: `${setup}: an SK_PASS verdict on the server's socket adds ${hook.toFixed(0)} ns per request to a userspace TCP echo server (median; rounds ${spread(rounds.map((r) => r.pass - r.user))})${clamped(hook)}`,
+      ns: hook,
+      source: `${setup}: an SK_PASS verdict on the server's socket adds ${median(hookRounds).toFixed(0)} ns per request to a userspace TCP echo server (median; rounds ${spread(hookRounds)})${hookNote(hookRounds)}`,
     },
     skSkbRedirect: {
       ns: Math.max(0, redirect),

@@ -37,6 +37,13 @@ export const PARAMETER_NAMES = [
 
 export type ParameterName = (typeof PARAMETER_NAMES)[number];
 
+/**
+ * Parameters a calibration may set below zero: a hook's measured entry cost on a virtual device.
+ * Attaching a program changes how veth receives (its own NAPI ring instead of the backlog
+ * queue), which can make a request that merely passes through cheaper than with no program.
+ */
+export const SIGNED_PARAMETERS: readonly ParameterName[] = ['hookEntryXdp', 'hookEntrySkSkb'];
+
 export type CostParameters = Record<ParameterName, CostParameter>;
 
 const XRP = "XRP (OSDI'22) Table 1, Intel i5-8500 3 GHz, Linux 5.8, KPTI off";
@@ -172,8 +179,9 @@ export function parseCalibrationFile(text: string): CalibrationFile {
   const parameters: Partial<Record<ParameterName, CostParameter>> = {};
   const ignoredParameters: string[] = [];
   for (const [name, value] of Object.entries(raw.parameters)) {
-    if (!isPlainObject(value) || typeof value.ns !== 'number' || !Number.isFinite(value.ns) || value.ns < 0) {
-      throw new CalibrationFormatError(`calibration parameter "${name}" must be {ns: number >= 0, source: string}`);
+    const signed = (SIGNED_PARAMETERS as readonly string[]).includes(name);
+    if (!isPlainObject(value) || typeof value.ns !== 'number' || !Number.isFinite(value.ns) || (value.ns < 0 && !signed)) {
+      throw new CalibrationFormatError(`calibration parameter "${name}" must be {ns: number${signed ? '' : ' >= 0'}, source: string}`);
     }
     if (!(PARAMETER_NAMES as readonly string[]).includes(name)) {
       ignoredParameters.push(name);

@@ -176,7 +176,7 @@ export function renderOffload(record: SectionRecord<OffloadData>): RenderedSecti
     '_original_ is the example as written, _split_ is `bpf-offload split` built with its Makefile and run with',
     '`BPF_OFFLOAD_IFACE=b0` (XDP) or `BPF_OFFLOAD_ENABLE=1` (tcp-kv, sk_skb); both run at once, each behind its own veth pair (the split\'s XDP program on b0, nothing',
     'on the original\'s b1; both client devices carry the same XDP_PASS program, which XDP_TX on veth needs). Runs of the',
-    `two alternate back to back at every share, and the sweep is repeated ${rounds} time${rounds === 1 ? '' : 's'}: the saving is the median of the`,
+    `two alternate back to back at every share, and the sweep runs ${rounds === 1 ? 'once' : `${rounds} times`}: the saving is the median of the`,
     'rounds\' paired differences (original − split), with the smallest and largest beside it. CPU per request is counted',
     'two ways: _attributed_, the CPU time of the load generator, the server process and the ksoftirqd and kworker threads',
     '(from /proc/PID/schedstat; without IRQ time accounting the veth NAPI poll, XDP included, is charged to the task it ran',
@@ -193,6 +193,14 @@ export function renderOffload(record: SectionRecord<OffloadData>): RenderedSecti
     'relative error explodes on a few hundred nanoseconds: read the absolute error there, against the spread of the rounds.',
     '',
   ];
+  if (data.rounds === undefined) {
+    parts.unshift(
+      '> **Stored figures from an earlier version of this benchmark**: original and split were measured one after the other, one run',
+      '> per point, without the kworker threads and with the model\'s earlier parameters; the method described below is the current one.',
+      '> Rerun `npm run bench -- offload` for figures measured that way.',
+      '',
+    );
+  }
   if (data.quick) parts.push('> **Quick run** (`--quick`): shorter runs, fewer rounds, fast calibration; figures are noisier.', '');
   if (data.calibration.error) parts.push(`> Calibration failed (${data.calibration.error}); the "calibrated" columns use the published defaults.`, '');
   for (const example of data.examples) {

@@ -12,6 +12,7 @@ import { addWork, stateAccesses, toEstimate, WorkEstimator, type Work } from './
 import { handlerSite, SEND_CALLS, type HandlerSite } from './slices/site';
 import type { BranchDecision, EntrySlices, FallbackPoint, HandoverPoint, SlicePath } from './slices/types';
 import { CallExpander, type PathVariant } from './slices/calleePaths';
+import { splitHandovers } from './slices/splitHandovers';
 
 export type * from './slices/types';
 
@@ -53,7 +54,8 @@ export function computeSlices(input: SliceInput): EntrySlices | undefined {
       ? (lines[r.start.line] ?? '').slice(r.start.character, r.end.character)
       : [lines[r.start.line]?.slice(r.start.character) ?? '', ...lines.slice(r.start.line + 1, r.end.line), lines[r.end.line]?.slice(0, r.end.character) ?? ''].join('\n');
   const estimator = new WorkEstimator(file, tree, program);
-  const errors = input.diagnostics.filter((d) => d.severity === Severity.Error && d.file === file);
+  // Where paths fall back: the rules' Errors, and the calls the split hands over though the rules would not.
+  const errors = [...input.diagnostics.filter((d) => d.severity === Severity.Error && d.file === file), ...splitHandovers(file, tree, input.diagnostics)];
   const functionError = firstErrorFinder(summary!.functions, errors, program, file);
   const blockById = new Map(cfg.blocks.map((b) => [b.id, b]));
   const notes: string[] = [];

@@ -9,6 +9,7 @@ import { evaluateConstant } from './constEval';
 import { kernelAtLeast } from './definitions';
 import { isSimdIntrinsic } from './floats';
 import { libcEntry, STRING_BOUND, type LibcEntry } from './libc';
+import { splitHandoverReason } from '../codegen/kernel/libc';
 import { descendantsOfType, namedChildren, rangeOf, unparenthesize, walk } from './nodes';
 import { functionKey, type CalleeResolver } from './reach';
 import type { ReplaceCallFix } from './quickFixes';
@@ -83,9 +84,14 @@ function checkLibcCall(scope: FunctionScope, call: SyntaxNode, name: string, nam
   const at = rangeOf(nameNode);
   const args = argumentsOf(call);
   const fallback = 'the path must fall back to userspace here';
+  // What the verifier would accept is not always what the split does: where the generator has
+  // no stand-in (codegen/kernel/libc.ts), the transformation is possible, not performed.
+  const splitLacks = !!splitHandoverReason(call, () => false);
+  const becomes = splitLacks ? 'could become' : 'becomes';
+  const splitNote = splitLacks ? ` The split has no kernel stand-in for ${name}() yet: it hands the request over to userspace here.` : '';
   switch (entry.kind) {
     case 'blocking':
-      // The split rewrites exactly this form (codegen/kernel/statements.ts isMonotonicClockRead).
+      // The split rewrites exactly this form (codegen/kernel/libc.ts isMonotonicClockRead).
       if (name === 'clock_gettime' && args.length === 2 && args[0].text === 'CLOCK_MONOTONIC')
         return scope.report('monotonic-clock', at, `clock_gettime() of CLOCK_MONOTONIC is rewritten to bpf_ktime_get_ns(), which reads the same clock: the path stays in the kernel.`);
       return scope.report('blocking-call', at, `${name}() ${entry.reason}; ${fallback}.`);
@@ -106,12 +112,12 @@ function checkLibcCall(scope: FunctionScope, call: SyntaxNode, name: string, nam
     case 'sized': {
       const sizeNode = args[entry.sizeArgument ?? 2];
       const size = sizeNode ? evaluateConstant(sizeNode, scope.evalScope) : undefined;
-      const inlined = `becomes an inline ${name.includes('cmp') ? 'comparison' : 'copy'}`;
+      const inlined = `${becomes} an inline ${name.includes('cmp') ? 'comparison' : 'copy'}`;
       if (size !== undefined)
-        return scope.report('inlined-copy', at, `${name}() of ${size} byte${size === 1 ? '' : 's'} (constant size) ${inlined}.`);
+        return scope.report('inlined-copy', at, `${name}() of ${size} byte${size === 1 ? '' : 's'} (constant size) ${inlined}.${splitNote}`);
       if (sizeNode && isCompileTimeSize(sizeNode))
-        return scope.report('inlined-copy', at, `${name}() of ${sizeNode.text} bytes (a compile-time constant whose value the analysis could not compute, e.g. a type laid out with a system header's constant) ${inlined}.`);
-      return scope.report('string-function', at, `${name}() with a size known only at run time (\`${sizeNode?.text ?? '?'}\`) becomes a byte loop capped at ${STRING_BOUND} bytes: larger sizes must fall back to userspace.`, { severity: Severity.Warning });
+        return scope.report('inlined-copy', at, `${name}() of ${sizeNode.text} bytes (a compile-time constant whose value the analysis could not compute, e.g. a type laid out with a system header's constant) ${inlined}.${splitNote}`);
+      return scope.report('string-function', at, `${name}() with a size known only at run time (\`${sizeNode?.text ?? '?'}\`) ${becomes} a byte loop capped at ${STRING_BOUND} bytes: larger sizes must fall back to userspace.${splitNote}`, { severity: Severity.Warning });
     }
     case 'string': {
       const fixes: ReplaceCallFix[] = [];
@@ -120,9 +126,10 @@ function checkLibcCall(scope: FunctionScope, call: SyntaxNode, name: string, nam
         const bound = name === 'strcpy' || name === 'strcat' ? destinationBound(scope, args[0]) : String(STRING_BOUND);
         fixes.push({ fix: 'replace-call', replacement: entry.replacement, calleeRange: at, insertArgument: { at: close, text: `, ${bound}` } });
       }
-      const instead = entry.replacement ? ` becomes ${entry.replacement}() bounded at ${STRING_BOUND} bytes` : '';
+      const instead = entry.replacement ? ` ${becomes} ${entry.replacement}() bounded at ${STRING_BOUND} bytes` : '';
       const tail = entry.replacement ? `; longer strings must fall back to userspace${name === 'strcpy' ? ' (strncpy does not terminate a truncated copy)' : ''}` : '';
-      return scope.report('string-function', at, `${name}() ${entry.reason}${instead ? ':' + instead : ''}${tail}.`, { severity: Severity.Warning, fixes });
+      const reason = splitLacks ? entry.reason.replace(/: it becomes /, ': it could become ') : entry.reason;
+      return scope.report('string-function', at, `${name}() ${reason}${instead ? ':' + instead : ''}${tail}.${splitNote}`, { severity: Severity.Warning, fixes });
     }
     case 'format': {
       const formatIndex = name === 'sprintf' ? 1 : 2;
@@ -137,8 +144,8 @@ function checkLibcCall(scope: FunctionScope, call: SyntaxNode, name: string, nam
       const fixes: ReplaceCallFix[] = [];
       if (name === 'sprintf' && args[0])
         fixes.push({ fix: 'replace-call', replacement: 'snprintf', calleeRange: at, insertArgument: { at: rangeOf(args[0]).end, text: `, ${destinationBound(scope, args[0])}` } });
-      const bounded = name === 'sprintf' ? `${entry.reason}: it becomes bpf_snprintf() bounded by the destination` : 'becomes bpf_snprintf()';
-      return scope.report('string-function', at, `${name}() ${bounded}, which takes at most 12 arguments and supports only integer, %c, %s and %p conversions; its %s arguments are read up to the output size.`, { severity: Severity.Warning, fixes });
+      const bounded = name === 'sprintf' ? `${entry.reason}: it ${becomes} bpf_snprintf() bounded by the destination` : `${becomes} bpf_snprintf()`;
+      return scope.report('string-function', at, `${name}() ${bounded}, which takes at most 12 arguments and supports only integer, %c, %s and %p conversions; its %s arguments are read up to the output size.${splitNote}`, { severity: Severity.Warning, fixes });
     }
   }
 }

@@ -2,6 +2,7 @@
 // the kernel-proof fixtures (test/kernel/fixtures/<code>/) are generated from or checked
 // against this list. Codes are stable: never rename one, only add.
 import { Severity } from '../model';
+import { BYTE_STAND_INS } from '../codegen/kernel/libc';
 
 export type ProgramType = 'xdp' | 'sk_msg' | 'sk_skb';
 
@@ -116,7 +117,8 @@ export const RULES: RuleDefinition[] = [
   },
   {
     code: 'string-function', title: 'Unbounded libc string or conversion function', severity: Severity.Warning, programTypes: ALL,
-    explanation: 'The function has no BPF helper, but a bounded version can be inlined: strlen, strcmp, strcpy and strcat become loops capped at a constant length, strtol/atoi a bounded digit parser, memcpy/memset/memcmp with a run-time size a capped byte loop, snprintf without %f the `bpf_snprintf` helper. Inputs longer than the cap behave differently (the message names the cap). The kernel\'s `bpf_strtol` helper exists only for cgroup sysctl programs, not for network hooks.',
+    explanation: 'The function has no BPF helper, but a bounded version can be inlined: strlen, strcmp, strcpy and strcat become loops capped at a constant length, strtol/atoi a bounded digit parser, memcpy/memset/memcmp with a run-time size a capped byte loop, snprintf without %f the `bpf_snprintf` helper. Inputs longer than the cap behave differently (the message names the cap). The kernel\'s `bpf_strtol` helper exists only for cgroup sysctl programs, not for network hooks. '
+      + `These are what the verifier accepts; the split generator has kernel stand-ins only for ${BYTE_STAND_INS.map((n) => `\`${n}\``).join(', ')} today: for the others (snprintf and sprintf among them) it hands the request over to userspace at the call, and the message says so.`,
     advice: 'Use the bounded form (strnlen, strncmp, a parser with a digit limit) with a constant bound, and fall back when the bound is reached.',
     kernelBoundaries: [
       { version: '5.13', change: '`bpf_snprintf()` helper: snprintf with integer and string conversions can be offloaded (Warning); before 5.13 it is an Error.' },

@@ -1,6 +1,8 @@
 // Bounded inline stand-ins for the libc byte functions the handler code calls. Every loop runs
 // at most BPFO_MAX_PAYLOAD times and stops early at the length the caller asked for, so the
 // verifier sees a constant trip count whatever the length is.
+import type { SyntaxNode } from '../../syntax';
+import { calleeName } from '../../entries/sockets';
 
 /** libc name → generated replacement name. */
 export const LIBC_REPLACEMENTS: ReadonlyMap<string, string> = new Map([
@@ -20,6 +22,37 @@ export const RENAMED_CALLS: ReadonlyMap<string, string> = new Map([
   ['htonl', 'bpf_htonl'],
   ['ntohl', 'bpf_ntohl'],
 ]);
+
+/** Library functions the kernel half runs as a bounded byte loop (strlen through bpfo_strnlen). */
+export const BYTE_STAND_INS: readonly string[] = [...LIBC_REPLACEMENTS.keys(), 'strlen'];
+
+export function isByteStandIn(callee: string): boolean {
+  return BYTE_STAND_INS.includes(callee);
+}
+
+/** `clock_gettime(CLOCK_MONOTONIC, &ts)`: the one clock read the kernel half can answer identically. */
+export function isMonotonicClockRead(call: SyntaxNode): boolean {
+  if (calleeName(call) !== 'clock_gettime') return false;
+  const args = call.childForFieldName('arguments')?.namedChildren.filter((a) => a && a.type !== 'comment') ?? [];
+  return args.length === 2 && args[0]?.text === 'CLOCK_MONOTONIC';
+}
+
+/**
+ * Why the kernel half hands `node` over to userspace whatever the rules say of it, or undefined
+ * when it has a kernel form: a call of a library function (one `isDefined` says the file does not
+ * define) with no stand-in, rename or rewrite here, or a read of errno. The one definition of
+ * what the split can run: the translator hands these over, and the slices end paths at them
+ * (slices/splitHandovers.ts), even where the verifier rules only warn (sprintf → bpf_snprintf).
+ * Indirect calls and calls of defined functions are the caller's to judge.
+ */
+export function splitHandoverReason(node: SyntaxNode, isDefined: (name: string) => boolean): string | undefined {
+  if (node.type === 'identifier' && node.text === 'errno') return 'errno is the C library\'s';
+  if (node.type !== 'call_expression') return undefined;
+  const callee = calleeName(node);
+  if (!callee || isDefined(callee)) return undefined;
+  if (isByteStandIn(callee) || RENAMED_CALLS.has(callee) || isMonotonicClockRead(node)) return undefined;
+  return `${callee}() has no BPF stand-in`;
+}
 
 /**
  * C text of the replacements whose names appear in `used`. With bpf_loop (kernel ≥ 5.17) each

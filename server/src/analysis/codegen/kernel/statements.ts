@@ -65,13 +65,6 @@ export function handoverBefore(write: SyntaxNode, handover: SyntaxNode): SyntaxN
   return statement ?? undefined;
 }
 
-/** `clock_gettime(CLOCK_MONOTONIC, &ts)`: the one clock read the kernel half can answer identically. */
-export function isMonotonicClockRead(call: SyntaxNode): boolean {
-  if (calleeName(call) !== 'clock_gettime') return false;
-  const args = call.childForFieldName('arguments')?.namedChildren.filter((a) => a && a.type !== 'comment') ?? [];
-  return args.length === 2 && args[0]?.text === 'CLOCK_MONOTONIC';
-}
-
 /** The loop (or, for a break, also the switch) a break/continue belongs to. */
 export function ownerOf(node: SyntaxNode, switchToo: boolean): SyntaxNode | undefined {
   for (let n = node.parent; n; n = n.parent) if (LOOP_TYPES.has(n.type) || (switchToo && n.type === 'switch_statement')) return n;

@@ -8,9 +8,9 @@ import type { SyntaxNode, Tree } from '../../syntax';
 import type { AnalysisDiagnostic, FunctionInfo, Range } from '../../model';
 import { functionDefinitions, functionNameOf, walk } from '../../treeHelpers';
 import { calleeName } from '../../entries/sockets';
-import { LIBC_REPLACEMENTS, RENAMED_CALLS } from './libc';
+import { LIBC_REPLACEMENTS, RENAMED_CALLS, isByteStandIn, isMonotonicClockRead, splitHandoverReason } from './libc';
 import { LOOP_TYPES, planLoop, type LoopContext, type LoopPlan } from './loops';
-import { STATEMENT_TYPES, declarationWithoutInitializers, handoverBefore, isMonotonicClockRead, ownerOf, rootIdentifier, stateWrites, statementOf } from './statements';
+import { STATEMENT_TYPES, declarationWithoutInitializers, handoverBefore, ownerOf, rootIdentifier, stateWrites, statementOf } from './statements';
 
 export class TranslationError extends Error {}
 
@@ -154,21 +154,11 @@ export class HandlerTranslator {
     if (!body) return [];
     const found: Handover[] = [];
     const self = functionNameOf(definition);
-    // A monotonic clock read has a kernel equivalent (bpf_ktime_get_ns): its rule error does not hand over.
-    const clockReads: Range[] = [];
-    walk(body, (node) => {
-      if (node.type === 'call_expression' && isMonotonicClockRead(node)) clockReads.push(nodeRange(node));
-      return true;
-    });
-    const errors = this.input.errors.filter((e) => inside(nodeRange(definition), e.range) && !clockReads.some((c) => inside(c, e.range)));
+    const errors = this.input.errors.filter((e) => inside(nodeRange(definition), e.range));
     const loopContext = this.loopContext(definition);
     walk(body, (node) => {
-      if (node.type === 'call_expression') {
-        const callee = calleeName(node);
-        const reason = this.callReason(node, callee, self);
-        if (reason) found.push({ node: statementOf(node, body), reason });
-      }
-      if (node.type === 'identifier' && node.text === 'errno') found.push({ node: statementOf(node, body), reason: 'errno is the C library\'s' });
+      const reason = node.type === 'call_expression' ? this.callReason(node, calleeName(node), self) : splitHandoverReason(node, (n) => this.definitions.has(n));
+      if (reason) found.push({ node: statementOf(node, body), reason });
       if (loopContext && (node.type === 'for_statement' || node.type === 'while_statement') && planLoop(node, loopContext))
         found.push({ node, reason: 'bpf_loop refuses more than 2^23 iterations', loop: true });
       return true;
@@ -193,8 +183,7 @@ export class HandlerTranslator {
       const wholesale = this.wholesaleReason(callee);
       return wholesale;
     }
-    if (LIBC_REPLACEMENTS.has(callee) || RENAMED_CALLS.has(callee) || callee === 'strlen' || isMonotonicClockRead(call)) return undefined;
-    return `${callee}() has no BPF stand-in`;
+    return splitHandoverReason(call, () => false);
   }
 
   private loopContext(definition: SyntaxNode): LoopContext | undefined {
@@ -204,7 +193,7 @@ export class HandlerTranslator {
       calleeLoops: (callee) => this.runsLoops(callee),
       // A callee that is never entered (its call is the hand-over) runs no loop here.
       isTranslatedFunction: (callee) => this.definitions.has(callee) && !this.wholesaleReason(callee),
-      isByteStandIn: (callee) => LIBC_REPLACEMENTS.has(callee) || callee === 'strlen',
+      isByteStandIn,
     };
   }
 
@@ -218,7 +207,7 @@ export class HandlerTranslator {
     if (definition) walk(definition, (n) => {
       if (LOOP_TYPES.has(n.type)) result = true;
       const callee = n.type === 'call_expression' ? calleeName(n) : undefined;
-      if (callee && (LIBC_REPLACEMENTS.has(callee) || callee === 'strlen' || (this.definitions.has(callee) && this.runsLoops(callee)))) result = true;
+      if (callee && (isByteStandIn(callee) || (this.definitions.has(callee) && this.runsLoops(callee)))) result = true;
       return !result;
     });
     this.loopsMemo.set(name, result);

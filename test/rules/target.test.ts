@@ -45,6 +45,17 @@ test('5.13: snprintf is an Error before bpf_snprintf() exists, a Warning after',
   const after = await analyzeC(FORMAT, { targetKernel: '5.13' });
   assert.deepEqual(withCode(after, 'unsupported-libc'), []);
   assert.equal(withCode(after, 'string-function')[0]?.severity, Severity.Warning);
+  // The verifier would take bpf_snprintf(), but the split has no stand-in: the message says so.
+  assert.match(withCode(after, 'string-function')[0].message, /could become bpf_snprintf\(\).*The split has no kernel stand-in for snprintf\(\) yet: it hands the request over to userspace here\./);
+  assert.doesNotMatch(withCode(after, 'string-function')[0].message, /\bbecomes bpf_snprintf/);
+});
+
+test('a byte function the split has a stand-in for is not said to be handed over', async () => {
+  const diagnostics = await analyzeC(`#include <string.h>
+void copy(char *dst, const char *src, unsigned long n) { memcpy(dst, src, n); }`);
+  const warning = withCode(diagnostics, 'string-function')[0];
+  assert.match(warning?.message ?? '', /memcpy\(\) with a size known only at run time \(`n`\) becomes a byte loop/, describe(diagnostics));
+  assert.doesNotMatch(warning.message, /hands the request over/);
 });
 
 const BIG = `int work(unsigned char *p) {

@@ -1,6 +1,6 @@
 // Slices: for one request entry, every path from the receive to a reply or a drop, whether it
-// can finish in the kernel (no Error diagnostic of the rules on it), where it falls back, and
-// the earliest point where a path that must end in userspace can be handed over.
+// can finish in the kernel (no Error of the rules and no hand-over of the split on it), where
+// it falls back, and the earliest point where a path that must end in userspace can be handed over.
 import type { Tree } from './syntax';
 import { Severity, type AnalysisDiagnostic, type CfgBlock, type ControlFlowGraph, type FunctionInfo, type Range } from './model';
 import type { ProgramFacts } from './analyze';

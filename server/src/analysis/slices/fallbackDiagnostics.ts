@@ -29,7 +29,7 @@ export interface FallbackDiagnosticData {
   entryId: string;
   /** Slice path ids that fall back at this point. */
   paths: string[];
-  /** The rule whose Error makes the path fall back. */
+  /** The rule whose Error makes the path fall back, or no-kernel-stand-in when the split does. */
   ruleCode: string;
 }
 

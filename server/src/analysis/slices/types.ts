@@ -35,7 +35,7 @@ export interface StateAccess {
 
 export interface FallbackPoint {
   file: string;
-  /** Where the rule's Error diagnostic is. */
+  /** Where the rule's Error diagnostic is, or the call the split hands over (code no-kernel-stand-in). */
   range: Range;
   code: string;
   message: string;
@@ -73,7 +73,7 @@ export interface SlicePath {
   calls: string[];
   /** Work of the whole path (what userspace does for this request, minus syscalls). */
   work: WorkEstimate;
-  /** Paths ending in userspace: the first Error diagnostic of the rules on the path. */
+  /** Paths ending in userspace: the first Error of the rules, or hand-over of the split, on the path. */
   fallback?: FallbackPoint;
   /** Paths ending in userspace: kernel work up to the fallback point (a naive split's waste). */
   workBeforeFallback?: WorkEstimate;

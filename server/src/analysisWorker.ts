@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { analyzeFile, CancelledError } from './analysis/analyze';
 import type { FileSummary } from './analysis/model';
-import { initC, parseC } from './analysis/syntax';
+import { initC, parseC, plainTreeOf } from './analysis/syntax';
 import type { WorkerAnswer, WorkerJob } from './analysisWorkerProtocol';
 
 const cancelSlot = new Int32Array((workerData as { cancel: SharedArrayBuffer }).cancel);
@@ -22,7 +22,7 @@ function answer(job: WorkerJob): WorkerAnswer {
   try {
     const others = new Map(summaries);
     others.delete(job.file);
-    const analysis = analyzeFile(job.file, tree, job.text, others, { ...job.options, isCancelled });
+    const analysis = analyzeFile(job.file, plainTreeOf(tree), job.text, others, { ...job.options, isCancelled });
     return { id: job.id, analysis };
   } catch (error) {
     if (error instanceof CancelledError) return { id: job.id, cancelled: true };

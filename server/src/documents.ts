@@ -1,9 +1,10 @@
 // Open documents and their syntax trees. Text is kept in sync incrementally (the client sends
 // only the changed ranges) and every change is also applied to the old tree with tree.edit, so
 // tree-sitter reparses only what changed. Trees live in wasm memory that no garbage collector
-// sees: every tree is deleted exactly once, when replaced, closed, evicted or disposed.
+// sees: every tree is deleted exactly once, when replaced, closed or disposed. Features see the
+// plain copy of the tree (plainTree.ts), made once per version on first use.
 import { TextDocument, TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
-import { parseC, Tree, Edit } from './analysis/syntax';
+import { parseC, parsePlainC, plainTreeOf, type Tree, type ParserTree, type Edit } from './analysis/syntax';
 import { canonicalUri } from './uris';
 
 export interface OpenDocument {
@@ -21,7 +22,7 @@ export interface OpenDocument {
 }
 
 class LazilyParsedDocument implements OpenDocument {
-  private parsed: Tree | undefined;
+  private parsed: ParserTree | undefined;
 
   constructor(
     readonly uri: string,
@@ -31,7 +32,7 @@ class LazilyParsedDocument implements OpenDocument {
 
   get tree(): Tree {
     this.parsed ??= parseC(this.document.getText());
-    return this.parsed;
+    return plainTreeOf(this.parsed);
   }
 
   /** A document never parsed only has its text updated. */
@@ -117,10 +118,10 @@ function sanitizePosition(p: { line: number; character: number } | undefined): {
  */
 export function applyChanges(
   document: TextDocument,
-  oldTree: Tree,
+  oldTree: ParserTree,
   changes: readonly TextDocumentContentChangeEvent[],
   version: number,
-): Tree {
+): ParserTree {
   let incremental = true;
   try {
     for (const raw of Array.isArray(changes) ? changes : []) {
@@ -198,7 +199,7 @@ interface CachedParse {
 
 /**
  * Trees of workspace files that are not open, for features that need syntax of a closed file.
- * Bounded: the least recently used tree is deleted when the cache is full.
+ * Bounded: the least recently used tree is dropped when the cache is full.
  */
 export class ParsedFileCache {
   // A Map iterates in insertion order; re-inserting on use keeps the oldest entry first.
@@ -217,9 +218,8 @@ export class ParsedFileCache {
         this.entries.set(file, cached);
         return cached.tree;
       }
-      cached.tree.delete();
     }
-    const tree = parseC(text);
+    const tree = parsePlainC(text);
     this.entries.set(file, { text, tree });
     this.evict();
     return tree;
@@ -234,10 +234,7 @@ export class ParsedFileCache {
   }
 
   forget(file: string): void {
-    const cached = this.entries.get(file);
-    if (!cached) return;
     this.entries.delete(file);
-    cached.tree.delete();
   }
 
   dispose(): void {

@@ -4,7 +4,7 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import type { FileSummary } from './analysis/model';
-import { parseC } from './analysis/syntax';
+import { parsePlainC } from './analysis/syntax';
 import { summarizeFile } from './analysis/summarize';
 import type { Logger } from './log';
 import { pathToUri } from './uris';
@@ -180,12 +180,7 @@ export class WorkspaceIndex {
   }
 }
 
-/** Parses, summarises and frees the tree at once: the index keeps only plain data. */
+/** Parses and summarises at once: the index keeps only plain data. */
 export function summarizeText(file: string, text: string): FileSummary {
-  const tree = parseC(text);
-  try {
-    return summarizeFile(file, tree, text);
-  } finally {
-    tree.delete();
-  }
+  return summarizeFile(file, parsePlainC(text), text);
 }

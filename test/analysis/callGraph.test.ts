@@ -178,7 +178,7 @@ test('function objects from a rebuilt summary are looked up by file and name', (
 });
 
 test('from C text: two files through summarizeFile into one call graph', async () => {
-  const { initC, parseC } = await import('../../server/src/analysis/syntax');
+  const { initC, parseC, plainTreeOf } = await import('../../server/src/analysis/syntax');
   const { summarizeFile } = await import('../../server/src/analysis/summarize');
   await initC();
   const sources: Record<string, string> = {
@@ -200,11 +200,12 @@ int fact(int n) { return n <= 1 ? 1 : n * fact(n - 1); }
 `,
   };
   const summaries = Object.entries(sources).map(([file, text]) => {
-    const tree = parseC(text);
+    const parsed = parseC(text);
+    const tree = plainTreeOf(parsed);
     try {
       return summarizeFile(file, tree, text);
     } finally {
-      tree.delete();
+      parsed.delete();
     }
   });
   const graph = CallGraph.build(summaries);

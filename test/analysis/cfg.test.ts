@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { initC, parseC } from '../../server/src/analysis/syntax';
+import { initC, parseC, plainTreeOf } from '../../server/src/analysis/syntax';
 import {
   blockAt,
   buildCfg,
@@ -21,7 +21,8 @@ interface Built {
 }
 
 function cfgOf(source: string, name?: string): Built {
-  const tree = parseC(source);
+  const parsed = parseC(source);
+  const tree = plainTreeOf(parsed);
   try {
     const definitions = functionDefinitions(tree);
     const definition = name ? definitions.find((d) => d.text.includes(`${name}(`)) : definitions[0];
@@ -45,7 +46,7 @@ function cfgOf(source: string, name?: string): Built {
       cfg.edges.filter((e) => e.from === idOf(from) && e.to === idOf(to)).map((e) => e.kind).sort();
     return { cfg, block, kinds, textOf };
   } finally {
-    tree.delete();
+    parsed.delete();
   }
 }
 
@@ -344,7 +345,8 @@ test('malformed C gives a graph instead of an exception', async () => {
     'int f(void) { return ({ if (1) 2; }) }',
   ];
   for (const source of sources) {
-    const tree = parseC(source);
+    const parsed = parseC(source);
+    const tree = plainTreeOf(parsed);
     try {
       for (const definition of functionDefinitions(tree)) {
         const cfg = buildCfg(definition);
@@ -352,31 +354,33 @@ test('malformed C gives a graph instead of an exception', async () => {
         for (const e of cfg.edges) assert.ok(cfg.blocks[e.from] && cfg.blocks[e.to]);
       }
     } finally {
-      tree.delete();
+      parsed.delete();
     }
   }
 });
 
 test('buildCfg refuses a node that is not a function definition', async () => {
   await initC();
-  const tree = parseC('int x;');
+  const parsed = parseC('int x;');
+  const tree = plainTreeOf(parsed);
   try {
     assert.throws(() => buildCfg(tree.rootNode), /function_definition/);
   } finally {
-    tree.delete();
+    parsed.delete();
   }
 });
 
 test('functionDefinitions finds definitions under #ifdef and reports CFG function names', async () => {
   await initC();
-  const tree = parseC('#ifdef X\nstatic int *a(void) { return 0; }\n#endif\nint (b)(int y) { return y; }\nint c(void);\n');
+  const parsed = parseC('#ifdef X\nstatic int *a(void) { return 0; }\n#endif\nint (b)(int y) { return y; }\nint c(void);\n');
+  const tree = plainTreeOf(parsed);
   try {
     assert.deepEqual(
       functionDefinitions(tree).map((d) => buildCfg(d).functionName),
       ['a', 'b'],
     );
   } finally {
-    tree.delete();
+    parsed.delete();
   }
 });
 

@@ -2,18 +2,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { initC, parseC } from '../../server/src/analysis/syntax';
+import { initC, parseC, plainTreeOf } from '../../server/src/analysis/syntax';
 import { analyzeFile, DEFAULT_ANALYZE_OPTIONS, type AnalyzeOptions } from '../../server/src/analysis/analyze';
 
 const EXAMPLES = path.resolve(__dirname, '../../../examples');
 
 async function analyse(file: string, text: string, options: Partial<AnalyzeOptions> = {}) {
   await initC();
-  const tree = parseC(text);
+  const parsed = parseC(text);
+  const tree = plainTreeOf(parsed);
   try {
     return analyzeFile(file, tree, text, new Map(), { ...DEFAULT_ANALYZE_OPTIONS, ...options });
   } finally {
-    tree.delete();
+    parsed.delete();
   }
 }
 

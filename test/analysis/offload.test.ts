@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { initC, parseC } from '../../server/src/analysis/syntax';
+import { initC, parseC, plainTreeOf } from '../../server/src/analysis/syntax';
 import { analyzeFile, DEFAULT_ANALYZE_OPTIONS, type FileAnalysis } from '../../server/src/analysis/analyze';
 import { analyzeOffload } from '../../server/src/analysis/offload';
 import { DEFAULT_PARAMETERS, type CostParameters } from '../../server/src/analysis/cost';
@@ -17,11 +17,12 @@ const KV_CACHE = path.join(EXAMPLES, 'kv-cache', 'kv-cache.c');
 async function analyseKvCache(): Promise<FileAnalysis> {
   await initC();
   const text = fs.readFileSync(KV_CACHE, 'utf8');
-  const tree = parseC(text);
+  const parsed = parseC(text);
+  const tree = plainTreeOf(parsed);
   try {
     return analyzeFile(KV_CACHE, tree, text, new Map(), DEFAULT_ANALYZE_OPTIONS);
   } finally {
-    tree.delete();
+    parsed.delete();
   }
 }
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { initC, parseC } from '../../server/src/analysis/syntax';
+import { initC, parseC, plainTreeOf } from '../../server/src/analysis/syntax';
 import { analyzeFile, buildProgramFacts, DEFAULT_ANALYZE_OPTIONS } from '../../server/src/analysis/analyze';
 import { summarizeFile } from '../../server/src/analysis/summarize';
 import { computeSlices, type EntrySlices, type SlicePath } from '../../server/src/analysis/slices';
@@ -14,13 +14,14 @@ async function slicesOf(name: string) {
   await initC();
   const file = path.join(EXAMPLES, name, `${name}.c`);
   const text = fs.readFileSync(file, 'utf8');
-  const tree = parseC(text);
+  const parsed = parseC(text);
+  const tree = plainTreeOf(parsed);
   try {
     const analysis = analyzeFile(file, tree, text, new Map(), DEFAULT_ANALYZE_OPTIONS);
     assert.equal(analysis.slices.length, 1);
     return { slices: analysis.slices[0], text, analysis };
   } finally {
-    tree.delete();
+    parsed.delete();
   }
 }
 
@@ -192,7 +193,8 @@ test('enumeration stops at the cap and says so', async () => {
   await initC();
   const file = path.join(EXAMPLES, 'dns-responder', 'dns-responder.c');
   const text = fs.readFileSync(file, 'utf8');
-  const tree = parseC(text);
+  const parsed = parseC(text);
+  const tree = plainTreeOf(parsed);
   try {
     const analysis = analyzeFile(file, tree, text, new Map());
     const program = buildProgramFacts(new Map([[file, summarizeFile(file, tree, text)]]));
@@ -201,6 +203,6 @@ test('enumeration stops at the cap and says so', async () => {
     assert.equal(capped.paths.length, 3);
     assert.ok(capped.notes.some((n) => n.includes('more than 3 paths')));
   } finally {
-    tree.delete();
+    parsed.delete();
   }
 });

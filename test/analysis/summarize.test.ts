@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { initC, parseC } from '../../server/src/analysis/syntax';
+import { initC, parseC, plainTreeOf } from '../../server/src/analysis/syntax';
 import { findFunctionDefinition, functionNameOf } from '../../server/src/analysis/treeHelpers';
 import { summarize } from './summarizeText';
 import type { FileSummary, FunctionInfo } from '../../server/src/analysis/model';
@@ -305,12 +305,13 @@ test('ranges point at the definition, its name and its body', async () => {
 
 test('tree helpers find a function definition by name', async () => {
   await initC();
-  const tree = parseC('#if 1\nstatic char *a(void) { return 0; }\n#endif\nint b(int x) { return x; }\n');
+  const parsed = parseC('#if 1\nstatic char *a(void) { return 0; }\n#endif\nint b(int x) { return x; }\n');
+  const tree = plainTreeOf(parsed);
   try {
     assert.equal(functionNameOf(findFunctionDefinition(tree, 'a')!), 'a');
     assert.equal(findFunctionDefinition(tree, 'b')?.startPosition.row, 3);
     assert.equal(findFunctionDefinition(tree, 'c'), undefined);
   } finally {
-    tree.delete();
+    parsed.delete();
   }
 });

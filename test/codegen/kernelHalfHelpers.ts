@@ -2,7 +2,7 @@
 // shared header (struct bpfo_state from stateFields) and compile it with clang -target bpf.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { initC, parseC } from '../../server/src/analysis/syntax';
+import { initC, parseC, plainTreeOf } from '../../server/src/analysis/syntax';
 import { analyzeFile, buildProgramFacts } from '../../server/src/analysis/analyze';
 import { generateKernelHalf, type KernelHalf, type KernelHalfError } from '../../server/src/analysis/codegen/kernelHalf';
 import { splitFileNames, STATE_STRUCT_NAME } from '../../server/src/analysis/codegen/contract';
@@ -12,7 +12,8 @@ export async function generateForExample(server: ExampleServer, targetKernel = '
   await initC();
   const file = path.join(server.dir, `${server.name}.c`);
   const text = readFileSync(file, 'utf8');
-  const tree = parseC(text);
+  const parsed = parseC(text);
+  const tree = plainTreeOf(parsed);
   try {
     const analysis = analyzeFile(file, tree, text, new Map(), { targetKernel, programType: 'auto', entries: [] });
     const index = analysis.entries.findIndex((e) => e.protocol === 'udp');
@@ -22,7 +23,7 @@ export async function generateForExample(server: ExampleServer, targetKernel = '
     const program = buildProgramFacts(new Map([[file, analysis.summary]]));
     return generateKernelHalf({ entry, slices, program, file, text, tree, diagnostics: analysis.diagnostics, targetKernel, hook: 'xdp' });
   } finally {
-    tree.delete();
+    parsed.delete();
   }
 }
 

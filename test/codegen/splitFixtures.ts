@@ -8,7 +8,7 @@ import { splitFileNames, PORT_CONFIG_NAME, SCRATCH_MAP_NAME, STATE_MAP_NAME, STA
 import type { KernelHalfGenerator, SplitInput, SplitPlan } from '../../server/src/analysis/codegen/split';
 import { planSplit } from '../../server/src/analysis/codegen/split';
 import { summarizeFile } from '../../server/src/analysis/summarize';
-import { initC, parseC } from '../../server/src/analysis/syntax';
+import { initC, parseC, plainTreeOf } from '../../server/src/analysis/syntax';
 import type { ExampleServer } from '../examples/example-servers';
 
 export async function planExample(server: ExampleServer, overrides: Partial<SplitInput> = {}): Promise<SplitPlan> {
@@ -19,14 +19,15 @@ export async function planExample(server: ExampleServer, overrides: Partial<Spli
 export async function planSplitOfText(server: ExampleServer, text: string, overrides: Partial<SplitInput> = {}): Promise<SplitPlan> {
   await initC();
   const file = join(server.dir, `${server.name}.c`);
-  const tree = parseC(text);
+  const parsed = parseC(text);
+  const tree = plainTreeOf(parsed);
   try {
     const analysis = analyzeFile(file, tree, text, new Map(), DEFAULT_ANALYZE_OPTIONS);
     const program = buildProgramFacts(new Map([[file, summarizeFile(file, tree, text)]]));
     // The files are written to temporary directories: the Makefile finds the example's headers by absolute path.
     return planSplit({ file, text, tree, analysis, program, entry: server.handler, sourceDir: server.dir, ...overrides });
   } finally {
-    tree.delete();
+    parsed.delete();
   }
 }
 

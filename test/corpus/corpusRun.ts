@@ -9,7 +9,7 @@ import { analyzeFile, buildProgramFacts, DEFAULT_ANALYZE_OPTIONS, type AnalyzeOp
 import type { AnalysisDiagnostic, FileSummary } from '../../server/src/analysis/model';
 import { discoverEntries } from '../../server/src/analysis/entries';
 import { summarizeFile } from '../../server/src/analysis/summarize';
-import { initC, parseC, type Tree } from '../../server/src/analysis/syntax';
+import { initC, parsePlainC, type Tree } from '../../server/src/analysis/syntax';
 import { repoRoot } from '../repoRoot';
 
 /**
@@ -146,7 +146,7 @@ export async function runCorpus(directory: string, options: RunOptions = {}): Pr
   const parseStart = performance.now();
   try {
     for (const source of sources) {
-      const tree = parseC(source.text);
+      const tree = parsePlainC(source.text);
       trees.set(source.file, tree);
       try {
         summaries.set(source.file, summarizeFile(source.file, tree, source.text));
@@ -202,7 +202,7 @@ export async function runCorpus(directory: string, options: RunOptions = {}): Pr
       analyzeMs: performance.now() - analyzeStart,
     };
   } finally {
-    for (const tree of trees.values()) tree.delete();
+    trees.clear();
   }
 }
 

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TextDocument, TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
-import { initC, parseC, SyntaxNode } from '../../server/src/analysis/syntax';
+import type { Node as SyntaxNode } from 'web-tree-sitter';
+import { initC, parseC } from '../../server/src/analysis/syntax';
 import { applyChanges, DocumentStore, ParsedFileCache } from '../../server/src/documents';
 
 const SOURCE = [

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CancellationTokenSource, DiagnosticSeverity, type CodeAction, type CodeLens, type Hover, type TextEdit } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { initC, parseC } from '../../server/src/analysis/syntax';
+import { initC, parseC, plainTreeOf } from '../../server/src/analysis/syntax';
 import { analyzeFile, DEFAULT_ANALYZE_OPTIONS, type FileAnalysis } from '../../server/src/analysis/analyze';
 import type { SlicePath } from '../../server/src/analysis/slices';
 import { exampleWorkspace, gcovJson, RegionsClient } from './offloadHelpers';
@@ -19,11 +19,12 @@ const LIMIT = { timeout: 60_000 };
 async function analyse(file: string): Promise<FileAnalysis> {
   await initC();
   const text = readFileSync(file, 'utf8');
-  const tree = parseC(text);
+  const parsed = parseC(text);
+  const tree = plainTreeOf(parsed);
   try {
     return analyzeFile(file, tree, text, new Map(), DEFAULT_ANALYZE_OPTIONS);
   } finally {
-    tree.delete();
+    parsed.delete();
   }
 }
 

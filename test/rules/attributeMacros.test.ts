@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { attributeMacrosOf, blankAttributeMacros } from '../../server/src/analysis/attributeMacros';
-import { initC, parseC, type Tree } from '../../server/src/analysis/syntax';
+import { initC, parseC, type ParserTree } from '../../server/src/analysis/syntax';
 
 const SOURCE = `#define API __attribute__((visibility("default"))) extern
 #define NOTHING
@@ -38,7 +38,7 @@ test('blanks well-known and file-defined attribute macros in code only, keeping 
   assert.equal(blankAttributeMacros('int x;\n'), 'int x;\n');
 });
 
-function sexp(tree: Tree): string {
+function sexp(tree: ParserTree): string {
   return tree.rootNode.toString();
 }
 

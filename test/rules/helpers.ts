@@ -1,5 +1,5 @@
 // Runs the whole pipeline (parse → summary → program facts → rules) on strings of C.
-import { initC, parseC } from '../../server/src/analysis/syntax';
+import { initC, parseC, plainTreeOf } from '../../server/src/analysis/syntax';
 import { analyzeFile, DEFAULT_ANALYZE_OPTIONS, type AnalyzeOptions } from '../../server/src/analysis/analyze';
 import { summarizeFile } from '../../server/src/analysis/summarize';
 import type { AnalysisDiagnostic, FileSummary } from '../../server/src/analysis/model';
@@ -17,18 +17,20 @@ export async function analyzeProgram(
   const others = new Map<string, FileSummary>();
   for (const [file, text] of Object.entries(files)) {
     if (file === main) continue;
-    const tree = parseC(text);
+    const parsed = parseC(text);
+    const tree = plainTreeOf(parsed);
     try {
       others.set(file, summarizeFile(file, tree, text));
     } finally {
-      tree.delete();
+      parsed.delete();
     }
   }
-  const tree = parseC(files[main]);
+  const parsed = parseC(files[main]);
+  const tree = plainTreeOf(parsed);
   try {
     return analyzeFile(main, tree, files[main], others, { ...DEFAULT_ANALYZE_OPTIONS, ...options }).diagnostics;
   } finally {
-    tree.delete();
+    parsed.delete();
   }
 }
 

@@ -2,10 +2,14 @@
 // web-tree-sitter needs a one-time async init; after that parsing is synchronous.
 import * as fs from 'fs';
 import * as path from 'path';
-import { Parser, Language, Tree, Node, Edit } from 'web-tree-sitter';
+import { Parser, Language, Tree as ParserTree, Edit } from 'web-tree-sitter';
 import { attributeMacrosKey, attributeMacrosOf, blankAttributeMacros } from './attributeMacros';
+import { copyTree, PlainTree } from './plainTree';
 
-export type { Tree, Node as SyntaxNode, Edit };
+// The analysis works on plain copies of the parser's trees (plainTree.ts); the parser's own tree
+// (ParserTree) is kept only where parsing and incremental editing happen.
+export type { PlainTree as Tree, PlainNode as SyntaxNode } from './plainTree';
+export type { ParserTree, Edit };
 
 let cLanguage: Language | undefined;
 let initPromise: Promise<Language> | undefined;
@@ -49,7 +53,11 @@ export function createCParser(): Parser {
 let sharedParser: Parser | undefined;
 
 /** Which attribute macros each tree was parsed with blanked (attributeMacros.ts). */
-const blankedWith = new WeakMap<Tree, string>();
+const blankedWith = new WeakMap<ParserTree, string>();
+/** The text each tree was parsed from, after blanking: what node.text shows. */
+const parsedText = new WeakMap<ParserTree, string>();
+/** The plain copy of each tree, made on first request. */
+const plainCopies = new WeakMap<ParserTree, PlainTree>();
 
 /**
  * Parses a whole string of C. With oldTree (already edited with tree.edit) the parse is
@@ -60,19 +68,56 @@ const blankedWith = new WeakMap<Tree, string>();
  * is only reused when the old tree was blanked with the same set of macros: a #define added or
  * removed by the edit can change the blanking far from the edited range.
  */
-export function parseC(text: string, oldTree?: Tree): Tree {
+export function parseC(text: string, oldTree?: ParserTree): ParserTree {
   sharedParser ??= createCParser();
   const macros = attributeMacrosOf(text);
   const key = attributeMacrosKey(macros);
   const reusable = oldTree && blankedWith.get(oldTree) === key ? oldTree : null;
-  const tree = sharedParser.parse(blankAttributeMacros(text, macros), reusable);
+  const blanked = blankAttributeMacros(text, macros);
+  const tree = sharedParser.parse(blanked, reusable);
   if (!tree) throw new Error('tree-sitter returned no tree');
   blankedWith.set(tree, key);
+  parsedText.set(tree, blanked);
   return tree;
 }
 
-/** Convenience for tests and the CLI: init, then parse. */
-export async function parseCAsync(text: string): Promise<Tree> {
+/** The text a tree from parseC was parsed from (attribute macros blanked). */
+export function parsedTextOf(tree: ParserTree): string {
+  const text = parsedText.get(tree);
+  if (text === undefined) throw new Error('the tree did not come from parseC');
+  return text;
+}
+
+/**
+ * The plain copy of a tree from parseC, for the analysis. Made once per tree, so every request
+ * on one version of a document pays for one copy.
+ */
+export function plainTreeOf(tree: ParserTree): PlainTree {
+  let plain = plainCopies.get(tree);
+  if (!plain) {
+    plain = copyTree(tree, parsedTextOf(tree));
+    plainCopies.set(tree, plain);
+  }
+  return plain;
+}
+
+/** Records a plain copy made elsewhere (by reusing the previous version's, plainTreeEdit.ts). */
+export function setPlainTree(tree: ParserTree, plain: PlainTree): void {
+  plainCopies.set(tree, plain);
+}
+
+/** Parses a string of C straight into a plain tree, freeing the parser's tree. */
+export function parsePlainC(text: string): PlainTree {
+  const tree = parseC(text);
+  try {
+    return copyTree(tree, parsedTextOf(tree));
+  } finally {
+    tree.delete();
+  }
+}
+
+/** Convenience for tests and the CLI: init, then parse into a plain tree. */
+export async function parseCAsync(text: string): Promise<PlainTree> {
   await initC();
-  return parseC(text);
+  return parsePlainC(text);
 }

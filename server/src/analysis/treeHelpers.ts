@@ -2,7 +2,7 @@
 // Every helper tolerates missing children: tree-sitter keeps going after syntax errors and
 // leaves fields absent or wrapped in ERROR nodes, and nothing here may throw on that.
 import type { SyntaxNode, Tree } from './syntax';
-import type { TreeCursor } from 'web-tree-sitter';
+import type { PlainCursor as TreeCursor } from './plainTree';
 import type { Range } from './model';
 
 export function rangeOf(node: SyntaxNode): Range {
@@ -18,14 +18,11 @@ export function textOf(node: SyntaxNode | null | undefined): string {
 }
 
 /**
- * Pre-order traversal reading the cursor directly: materialising a Node for every visited
- * position costs far more across the wasm boundary than the traversal itself, so visitors look
- * at `cursor.nodeType` and ask for `cursor.currentNode` only when they need one. Return false
- * from `visit` to skip a node's children.
+ * Pre-order traversal with a cursor over the plain tree (plainTree.ts). Return false from `visit`
+ * to skip a node's children.
  */
 export function walkCursor(root: SyntaxNode, visit: (cursor: TreeCursor) => boolean | void): void {
   const cursor = root.walk();
-  // Depth below root, counted instead of comparing node ids: each id read crosses into wasm.
   let depth = 0;
   try {
     let descend = visit(cursor) !== false;
@@ -54,9 +51,7 @@ export function walk(root: SyntaxNode, visit: (node: SyntaxNode) => boolean | vo
 }
 
 /**
- * Pre-order traversal handing `visit` only the named nodes whose type is in `types`: the others
- * are passed over on the cursor without creating a node object for them, which is most of what a
- * plain walk costs on a big file. Return false from `visit` to skip that node's children; once
+ * Pre-order traversal handing `visit` only the named nodes whose type is in `types`. Return false from `visit` to skip that node's children; once
  * `stop` returns true nothing more is visited.
  */
 export function walkTypes(root: SyntaxNode, types: ReadonlySet<string>, visit: (node: SyntaxNode) => boolean | void, stop?: () => boolean): void {

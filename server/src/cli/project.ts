@@ -6,7 +6,7 @@ import { analyzeFile } from '../analysis/analyze';
 import type { AnalysisDiagnostic, FileSummary } from '../analysis/model';
 import { summarizeFile } from '../analysis/summarize';
 import type { Tree } from '../analysis/syntax';
-import { initC, parseC } from '../analysis/syntax';
+import { initC, parsePlainC } from '../analysis/syntax';
 import type { SourceFile } from './inputs';
 import type { RequestEntry } from '../analysis/entries';
 import type { EntrySlices } from '../analysis/slices';
@@ -31,10 +31,10 @@ export interface ProjectAnalysis {
 export async function analyseProject(sources: SourceFile[], options: AnalyzeOptions): Promise<ProjectAnalysis> {
   await initC();
   const trees = new Map<string, Tree>();
-  try {
+  {
     const summaries = new Map<string, FileSummary>();
     for (const source of sources) {
-      const tree = parseC(source.text);
+      const tree = parsePlainC(source.text);
       trees.set(source.path, tree);
       summaries.set(source.path, summarizeFile(source.path, tree, source.text));
     }
@@ -54,8 +54,6 @@ export async function analyseProject(sources: SourceFile[], options: AnalyzeOpti
       });
     }
     return { files, summaries };
-  } finally {
-    for (const tree of trees.values()) tree.delete();
   }
 }
 

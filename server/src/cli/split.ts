@@ -7,7 +7,7 @@ import * as path from 'path';
 import { analyzeFile, buildProgramFacts, DEFAULT_ANALYZE_OPTIONS } from '../analysis/analyze';
 import { planSplit, SplitError, type SplitFile, type SplitHook, type SplitPlan } from '../analysis/codegen/split';
 import { summarizeFile } from '../analysis/summarize';
-import { initC, parseC } from '../analysis/syntax';
+import { initC, parsePlainC } from '../analysis/syntax';
 import { InputError } from './inputs';
 import { UsageError } from './args';
 
@@ -88,19 +88,15 @@ export async function planSplitOf(command: SplitCommand): Promise<SplitPlan> {
   }
   await initC();
   const file = path.resolve(command.file);
-  const tree = parseC(text);
-  try {
-    const options = { ...DEFAULT_ANALYZE_OPTIONS, targetKernel: command.targetKernel, entries: [] };
-    const analysis = analyzeFile(file, tree, text, new Map(), options);
-    const program = buildProgramFacts(new Map([[file, summarizeFile(file, tree, text)]]));
-    const lineMapSource = path.relative(path.resolve(command.outDir), file).split(path.sep).join('/');
-    const sourceDir = path.relative(path.resolve(command.outDir), path.dirname(file)).split(path.sep).join('/') || '.';
-    return planSplit({
-      file, text, tree, analysis, program, entry: command.entry, hook: command.hook, targetKernel: command.targetKernel, lineMapSource, sourceDir,
-    });
-  } finally {
-    tree.delete();
-  }
+  const tree = parsePlainC(text);
+  const options = { ...DEFAULT_ANALYZE_OPTIONS, targetKernel: command.targetKernel, entries: [] };
+  const analysis = analyzeFile(file, tree, text, new Map(), options);
+  const program = buildProgramFacts(new Map([[file, summarizeFile(file, tree, text)]]));
+  const lineMapSource = path.relative(path.resolve(command.outDir), file).split(path.sep).join('/');
+  const sourceDir = path.relative(path.resolve(command.outDir), path.dirname(file)).split(path.sep).join('/') || '.';
+  return planSplit({
+    file, text, tree, analysis, program, entry: command.entry, hook: command.hook, targetKernel: command.targetKernel, lineMapSource, sourceDir,
+  });
 }
 
 export class WriteError extends Error {}

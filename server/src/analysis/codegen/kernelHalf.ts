@@ -2,7 +2,7 @@
 // translated from the source (kernel/translate.ts), never hand-written. See docs/codegen.md.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parseC, type Tree, type SyntaxNode } from '../syntax';
+import { parsePlainC, type Tree, type SyntaxNode } from '../syntax';
 import { Severity, type AnalysisDiagnostic, type GlobalInfo } from '../model';
 import { analyzeFile, buildProgramFacts, type ProgramFacts } from '../analyze';
 import type { RequestEntry } from '../entries';
@@ -221,16 +221,12 @@ function generateInline(input: KernelHalfInput): KernelHalf {
   if (!summary) throw new TranslationError(`${file} was not analysed`);
   const receive = entry.receive!;
   const inline = inlineHandlerSource(input.tree, input.text, entry.name, receive.call, receive.buffer, receive.lengthVar, summary.functions.find((f) => f.name === entry.name));
-  const tree = parseC(inline.text);
-  try {
-    const analysis = analyzeFile(file, tree, inline.text, new Map(), { targetKernel: input.targetKernel, programType: 'auto', entries: [] });
-    const summaries = new Map(input.program.summaries);
-    summaries.set(file, analysis.summary);
-    const slices: EntrySlices = { ...input.slices, mode: 'handler', function: INLINE_HANDLER };
-    return generate({ ...input, text: inline.text, tree, program: buildProgramFacts(summaries), diagnostics: analysis.diagnostics, entry: { ...entry, handler: INLINE_HANDLER }, slices }, inline);
-  } finally {
-    tree.delete();
-  }
+  const tree = parsePlainC(inline.text);
+  const analysis = analyzeFile(file, tree, inline.text, new Map(), { targetKernel: input.targetKernel, programType: 'auto', entries: [] });
+  const summaries = new Map(input.program.summaries);
+  summaries.set(file, analysis.summary);
+  const slices: EntrySlices = { ...input.slices, mode: 'handler', function: INLINE_HANDLER };
+  return generate({ ...input, text: inline.text, tree, program: buildProgramFacts(summaries), diagnostics: analysis.diagnostics, entry: { ...entry, handler: INLINE_HANDLER }, slices }, inline);
 }
 
 function inlineGlue(input: KernelHalfInput, inline: InlineHandler): Glue {

@@ -1,13 +1,12 @@
 // Expands the program's own #defines when a bound or a size is written with one whose value the
 // type table cannot evaluate alone, e.g. `#define ZONE_SIZE (sizeof zone / sizeof zone[0])`:
 // the sizeof of a variable needs the variable's declared type, which only the rules' scope has.
-import { parseC, type SyntaxNode, type Tree } from '../syntax';
+import { parsePlainC, type SyntaxNode } from '../syntax';
 import type { FileSummary, DefineInfo } from '../model';
 
 export class MacroExpander {
   private readonly defines = new Map<string, DefineInfo>();
   private readonly parsed = new Map<string, SyntaxNode | null>();
-  private readonly trees: Tree[] = [];
 
   constructor(summaries: Iterable<FileSummary>, preferredFile: string) {
     for (const s of summaries)
@@ -34,8 +33,7 @@ export class MacroExpander {
   private parse(text: string): SyntaxNode | undefined {
     if (!text.trim() || text.length > 2000) return undefined;
     if (!this.parsed.has(text)) {
-      const tree = parseC(`long __bpf_offload_macro = (${text});\n`);
-      this.trees.push(tree);
+      const tree = parsePlainC(`long __bpf_offload_macro = (${text});\n`);
       const declaration = tree.rootNode.namedChild(0);
       const value = tree.rootNode.hasError ? null : declaration?.childForFieldName('declarator')?.childForFieldName('value') ?? null;
       this.parsed.set(text, value);
@@ -43,10 +41,8 @@ export class MacroExpander {
     return this.parsed.get(text) ?? undefined;
   }
 
-  /** Frees the parsed trees; the expander must not be used afterwards. */
+  /** Drops the parsed expansions; the expander must not be used afterwards. */
   dispose(): void {
-    for (const t of this.trees) t.delete();
-    this.trees.length = 0;
     this.parsed.clear();
   }
 }

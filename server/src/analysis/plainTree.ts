@@ -1,0 +1,382 @@
+// A plain JavaScript copy of a tree-sitter tree, made by one cursor traversal per parse.
+//
+// Why: every property read on a web-tree-sitter node crosses into wasm (marshalling the node into
+// a transfer buffer, calling, unmarshalling a new Node object). The analysis walks the whole tree
+// a dozen times, so on a 6,000-line file that traffic, not the analysis, was most of the time.
+// Copying the tree once costs one traversal; every later walk is ordinary property access.
+//
+// PlainNode mirrors the part of web-tree-sitter's Node API the analysis uses, with the same
+// meaning: `text` is the text the parser saw (attribute macros blanked, see attributeMacros.ts),
+// indices count UTF-16 code units, positions are {row, column} with columns in code units,
+// `hasError` is true when an ERROR or MISSING node is anywhere below. Positions are computed from
+// the text (tree-sitter counts rows by '\n'), which is what the parser reports, without asking it.
+//
+// Every node points to a shared Home that names its tree (a node cannot search upwards for its
+// root: code nested 100,000 levels deep would make that quadratic). Subtrees carried over from
+// the previous version of a document (plainTreeEdit.ts) share the Home, which then names the new
+// tree; so the old tree must not be used any more once a new one is made from it.
+import type { Tree as ParserTree, TreeCursor as ParserCursor } from 'web-tree-sitter';
+
+export interface Point {
+  row: number;
+  column: number;
+}
+
+let nextId = 1;
+
+/** Names the tree a node belongs to; one per line of versions of a document. */
+export interface Home {
+  tree: PlainTree | undefined;
+}
+
+export class PlainTree {
+  readonly rootNode: PlainNode;
+  /** Start offset of each line, built on the first position asked for. */
+  private lineStarts: number[] | undefined;
+
+  constructor(
+    /** The text the parser saw. */
+    readonly text: string,
+    root: PlainNode,
+  ) {
+    this.rootNode = root;
+    root.home.tree = this;
+  }
+
+  walk(): PlainCursor {
+    return this.rootNode.walk();
+  }
+
+  /** The tree-sitter position of a code-unit offset. */
+  positionAt(index: number): Point {
+    const starts = (this.lineStarts ??= lineStartsOf(this.text));
+    let low = 0;
+    let high = starts.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (starts[middle] <= index) low = middle;
+      else high = middle - 1;
+    }
+    return { row: low, column: index - starts[low] };
+  }
+}
+
+function lineStartsOf(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+const NO_CHILDREN: readonly PlainNode[] = Object.freeze([]);
+
+export class PlainNode {
+  readonly id = nextId++;
+  parent: PlainNode | null = null;
+  /** Position among the parent's children. */
+  index = 0;
+  /** The field this node fills in its parent, if any. */
+  field: string | null = null;
+  children: readonly PlainNode[] = NO_CHILDREN;
+  hasError = false;
+  isMissing = false;
+  private namedCache: PlainNode[] | undefined;
+
+  constructor(
+    public home: Home,
+    readonly type: string,
+    readonly isNamed: boolean,
+    public startIndex: number,
+    public endIndex: number,
+  ) {}
+
+  get tree(): PlainTree {
+    const tree = this.home.tree;
+    if (!tree) throw new Error('a plain node outside any tree');
+    return tree;
+  }
+
+  get text(): string {
+    return this.tree.text.slice(this.startIndex, this.endIndex);
+  }
+
+  get startPosition(): Point {
+    return this.tree.positionAt(this.startIndex);
+  }
+
+  get endPosition(): Point {
+    return this.tree.positionAt(this.endIndex);
+  }
+
+  get isError(): boolean {
+    return this.type === 'ERROR';
+  }
+
+  get childCount(): number {
+    return this.children.length;
+  }
+
+  get namedChildren(): PlainNode[] {
+    return (this.namedCache ??= this.children.filter((c) => c.isNamed));
+  }
+
+  get namedChildCount(): number {
+    return this.namedChildren.length;
+  }
+
+  child(index: number): PlainNode | null {
+    return this.children[index] ?? null;
+  }
+
+  namedChild(index: number): PlainNode | null {
+    return this.namedChildren[index] ?? null;
+  }
+
+  get firstChild(): PlainNode | null {
+    return this.children[0] ?? null;
+  }
+
+  get lastChild(): PlainNode | null {
+    return this.children[this.children.length - 1] ?? null;
+  }
+
+  get firstNamedChild(): PlainNode | null {
+    return this.namedChildren[0] ?? null;
+  }
+
+  get lastNamedChild(): PlainNode | null {
+    const named = this.namedChildren;
+    return named[named.length - 1] ?? null;
+  }
+
+  get previousSibling(): PlainNode | null {
+    return this.parent?.children[this.index - 1] ?? null;
+  }
+
+  get previousNamedSibling(): PlainNode | null {
+    const siblings = this.parent?.children ?? NO_CHILDREN;
+    for (let i = this.index - 1; i >= 0; i--) if (siblings[i].isNamed) return siblings[i];
+    return null;
+  }
+
+  /**
+   * `field` is the name a cursor gives (it looks through hidden nodes). Asked of the node, as
+   * here, tree-sitter reads only this node's own field map, which an ERROR node does not have,
+   * though the children it swallowed may carry names from the rules they were parsed by.
+   */
+  childForFieldName(name: string): PlainNode | null {
+    if (this.type === 'ERROR') return null;
+    for (const child of this.children) if (child.field === name) return child;
+    return null;
+  }
+
+  /** All children with the field, as a cursor names them (web-tree-sitter walks a cursor here too). */
+  childrenForFieldName(name: string): PlainNode[] {
+    return this.children.filter((c) => c.field === name);
+  }
+
+  fieldNameForChild(index: number): string | null {
+    return this.children[index]?.field ?? null;
+  }
+
+  equals(other: PlainNode): boolean {
+    return this === other;
+  }
+
+  /**
+   * The smallest node (named or not) spanning the range, by tree-sitter's rule
+   * (ts_node__descendant_for_point_range): a child qualifies when it reaches the range's end and
+   * passes its start (or, when empty, touches it), and does not begin after the start.
+   */
+  descendantForPosition(start: Point, end: Point = start): PlainNode | null {
+    if (comparePoints(start, end) > 0) return null;
+    let node: PlainNode = this;
+    for (let descended = true; descended; ) {
+      descended = false;
+      for (const child of node.children) {
+        const childEnd = child.endPosition;
+        if (comparePoints(childEnd, end) < 0) continue;
+        const childStart = child.startPosition;
+        const isEmpty = comparePoints(childStart, childEnd) === 0;
+        if (isEmpty ? comparePoints(childEnd, start) < 0 : comparePoints(childEnd, start) <= 0) continue;
+        if (comparePoints(start, childStart) < 0) break;
+        node = child;
+        descended = true;
+        break;
+      }
+    }
+    return node;
+  }
+
+  walk(): PlainCursor {
+    return new PlainCursor(this);
+  }
+
+  toString(): string {
+    return sexp(this);
+  }
+}
+
+function comparePoints(a: Point, b: Point): number {
+  return a.row - b.row || a.column - b.column;
+}
+
+/** The s-expression web-tree-sitter's Node.toString gives: named nodes, with field names. */
+function sexp(node: PlainNode): string {
+  const inner = node.children.filter((c) => c.isNamed || c.isMissing).map((c) => (c.field ? `${c.field}: ` : '') + sexp(c));
+  const head = node.isMissing ? `MISSING ${node.isNamed ? node.type : `"${node.type}"`}` : node.type;
+  return inner.length ? `(${head} ${inner.join(' ')})` : `(${head})`;
+}
+
+/** The cursor subset the analysis uses, over plain nodes: moving it costs nothing. */
+export class PlainCursor {
+  private readonly root: PlainNode;
+
+  constructor(public currentNode: PlainNode) {
+    this.root = currentNode;
+  }
+
+  get nodeType(): string {
+    return this.currentNode.type;
+  }
+
+  get nodeIsNamed(): boolean {
+    return this.currentNode.isNamed;
+  }
+
+  get currentFieldName(): string | null {
+    return this.currentNode === this.root ? null : this.currentNode.field;
+  }
+
+  get startPosition(): Point {
+    return this.currentNode.startPosition;
+  }
+
+  get startIndex(): number {
+    return this.currentNode.startIndex;
+  }
+
+  get endIndex(): number {
+    return this.currentNode.endIndex;
+  }
+
+  gotoFirstChild(): boolean {
+    const first = this.currentNode.children[0];
+    if (!first) return false;
+    this.currentNode = first;
+    return true;
+  }
+
+  gotoNextSibling(): boolean {
+    if (this.currentNode === this.root) return false;
+    const node = this.currentNode;
+    const next = node.parent?.children[node.index + 1];
+    if (!next) return false;
+    this.currentNode = next;
+    return true;
+  }
+
+  gotoParent(): boolean {
+    if (this.currentNode === this.root || !this.currentNode.parent) return false;
+    this.currentNode = this.currentNode.parent;
+    return true;
+  }
+
+  /** Nothing to free; kept so code written for web-tree-sitter cursors reads the same. */
+  delete(): void {}
+}
+
+/** Per language: names of node types and fields, and which types are named, read once. */
+interface LanguageTables {
+  types: string[];
+  fields: (string | null)[];
+  named: Map<number, boolean>;
+}
+const tablesByLanguage = new WeakMap<object, LanguageTables>();
+
+function tablesOf(tree: ParserTree): LanguageTables {
+  const language = tree.language;
+  let tables = tablesByLanguage.get(language);
+  if (!tables) {
+    tables = { types: language.types, fields: language.fields, named: new Map() };
+    tablesByLanguage.set(language, tables);
+  }
+  return tables;
+}
+
+/**
+ * Copies the subtree under the cursor's current node. Reads only the type id, the field id and
+ * the two indices per node (and, in trees with errors, whether an empty node is MISSING); names
+ * come from the language's tables, named-ness is cached per type. Iterative, not recursive, so
+ * code nested thousands of levels deep copies like any other.
+ */
+export function copySubtree(cursor: ParserCursor, tables: LanguageTables, treeHasError: boolean, home: Home): PlainNode {
+  const make = (): PlainNode => {
+    const typeId = cursor.nodeTypeId;
+    let isNamed = tables.named.get(typeId);
+    if (isNamed === undefined) {
+      isNamed = cursor.nodeIsNamed;
+      tables.named.set(typeId, isNamed);
+    }
+    const startIndex = cursor.startIndex;
+    const endIndex = cursor.endIndex;
+    const node = new PlainNode(home, tables.types[typeId] ?? 'ERROR', isNamed, startIndex, endIndex);
+    if (treeHasError) {
+      if (typeId === 0xffff) node.hasError = true;
+      else if (startIndex === endIndex && cursor.currentNode.isMissing) node.isMissing = node.hasError = true;
+    }
+    return node;
+  };
+  const root = make();
+  const stack: { node: PlainNode; children: PlainNode[] }[] = [];
+  let current = { node: root, children: [] as PlainNode[] };
+  for (;;) {
+    if (cursor.gotoFirstChild()) {
+      stack.push(current);
+      const child = make();
+      child.field = tables.fields[cursor.currentFieldId] ?? null;
+      current = { node: child, children: [] };
+      continue;
+    }
+    // Leaf, or all children done: close nodes until one has a next sibling.
+    for (;;) {
+      const done = current;
+      finish(done.node, done.children);
+      const parent = stack.pop();
+      if (!parent) return root;
+      attach(parent, done.node);
+      if (cursor.gotoNextSibling()) {
+        const sibling = make();
+        sibling.field = tables.fields[cursor.currentFieldId] ?? null;
+        stack.push(parent);
+        current = { node: sibling, children: [] };
+        break;
+      }
+      cursor.gotoParent();
+      current = parent;
+    }
+  }
+}
+
+function attach(parent: { node: PlainNode; children: PlainNode[] }, child: PlainNode): void {
+  child.parent = parent.node;
+  child.index = parent.children.length;
+  parent.children.push(child);
+  if (child.hasError) parent.node.hasError = true;
+}
+
+function finish(node: PlainNode, children: PlainNode[]): void {
+  if (children.length) node.children = children;
+}
+
+/** The plain copy of a whole parsed tree. `text` must be the text the parser was given. */
+export function copyTree(tree: ParserTree, text: string): PlainTree {
+  const cursor = tree.walk();
+  try {
+    const root = copySubtree(cursor, tablesOf(tree), tree.rootNode.hasError, { tree: undefined });
+    return new PlainTree(text, root);
+  } finally {
+    cursor.delete();
+  }
+}
+
+export { tablesOf as languageTablesOf };

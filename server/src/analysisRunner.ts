@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CancelledError, type FileAnalysis } from './analysis/analyze';
 import type { FileSummary } from './analysis/model';
-import type { WorkerAnswer, WorkerJob } from './analysisWorkerProtocol';
+import type { WorkerAnswer, WorkerJob, WorkerMessage } from './analysisWorkerProtocol';
 import type { Logger } from './log';
 
 export const KILL_AFTER_MS = 2_000;
@@ -58,6 +58,20 @@ export class AnalysisRunner {
       this.queue.push({ id: this.nextId++, request, resolve, reject });
       this.pump();
     });
+  }
+
+  /**
+   * Starts the thread now rather than with the first job: it loads the grammar and warms up
+   * (analysisWarmUp.ts) while the client is still starting, not during the first didOpen.
+   */
+  start(): void {
+    if (!this.disposed) this.ensureWorker();
+  }
+
+  /** The document is closed: cancels its jobs and lets the thread free its kept parse. */
+  forget(key: string): void {
+    this.cancel(key);
+    this.worker?.postMessage({ forget: key } satisfies WorkerMessage);
   }
 
   /** Drops the queued job of `key` and asks its running one to stop. */
@@ -148,7 +162,7 @@ export class AnalysisRunner {
     this.running = job;
     try {
       const worker = this.ensureWorker();
-      worker.postMessage({ id: job.id, file: job.request.file, text: job.request.text, summaries: this.summaryChanges(job.request.summaries()), options: job.request.options } satisfies WorkerJob);
+      worker.postMessage({ id: job.id, key: job.request.key, file: job.request.file, text: job.request.text, summaries: this.summaryChanges(job.request.summaries()), options: job.request.options } satisfies WorkerJob);
     } catch (error) {
       this.restart();
       this.finish(job, () => job.reject(error));

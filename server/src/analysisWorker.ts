@@ -3,38 +3,84 @@
 // minute). It keeps the other files' summaries between jobs; the server sends only those that
 // changed. A job is cancelled cooperatively through a shared slot: the server writes the id of
 // the job it no longer wants, and the pipeline's isCancelled reads it between steps.
+//
+// Per open document it also keeps the last text and parse, so an edit is reparsed incrementally
+// and the plain tree keeps the declarations the edit did not touch (plainTreeEdit.ts).
 import { parentPort, workerData } from 'node:worker_threads';
-import { analyzeFile, CancelledError } from './analysis/analyze';
+import { analyzeFile, CancelledError, DEFAULT_ANALYZE_OPTIONS } from './analysis/analyze';
 import type { FileSummary } from './analysis/model';
-import { initC, parseC, plainTreeOf } from './analysis/syntax';
-import type { WorkerAnswer, WorkerJob } from './analysisWorkerProtocol';
+import { initC } from './analysis/syntax';
+import { reparse, type ParsedVersion } from './analysis/plainTreeEdit';
+import { WARM_UP_FILE, WARM_UP_SOURCE } from './analysisWarmUp';
+import type { WorkerAnswer, WorkerJob, WorkerMessage } from './analysisWorkerProtocol';
 
 const cancelSlot = new Int32Array((workerData as { cancel: SharedArrayBuffer }).cancel);
 const summaries = new Map<string, FileSummary>();
-const ready = initC();
+const ready = initC().then(warmUp);
+
+/** Documents whose last parse is kept; the least recently analysed one is freed beyond this. */
+const KEPT_DOCUMENTS = 8;
+const parses = new Map<string, ParsedVersion>();
+
+/** Parses the job's text from the document's previous parse, and keeps the new one. */
+function parseFor(key: string, text: string): ParsedVersion {
+  const previous = parses.get(key);
+  parses.delete(key);
+  const version = reparse(previous, text);
+  parses.set(key, version);
+  for (const [oldest, kept] of parses) {
+    if (parses.size <= KEPT_DOCUMENTS) break;
+    kept.tree.delete();
+    parses.delete(oldest);
+  }
+  return version;
+}
+
+function forget(key: string): void {
+  parses.get(key)?.tree.delete();
+  parses.delete(key);
+}
 
 function answer(job: WorkerJob): WorkerAnswer {
   for (const file of job.summaries.remove) summaries.delete(file);
   for (const [file, summary] of job.summaries.set) summaries.set(file, summary);
   const isCancelled = () => Atomics.load(cancelSlot, 0) === job.id;
   if (isCancelled()) return { id: job.id, cancelled: true };
-  const tree = parseC(job.text);
   try {
+    const { plain } = parseFor(job.key, job.text);
     const others = new Map(summaries);
     others.delete(job.file);
-    const analysis = analyzeFile(job.file, plainTreeOf(tree), job.text, others, { ...job.options, isCancelled });
+    const analysis = analyzeFile(job.file, plain, job.text, others, { ...job.options, isCancelled });
     return { id: job.id, analysis };
   } catch (error) {
     if (error instanceof CancelledError) return { id: job.id, cancelled: true };
+    // The kept parse may be half-updated: the next job of this document parses afresh.
+    forget(job.key);
     return { id: job.id, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
-  } finally {
-    tree.delete();
   }
 }
 
-parentPort?.on('message', (job: WorkerJob) => {
+/** See analysisWarmUp.ts. A failure here only means the first real analysis runs cold. */
+function warmUp(): void {
+  try {
+    const version = reparse(undefined, WARM_UP_SOURCE);
+    try {
+      for (let round = 0; round < 3; round++) analyzeFile(WARM_UP_FILE, version.plain, WARM_UP_SOURCE, new Map(), DEFAULT_ANALYZE_OPTIONS);
+    } finally {
+      version.tree.delete();
+    }
+  } catch {
+    // Nothing to report: the same code runs again on the first document.
+  }
+}
+
+parentPort?.on('message', (message: WorkerMessage) => {
+  if ('forget' in message) {
+    void ready.then(() => forget(message.forget));
+    return;
+  }
   void ready.then(
-    () => parentPort?.postMessage(answer(job)),
-    (error: unknown) => parentPort?.postMessage({ id: job.id, error: `the C grammar did not load: ${String(error)}` } satisfies WorkerAnswer),
+    () => parentPort?.postMessage(answer(message)),
+    (error: unknown) => parentPort?.postMessage({ id: message.id, error: `the C grammar did not load: ${String(error)}` } satisfies WorkerAnswer),
   );
 });

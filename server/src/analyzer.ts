@@ -34,6 +34,8 @@ export interface AnalyzerOptions {
    * analyse on the calling thread (only for tests and tools that have no other work).
    */
   workerPath?: string | null;
+  /** Start the analysis thread at once, so it is warm by the first didOpen (the server does). */
+  startAnalysisThread?: boolean;
 }
 
 interface Waiter {
@@ -61,6 +63,7 @@ export class Analyzer {
     this.trusted = options.trusted ?? true;
     const workerPath = options.workerPath === undefined ? defaultWorkerPath() : options.workerPath;
     if (workerPath) this.runner = new AnalysisRunner(workerPath, logger);
+    if (options.startAnalysisThread) this.runner?.start();
     else if (options.workerPath === undefined) logger.warn('No analysis worker found beside the server: analyses run on the server thread');
   }
 
@@ -101,7 +104,7 @@ export class Analyzer {
 
   closeDocument(uri: string): void {
     this.latest.delete(uri);
-    this.runner?.cancel(uri);
+    this.runner?.forget(uri);
     this.settleWaiters(uri, undefined);
     this.facts = undefined;
     this.documents.close(uri);

@@ -1,10 +1,12 @@
 // Open documents and their syntax trees. Text is kept in sync incrementally (the client sends
-// only the changed ranges) and every change is also applied to the old tree with tree.edit, so
-// tree-sitter reparses only what changed. Trees live in wasm memory that no garbage collector
-// sees: every tree is deleted exactly once, when replaced, closed or disposed. Features see the
-// plain copy of the tree (plainTree.ts), made once per version on first use.
+// only the changed ranges); the tree is brought up to date when next asked for, by reparsing the
+// previous one incrementally (plainTreeEdit.ts), so tree-sitter reparses only what changed and
+// the plain copy features see keeps the declarations the edits left alone. Parser trees live in
+// wasm memory that no garbage collector sees: each is deleted exactly once, when replaced,
+// closed or disposed.
 import { TextDocument, TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
-import { parseC, parsePlainC, plainTreeOf, type Tree, type ParserTree, type Edit } from './analysis/syntax';
+import { parsePlainC, type Tree } from './analysis/syntax';
+import { reparse, type ParsedVersion } from './analysis/plainTreeEdit';
 import { canonicalUri } from './uris';
 
 export interface OpenDocument {
@@ -22,7 +24,9 @@ export interface OpenDocument {
 }
 
 class LazilyParsedDocument implements OpenDocument {
-  private parsed: ParserTree | undefined;
+  /** The last parse, and whether the text has changed since. */
+  private parsed: ParsedVersion | undefined;
+  private stale = false;
 
   constructor(
     readonly uri: string,
@@ -31,26 +35,32 @@ class LazilyParsedDocument implements OpenDocument {
   ) {}
 
   get tree(): Tree {
-    this.parsed ??= parseC(this.document.getText());
-    return plainTreeOf(this.parsed);
+    if (!this.parsed || this.stale) {
+      const previous = this.parsed;
+      this.parsed = undefined;
+      // reparse consumes the previous parse; on failure the next use parses the text afresh.
+      this.parsed = reparse(previous, this.document.getText());
+      this.stale = false;
+    }
+    return this.parsed.plain;
   }
 
-  /** A document never parsed only has its text updated. */
+  /**
+   * Only the text is updated: the tree is reparsed, from the previous one, when next asked for,
+   * so a burst of keystrokes that no feature looks at costs no parsing on this thread.
+   */
   change(changes: readonly TextDocumentContentChangeEvent[], version: number): void {
-    const old = this.parsed;
-    if (!old) return applyTextChanges(this.document, changes, version);
-    this.parsed = undefined;
-    // The old tree is consumed either way; on failure the next use parses the text afresh.
-    this.parsed = applyChanges(this.document, old, changes, version);
+    applyTextChanges(this.document, changes, version);
+    this.stale = true;
   }
 
   dispose(): void {
-    this.parsed?.delete();
+    this.parsed?.tree.delete();
     this.parsed = undefined;
   }
 }
 
-/** applyChanges without a tree: the same checks and clamping, text only. */
+/** Applies content changes (in order, as LSP specifies) to the text, checked and clamped. */
 function applyTextChanges(document: TextDocument, changes: readonly TextDocumentContentChangeEvent[], version: number): void {
   for (const raw of Array.isArray(changes) ? changes : []) {
     const change = classify(raw);
@@ -59,10 +69,6 @@ function applyTextChanges(document: TextDocument, changes: readonly TextDocument
   }
   TextDocument.update(document, [], version);
 }
-
-// tree-sitter counts rows at '\n' only, LSP also at a lone '\r'; with one of those in the text
-// the two disagree on rows, so such documents are reparsed from scratch instead.
-const LONE_CARRIAGE_RETURN = /\r(?!\n)/;
 
 type RangedChange = { range: { start: { line: number; character: number }; end: { line: number; character: number } }; text: string };
 
@@ -82,67 +88,22 @@ function classify(change: unknown): { kind: 'full'; text: string } | { kind: 'ra
 }
 
 /**
- * Applies one ranged change to the text document and returns the matching tree-sitter edit.
- * Ranges out of bounds are clamped and reversed ranges swapped, exactly as the text document
- * does, so text and tree never disagree whatever the client sends.
+ * Applies one ranged change to the text document. Ranges out of bounds are clamped and reversed
+ * ranges swapped, exactly as the text document does, whatever the client sends.
  */
-function applyRangedChange(document: TextDocument, change: RangedChange, version: number): Edit {
+function applyRangedChange(document: TextDocument, change: RangedChange, version: number): void {
   let startIndex = document.offsetAt(sanitizePosition(change.range.start));
   let oldEndIndex = document.offsetAt(sanitizePosition(change.range.end));
   if (startIndex > oldEndIndex) [startIndex, oldEndIndex] = [oldEndIndex, startIndex];
-  const startPosition = document.positionAt(startIndex);
-  const oldEndPosition = document.positionAt(oldEndIndex);
-  const text = change.text;
-  TextDocument.update(document, [{ range: { start: startPosition, end: oldEndPosition }, text }], version);
-  const newEndIndex = startIndex + text.length;
-  const newEndPosition = document.positionAt(newEndIndex);
-  return {
-    startIndex,
-    oldEndIndex,
-    newEndIndex,
-    startPosition: { row: startPosition.line, column: startPosition.character },
-    oldEndPosition: { row: oldEndPosition.line, column: oldEndPosition.character },
-    newEndPosition: { row: newEndPosition.line, column: newEndPosition.character },
-  };
+  const start = document.positionAt(startIndex);
+  const end = document.positionAt(oldEndIndex);
+  TextDocument.update(document, [{ range: { start, end }, text: change.text }], version);
 }
 
 /** Positions from the wire may be negative, fractional or not numbers at all. */
 function sanitizePosition(p: { line: number; character: number } | undefined): { line: number; character: number } {
   const clean = (n: unknown) => (typeof n === 'number' && Number.isFinite(n) ? Math.max(0, Math.floor(n)) : 0);
   return { line: clean(p?.line), character: clean(p?.character) };
-}
-
-/**
- * Applies content changes (in order, as LSP specifies) to a document and its tree, returning
- * the new tree. The old tree is consumed: it is deleted here, whether parsing succeeds or not.
- */
-export function applyChanges(
-  document: TextDocument,
-  oldTree: ParserTree,
-  changes: readonly TextDocumentContentChangeEvent[],
-  version: number,
-): ParserTree {
-  let incremental = true;
-  try {
-    for (const raw of Array.isArray(changes) ? changes : []) {
-      const change = classify(raw);
-      if (!change) continue;
-      if (change.kind === 'full') {
-        TextDocument.update(document, [{ text: change.text }], version);
-        incremental = false;
-      } else {
-        const edit = applyRangedChange(document, change.change, version);
-        if (incremental) oldTree.edit(edit);
-      }
-    }
-    // The version moves on even when every change was dropped.
-    TextDocument.update(document, [], version);
-    const text = document.getText();
-    if (LONE_CARRIAGE_RETURN.test(text)) incremental = false;
-    return incremental ? parseC(text, oldTree) : parseC(text);
-  } finally {
-    oldTree.delete();
-  }
 }
 
 export class DocumentStore {

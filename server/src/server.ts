@@ -35,7 +35,7 @@ if (!process.argv.slice(2).some((a) => TRANSPORT_FLAGS.some((flag) => a.startsWi
 
 const connection = createConnection(ProposedFeatures.all);
 const logger = new Logger(connection.console);
-const analyzer = new Analyzer(logger);
+const analyzer = new Analyzer(logger, { startAnalysisThread: true });
 
 // Last line of defence: an unexpected error is logged; the editor keeps its server.
 process.on('uncaughtException', (error) => logger.error('Uncaught exception', error));

@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TextDocument, TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
-import type { Node as SyntaxNode } from 'web-tree-sitter';
-import { initC, parseC } from '../../server/src/analysis/syntax';
-import { applyChanges, DocumentStore, ParsedFileCache } from '../../server/src/documents';
+import { initC, parsePlainC, type SyntaxNode } from '../../server/src/analysis/syntax';
+import { DocumentStore, ParsedFileCache } from '../../server/src/documents';
 
 const SOURCE = [
   '#include <string.h>',
@@ -33,25 +32,23 @@ function range(sl: number, sc: number, el: number, ec: number, text: string): Ch
   return { range: { start: { line: sl, character: sc }, end: { line: el, character: ec } }, text };
 }
 
-/** Applies the changes incrementally and checks the tree equals a fresh parse of the new text. */
+/** Applies the changes to an open document and checks its tree equals a fresh parse of the new text. */
 async function assertIncrementalMatchesFresh(initial: string, batches: Change[][], expectedText?: string) {
   await initC();
-  const document = TextDocument.create('file:///t.c', 'c', 1, initial);
-  let tree = parseC(initial);
+  const store = new DocumentStore();
+  const uri = 'file:///t.c';
+  const open = store.open(uri, 'c', 1, initial);
+  assert.equal(dump(open.tree.rootNode), dump(parsePlainC(initial).rootNode));
   let version = 1;
   for (const changes of batches) {
-    tree = applyChanges(document, tree, changes, ++version);
-    const fresh = parseC(document.getText());
-    try {
-      assert.equal(tree.rootNode.toString(), fresh.rootNode.toString());
-      assert.equal(dump(tree.rootNode), dump(fresh.rootNode));
-    } finally {
-      fresh.delete();
-    }
+    store.change(uri, ++version, changes);
+    const fresh = parsePlainC(open.document.getText());
+    assert.equal(open.tree.rootNode.toString(), fresh.rootNode.toString());
+    assert.equal(dump(open.tree.rootNode), dump(fresh.rootNode));
   }
-  assert.equal(document.version, version);
-  if (expectedText !== undefined) assert.equal(document.getText(), expectedText);
-  tree.delete();
+  assert.equal(open.document.version, version);
+  if (expectedText !== undefined) assert.equal(open.document.getText(), expectedText);
+  store.dispose();
 }
 
 test('insertion inside a function: incremental parse equals a fresh parse', async () => {

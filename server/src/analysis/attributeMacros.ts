@@ -82,16 +82,34 @@ function quotedEnd(text: string, start: number): number {
   return Math.min(text.length, i + 1);
 }
 
-/** Attribute-only macros for `text`: the well-known ones and the file's own. */
+/** The start of a line that may begin a #define; the line itself is read by DEFINE. */
+const DEFINE_START = /^[ \t]*#[ \t]*define[ \t]/gm;
+
+/**
+ * Attribute-only macros for `text`: the well-known ones and the file's own. Runs on every parse
+ * (every keystroke), so it looks only at the lines a regular expression finds starting with
+ * #define instead of splitting the whole text into lines.
+ */
 export function attributeMacrosOf(text: string): AttributeMacros {
   const objectLike = new Set(WELL_KNOWN_OBJECT_LIKE);
   const functionLike = new Set(WELL_KNOWN_FUNCTION_LIKE);
   if (!text.includes('define')) return { objectLike, functionLike };
   const verdicts = new Map<string, { attributeOnly: boolean; params: boolean }>();
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    let line = lines[i];
-    while (line.endsWith('\\') && i + 1 < lines.length) line = line.slice(0, -1) + ' ' + lines[++i];
+  DEFINE_START.lastIndex = 0;
+  let consumedUntil = 0;
+  for (let found = DEFINE_START.exec(text); found; found = DEFINE_START.exec(text)) {
+    const start = found.index;
+    // Part of the line before it (a backslash continuation, of a #define or not): not a #define.
+    if (start < consumedUntil || (start >= 2 && text[start - 2] === '\\')) continue;
+    let end = lineEnd(text, start);
+    let line = text.slice(start, end);
+    while (line.endsWith('\\') && end < text.length) {
+      const next = lineEnd(text, end + 1);
+      line = line.slice(0, -1) + ' ' + text.slice(end + 1, next);
+      end = next;
+    }
+    consumedUntil = end;
+    DEFINE_START.lastIndex = Math.max(DEFINE_START.lastIndex, end);
     const m = DEFINE.exec(line.replace(/\r$/, ''));
     if (!m) continue;
     const name = m[1];
@@ -110,6 +128,42 @@ export function attributeMacrosOf(text: string): AttributeMacros {
     } else (verdict.params ? functionLike : objectLike).add(name);
   }
   return { objectLike, functionLike };
+}
+
+/** Index of the '\n' ending the line at `from`, or the text's length. */
+function lineEnd(text: string, from: number): number {
+  const end = text.indexOf('\n', from);
+  return end < 0 ? text.length : end;
+}
+
+const mentionPatterns = new Map<string, RegExp>();
+
+/**
+ * Whether any of the macros' names occurs in `text` other than on a line starting with '#'.
+ * Those lines are never blanked (a preprocessor line, or inside a comment), and the file's own
+ * `#define NAME` lines are where most of its names occur.
+ */
+function mentionsAny(text: string, macros: AttributeMacros): boolean {
+  const key = attributeMacrosKey(macros);
+  let pattern = mentionPatterns.get(key);
+  if (!pattern) {
+    const names = [...macros.objectLike, ...macros.functionLike].map((n) => n.replace(/[^\w]/g, '\\$&'));
+    pattern = new RegExp(names.length ? names.join('|') : '(?!)', 'g');
+    if (mentionPatterns.size > 64) mentionPatterns.clear();
+    mentionPatterns.set(key, pattern);
+  }
+  pattern.lastIndex = 0;
+  for (let found = pattern.exec(text); found; found = pattern.exec(text)) {
+    if (!onDirectiveLine(text, found.index)) return true;
+  }
+  return false;
+}
+
+/** Whether the first character of the line holding `index`, after blanks, is '#'. */
+function onDirectiveLine(text: string, index: number): boolean {
+  let i = text.lastIndexOf('\n', index - 1) + 1;
+  while (i < index && (text[i] === ' ' || text[i] === '\t' || text[i] === '\r' || text[i] === '\f' || text[i] === '\v')) i++;
+  return text[i] === '#';
 }
 
 /** A stable key for a set of macros: two texts with the same key are blanked the same way. */
@@ -135,6 +189,8 @@ function blank(chars: string[], from: number, to: number): void {
  * Returns `text` itself when nothing is blanked.
  */
 export function blankAttributeMacros(text: string, macros: AttributeMacros = attributeMacrosOf(text)): string {
+  // Most files use none of the names anywhere: one search says so without scanning the text.
+  if (!mentionsAny(text, macros)) return text;
   let chars: string[] | undefined;
   let atLineStart = true;
   let i = 0;

@@ -1,0 +1,140 @@
+// Parsing a new version of a document from the previous one: the parser reparses incrementally,
+// and the plain tree (plainTree.ts) carries over every top-level declaration the edit left alone
+// instead of copying the whole tree again, so a keystroke costs a few milliseconds, not a
+// traversal of the file.
+//
+// A declaration is carried over when the new tree has a node of the same type over the same text
+// (the old text shifted by the edit when it came after it) and tree-sitter reports no change of
+// structure there (getChangedRanges). Shifted ones get their offsets moved; positions follow,
+// since plain nodes compute them from offsets.
+import type { Edit, Tree as ParserTree } from 'web-tree-sitter';
+import { copySubtree, languageTablesOf, PlainNode, PlainTree, type Home } from './plainTree';
+import { parseC, parsedTextOf, plainTreeOf, setPlainTree } from './syntax';
+
+export interface ParsedVersion {
+  text: string;
+  /** The parser's tree; owned by this version until it is passed to reparse or freed. */
+  tree: ParserTree;
+  plain: PlainTree;
+}
+
+// tree-sitter counts rows at '\n' only, LSP also at a lone '\r' (documents.ts): such texts are
+// parsed afresh rather than edited.
+const LONE_CARRIAGE_RETURN = /\r(?!\n)/;
+
+/** Parses `text`, reusing `previous` (which is consumed: its parser tree is freed) when given. */
+export function reparse(previous: ParsedVersion | undefined, text: string): ParsedVersion {
+  if (previous && previous.text === text) return previous;
+  const edit = previous && !LONE_CARRIAGE_RETURN.test(text) ? editBetween(previous.text, text) : undefined;
+  if (!previous || !edit) {
+    previous?.tree.delete();
+    const tree = parseC(text);
+    return { text, tree, plain: plainTreeOf(tree) };
+  }
+  try {
+    previous.tree.edit(edit);
+    const tree = parseC(text, previous.tree);
+    const plain = carryOver(previous.plain, previous.tree, tree, edit);
+    setPlainTree(tree, plain);
+    return { text, tree, plain };
+  } finally {
+    previous.tree.delete();
+  }
+}
+
+/** The single edit turning `before` into `after`: what lies between their common prefix and suffix. */
+export function editBetween(before: string, after: string): Edit | undefined {
+  if (before === after) return undefined;
+  const shorter = Math.min(before.length, after.length);
+  let start = 0;
+  while (start < shorter && before.charCodeAt(start) === after.charCodeAt(start)) start++;
+  let suffix = 0;
+  while (suffix < shorter - start && before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)) suffix++;
+  // Never split a surrogate pair: positions count code units of whole characters.
+  if (start > 0 && isHighSurrogate(before.charCodeAt(start - 1))) start--;
+  if (suffix > 0 && isLowSurrogate(before.charCodeAt(before.length - suffix))) suffix--;
+  const oldEndIndex = before.length - suffix;
+  const newEndIndex = after.length - suffix;
+  return {
+    startIndex: start,
+    oldEndIndex,
+    newEndIndex,
+    startPosition: pointAt(before, start),
+    oldEndPosition: pointAt(before, oldEndIndex),
+    newEndPosition: pointAt(after, newEndIndex),
+  };
+}
+
+const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
+const isLowSurrogate = (c: number) => c >= 0xdc00 && c <= 0xdfff;
+
+function pointAt(text: string, index: number): { row: number; column: number } {
+  let row = 0;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < index; i = text.indexOf('\n', i + 1)) {
+    row++;
+    lineStart = i + 1;
+  }
+  return { row, column: index - lineStart };
+}
+
+/** The plain tree of `tree`, built from `previous` (the plain copy of `oldTree` before `edit`). */
+function carryOver(previous: PlainTree, oldTree: ParserTree, tree: ParserTree, edit: Edit): PlainTree {
+  const text = parsedTextOf(tree);
+  const changed = tree.getChangedRanges(oldTree);
+  const delta = edit.newEndIndex - edit.oldEndIndex;
+  // Old top-level nodes the edit did not touch, by where they start in the new text.
+  const untouched = new Map<number, PlainNode>();
+  for (const node of previous.rootNode.children) {
+    if (node.endIndex <= edit.startIndex) untouched.set(node.startIndex, node);
+    else if (node.startIndex >= edit.oldEndIndex) untouched.set(node.startIndex + delta, node);
+  }
+  const home: Home = previous.rootNode.home;
+  const tables = languageTablesOf(tree);
+  const hasError = tree.rootNode.hasError;
+  const cursor = tree.walk();
+  try {
+    const typeId = cursor.nodeTypeId;
+    const root = new PlainNode(home, tables.types[typeId] ?? 'ERROR', cursor.nodeIsNamed, cursor.startIndex, cursor.endIndex);
+    root.hasError = typeId === 0xffff;
+    const children: PlainNode[] = [];
+    for (let more = cursor.gotoFirstChild(); more; more = cursor.gotoNextSibling()) {
+      const start = cursor.startIndex;
+      const end = cursor.endIndex;
+      const type = tables.types[cursor.nodeTypeId] ?? 'ERROR';
+      const old = untouched.get(start);
+      let child: PlainNode;
+      if (
+        old &&
+        old.type === type &&
+        old.endIndex - old.startIndex === end - start &&
+        !changed.some((r) => r.startIndex <= end && r.endIndex >= start) &&
+        previous.text.slice(old.startIndex, old.endIndex) === text.slice(start, end)
+      ) {
+        if (old.startIndex !== start) shift(old, start - old.startIndex);
+        child = old;
+      } else {
+        child = copySubtree(cursor, tables, hasError, home);
+      }
+      child.parent = root;
+      child.index = children.length;
+      child.field = tables.fields[cursor.currentFieldId] ?? null;
+      children.push(child);
+      if (child.hasError) root.hasError = true;
+    }
+    if (children.length) root.children = children;
+    return new PlainTree(text, root);
+  } finally {
+    cursor.delete();
+  }
+}
+
+/** Moves every offset in a subtree by `delta` (iteratively: subtrees may be very deep). */
+function shift(node: PlainNode, delta: number): void {
+  const stack = [node];
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    next.startIndex += delta;
+    next.endIndex += delta;
+    for (const child of next.children) stack.push(child);
+  }
+}

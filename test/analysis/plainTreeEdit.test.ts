@@ -1,0 +1,87 @@
+// Reparsing after an edit (plainTreeEdit.ts) must give the plain tree a fresh parse gives: random
+// one-character edits, including newlines and deletions, over real files and broken C.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { initC, parseC, plainTreeOf, type SyntaxNode } from '../../server/src/analysis/syntax';
+import { editBetween, reparse, type ParsedVersion } from '../../server/src/analysis/plainTreeEdit';
+import { repoRoot } from '../repoRoot';
+
+/** Every node's type, offsets, field, flags and child count, in pre-order (no recursion). */
+function shape(root: SyntaxNode): string[] {
+  const out: string[] = [];
+  const stack = [root];
+  for (let node = stack.pop(); node; node = stack.pop()) {
+    out.push(`${node.type} ${node.startIndex}-${node.endIndex} ${node.startPosition.row}:${node.startPosition.column} ${node.field} ${node.isNamed} ${node.hasError} ${node.isMissing} ${node.childCount} ${node.parent?.startIndex} ${node.index}`);
+    for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]);
+  }
+  return out;
+}
+
+/** A small deterministic generator, so a failure names a reproducible seed. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+const ALPHABET = ['a', 'x', '1', ' ', '\n', ';', '(', ')', '{', '}', '*', '"', '/', '#'];
+
+function randomEdit(text: string, next: () => number): string {
+  const at = Math.floor(next() * (text.length + 1));
+  if (next() < 0.5 && text.length > 0) return text.slice(0, Math.min(at, text.length - 1)) + text.slice(Math.min(at, text.length - 1) + 1);
+  return text.slice(0, at) + ALPHABET[Math.floor(next() * ALPHABET.length)] + text.slice(at);
+}
+
+function assertEditsMatchFreshParses(text: string, edits: number, seed: number): void {
+  const next = random(seed);
+  let version: ParsedVersion = reparse(undefined, text);
+  try {
+    for (let i = 0; i < edits; i++) {
+      const after = randomEdit(version.text, next);
+      version = reparse(version, after);
+      const fresh = parseC(after);
+      try {
+        assert.deepEqual(shape(version.plain.rootNode), shape(plainTreeOf(fresh).rootNode), `seed ${seed}, edit ${i}`);
+        assert.equal(version.plain.text, plainTreeOf(fresh).text);
+      } finally {
+        fresh.delete();
+      }
+    }
+  } finally {
+    version.tree.delete();
+  }
+}
+
+test('the edit between two texts is their differing middle, in code units and rows', () => {
+  assert.equal(editBetween('abc', 'abc'), undefined);
+  assert.deepEqual(editBetween('int x;\nint y;\n', 'int x;\nint yz;\n'), {
+    startIndex: 12, oldEndIndex: 12, newEndIndex: 13,
+    startPosition: { row: 1, column: 5 }, oldEndPosition: { row: 1, column: 5 }, newEndPosition: { row: 1, column: 6 },
+  });
+  // Deleting one of two equal characters: the prefix takes what it can.
+  assert.deepEqual(editBetween('a\n\nb', 'a\nb'), {
+    startIndex: 2, oldEndIndex: 3, newEndIndex: 2,
+    startPosition: { row: 1, column: 0 }, oldEndPosition: { row: 2, column: 0 }, newEndPosition: { row: 1, column: 0 },
+  });
+  // A surrogate pair is never split.
+  const edit = editBetween('x😀', 'x😃');
+  assert.equal(edit?.startIndex, 1);
+});
+
+test('random one-character edits of the example servers reparse to the tree a fresh parse gives', async () => {
+  await initC();
+  const examples = join(repoRoot(), 'examples');
+  for (const [i, name] of ['kv-cache/kv-cache.c', 'dns-responder/dns-responder.c', 'tcp-kv/tcp-kv.c'].entries()) {
+    assertEditsMatchFreshParses(readFileSync(join(examples, name), 'utf8'), 60, 1000 + i);
+  }
+});
+
+test('edits of broken C and of text with attribute macros reparse to a fresh parse', async () => {
+  await initC();
+  assertEditsMatchFreshParses('int f(int a { return a + ; }\nstruct s { int x int y; };\n/* é😀 */ int z = 1;\n', 80, 7);
+  assertEditsMatchFreshParses('#define API __attribute__((cold))\nAPI int f(void);\nint g(void) { return 1; }\nAPI static int h(int x) { return x; }\n', 80, 8);
+});

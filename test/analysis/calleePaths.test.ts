@@ -2,7 +2,7 @@
 // with an Error on one branch splits the request path instead of sending all of it to userspace.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { initC, parseC } from '../../server/src/analysis/syntax';
+import { initC, parseC, plainTreeOf } from '../../server/src/analysis/syntax';
 import { analyzeFile, buildProgramFacts, DEFAULT_ANALYZE_OPTIONS } from '../../server/src/analysis/analyze';
 import { summarizeFile } from '../../server/src/analysis/summarize';
 import { computeSlices, type EntrySlices } from '../../server/src/analysis/slices';
@@ -12,13 +12,14 @@ const FILE = '/tmp/callee-paths.c';
 
 async function slicesOf(text: string): Promise<EntrySlices> {
   await initC();
-  const tree = parseC(text);
+  const parsed = parseC(text);
+  const tree = plainTreeOf(parsed);
   try {
     const analysis = analyzeFile(FILE, tree, text, new Map(), { ...DEFAULT_ANALYZE_OPTIONS, entries: ['handle'] });
     assert.equal(analysis.slices.length, 1, JSON.stringify(analysis.entries.map((e) => e.name)));
     return analysis.slices[0];
   } finally {
-    tree.delete();
+    parsed.delete();
   }
 }
 
@@ -128,7 +129,8 @@ int handle(const char *p, int n)
 
 test('expanding calls polls cancellation', async () => {
   await initC();
-  const tree = parseC(SPLITTING);
+  const parsed = parseC(SPLITTING);
+  const tree = plainTreeOf(parsed);
   try {
     const analysis = analyzeFile(FILE, tree, SPLITTING, new Map(), { ...DEFAULT_ANALYZE_OPTIONS, entries: ['handle'] });
     const program = buildProgramFacts(new Map([[FILE, summarizeFile(FILE, tree, SPLITTING)]]));
@@ -142,6 +144,6 @@ test('expanding calls polls cancellation', async () => {
     assert.ok(polls > 0);
     assert.ok(computeSlices(input), 'without cancellation the same input slices');
   } finally {
-    tree.delete();
+    parsed.delete();
   }
 });

@@ -47,6 +47,36 @@ export class PlainTree {
     return this.rootNode.walk();
   }
 
+  private index: PreorderIndex | undefined;
+
+  /**
+   * Every node in pre-order, where each subtree ends in that order, and where each type occurs:
+   * built on first use, so that the analysis's many walks over the whole tree run down an array,
+   * and a walk for a few node types visits only those (treeHelpers.ts).
+   */
+  preorder(): PreorderIndex {
+    if (this.index) return this.index;
+    const nodes: PlainNode[] = [];
+    const byType = new Map<string, number[]>();
+    const stack: PlainNode[] = [this.rootNode];
+    for (let node = stack.pop(); node; node = stack.pop()) {
+      node.order = nodes.length;
+      nodes.push(node);
+      const positions = byType.get(node.type);
+      if (positions) positions.push(node.order);
+      else byType.set(node.type, [node.order]);
+      const children = node.children;
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+    }
+    const ends = new Int32Array(nodes.length);
+    for (let i = nodes.length - 1; i >= 0; i--) {
+      const children = nodes[i].children;
+      ends[i] = children.length ? ends[children[children.length - 1].order] : i + 1;
+    }
+    this.index = { nodes, ends, byType };
+    return this.index;
+  }
+
   /** The tree-sitter position of a code-unit offset. */
   positionAt(index: number): Point {
     const starts = (this.lineStarts ??= lineStartsOf(this.text));
@@ -69,6 +99,14 @@ function lineStartsOf(text: string): number[] {
 
 const NO_CHILDREN: readonly PlainNode[] = Object.freeze([]);
 
+export interface PreorderIndex {
+  nodes: PlainNode[];
+  /** For the node at position i, the position just after its subtree. */
+  ends: Int32Array;
+  /** Positions of the nodes of each type, ascending. */
+  byType: Map<string, number[]>;
+}
+
 export class PlainNode {
   readonly id = nextId++;
   parent: PlainNode | null = null;
@@ -79,6 +117,8 @@ export class PlainNode {
   children: readonly PlainNode[] = NO_CHILDREN;
   hasError = false;
   isMissing = false;
+  /** Position in its tree's pre-order index (PlainTree.preorder), once that is built. */
+  order = -1;
   private namedCache: PlainNode[] | undefined;
 
   constructor(

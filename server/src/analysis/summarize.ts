@@ -3,7 +3,7 @@
 // summary is rebuilt on every edit of a half-typed file.
 import type { SyntaxNode, Tree } from './syntax';
 import type { Annotation, DefineInfo, FileSummary, FunctionInfo, GlobalInfo } from './model';
-import { namedChildrenOf, ownFunctionDeclarator, rangeOf, textOf, walkCursor } from './treeHelpers';
+import { namedChildrenOf, ownFunctionDeclarator, rangeOf, textOf, walkNodes } from './treeHelpers';
 import { evaluateConstant, type ConstantScope } from './summarize/constantExpression';
 import { specifiersOf, variableFrom, withoutInitializer, type SummaryContext } from './summarize/declarations';
 import { isVariadicList, summarizeFunction, type FunctionNodes } from './summarize/functions';
@@ -30,45 +30,44 @@ function collect(root: SyntaxNode): CollectedNodes {
   };
   let current: FunctionNodes | undefined;
   let currentEnd = -1;
-  walkCursor(root, (cursor) => {
-    if (!cursor.nodeIsNamed) return false;
-    if (current && cursor.startIndex >= currentEnd) current = undefined;
-    const type = cursor.nodeType;
+  walkNodes(root, (node) => {
+    if (!node.isNamed) return false;
+    if (current && node.startIndex >= currentEnd) current = undefined;
+    const type = node.type;
     switch (type) {
       case 'comment':
-        nodes.comments.push(cursor.currentNode);
+        nodes.comments.push(node);
         return false;
       case 'preproc_include':
-        nodes.includes.push(cursor.currentNode);
+        nodes.includes.push(node);
         return false;
       case 'preproc_def':
       case 'preproc_function_def':
-        nodes.defines.push(cursor.currentNode);
+        nodes.defines.push(node);
         return false;
       case 'struct_specifier':
       case 'union_specifier':
       case 'enum_specifier': {
-        const node = cursor.currentNode;
         if (node.childForFieldName('body')) (type === 'enum_specifier' ? nodes.enums : nodes.records).push(node);
         return true;
       }
       case 'type_definition':
-        nodes.typeDefinitions.push(cursor.currentNode);
+        nodes.typeDefinitions.push(node);
         return true;
       case 'function_definition':
         // GNU nested functions (or mis-parses that look like them) stay part of the outer one.
         if (!current) {
-          current = { definition: cursor.currentNode, declarations: [], calls: [] };
-          currentEnd = cursor.endIndex;
+          current = { definition: node, declarations: [], calls: [] };
+          currentEnd = node.endIndex;
           nodes.functions.push(current);
         }
         return true;
       case 'declaration':
-        if (current) current.declarations.push(cursor.currentNode);
-        else nodes.fileScopeDeclarations.push(cursor.currentNode);
+        if (current) current.declarations.push(node);
+        else nodes.fileScopeDeclarations.push(node);
         return true;
       case 'call_expression':
-        current?.calls.push(cursor.currentNode);
+        current?.calls.push(node);
         return true;
       default:
         return !OPAQUE.has(type);

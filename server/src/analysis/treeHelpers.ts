@@ -2,7 +2,7 @@
 // Every helper tolerates missing children: tree-sitter keeps going after syntax errors and
 // leaves fields absent or wrapped in ERROR nodes, and nothing here may throw on that.
 import type { SyntaxNode, Tree } from './syntax';
-import type { PlainCursor as TreeCursor } from './plainTree';
+import type { PreorderIndex } from './plainTree';
 import type { Range } from './model';
 
 export function rangeOf(node: SyntaxNode): Range {
@@ -17,49 +17,82 @@ export function textOf(node: SyntaxNode | null | undefined): string {
   return node ? node.text.replace(/\s+/g, ' ').trim() : '';
 }
 
+/** The tree's pre-order index and where `root`'s subtree lies in it. */
+function rangeInIndex(root: SyntaxNode): { index: PreorderIndex; from: number; to: number } | undefined {
+  const index = root.tree.preorder();
+  const from = root.order;
+  // A node not in its tree's index would be one from a replaced version: walk it directly.
+  if (index.nodes[from] !== root) return undefined;
+  return { index, from, to: index.ends[from] };
+}
+
 /**
- * Pre-order traversal with a cursor over the plain tree (plainTree.ts). Return false from `visit`
- * to skip a node's children.
+ * Pre-order traversal over every node, named or not. Return false from `visit` to skip a node's
+ * children. Runs down the tree's pre-order index (no recursion: code may be nested far deeper
+ * than the call stack allows).
  */
-export function walkCursor(root: SyntaxNode, visit: (cursor: TreeCursor) => boolean | void): void {
-  const cursor = root.walk();
-  let depth = 0;
-  try {
-    let descend = visit(cursor) !== false;
-    for (;;) {
-      if (descend && cursor.gotoFirstChild()) {
-        depth++;
-        descend = visit(cursor) !== false;
-        continue;
-      }
-      for (;;) {
-        if (depth === 0) return;
-        if (cursor.gotoNextSibling()) break;
-        if (!cursor.gotoParent()) return;
-        depth--;
-      }
-      descend = visit(cursor) !== false;
+export function walkNodes(root: SyntaxNode, visit: (node: SyntaxNode) => boolean | void): void {
+  const range = rangeInIndex(root);
+  if (!range) {
+    const stack: SyntaxNode[] = [root];
+    for (let node = stack.pop(); node; node = stack.pop()) {
+      if (visit(node) === false) continue;
+      const children = node.children;
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
     }
-  } finally {
-    cursor.delete();
+    return;
+  }
+  const { nodes, ends } = range.index;
+  for (let i = range.from; i < range.to; ) i = visit(nodes[i]) === false ? ends[i] : i + 1;
+}
+
+/** Pre-order traversal over named nodes. Return false from `visit` to skip a node's children. */
+export function walk(root: SyntaxNode, visit: (node: SyntaxNode) => boolean | void): void {
+  walkNodes(root, (node) => (node.isNamed ? visit(node) : false));
+}
+
+/**
+ * Pre-order traversal handing `visit` only the named nodes whose type is in `types`. Return false
+ * from `visit` to skip that node's children; once `stop` returns true nothing more is visited.
+ * Only the nodes of those types are looked at, from the tree's index by type.
+ */
+export function walkTypes(root: SyntaxNode, types: ReadonlySet<string>, visit: (node: SyntaxNode) => boolean | void, stop?: () => boolean): void {
+  const range = rangeInIndex(root);
+  if (!range) {
+    walkNodes(root, (node) => {
+      if (stop?.()) return false;
+      if (!types.has(node.type) || !node.isNamed) return true;
+      return visit(node);
+    });
+    return;
+  }
+  const { nodes, ends, byType } = range.index;
+  let positions: number[] = [];
+  for (const type of types) {
+    const all = byType.get(type);
+    if (!all) continue;
+    for (let k = lowerBound(all, range.from), end = lowerBound(all, range.to); k < end; k++) positions.push(all[k]);
+  }
+  if (types.size > 1) positions = positions.sort((a, b) => a - b);
+  let skipUntil = -1;
+  for (const i of positions) {
+    if (i < skipUntil) continue;
+    if (stop?.()) return;
+    const node = nodes[i];
+    if (node.isNamed && visit(node) === false) skipUntil = ends[i];
   }
 }
 
-/** Pre-order traversal over nodes. Return false from `visit` to skip a node's children. */
-export function walk(root: SyntaxNode, visit: (node: SyntaxNode) => boolean | void): void {
-  walkCursor(root, (cursor) => (cursor.nodeIsNamed ? visit(cursor.currentNode) : false));
-}
-
-/**
- * Pre-order traversal handing `visit` only the named nodes whose type is in `types`. Return false from `visit` to skip that node's children; once
- * `stop` returns true nothing more is visited.
- */
-export function walkTypes(root: SyntaxNode, types: ReadonlySet<string>, visit: (node: SyntaxNode) => boolean | void, stop?: () => boolean): void {
-  walkCursor(root, (cursor) => {
-    if (stop?.()) return false;
-    if (!types.has(cursor.nodeType) || !cursor.nodeIsNamed) return true;
-    return visit(cursor.currentNode);
-  });
+/** The first position in ascending `values` not below `value`. */
+function lowerBound(values: number[], value: number): number {
+  let low = 0;
+  let high = values.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (values[middle] < value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 export function namedChildrenOf(node: SyntaxNode): SyntaxNode[] {

@@ -50,13 +50,9 @@ export async function planEditPositions(file: string, count: number): Promise<Ed
   const lines = text.split('\n');
   const tree = await parseCAsync(text);
   const candidates: EditPosition[] = [];
-  try {
-    const bodies: SyntaxNode[] = [];
-    functionBodies(tree.rootNode, bodies);
-    for (const body of bodies) statementStarts(body, lines, candidates);
-  } finally {
-    tree.delete();
-  }
+  const bodies: SyntaxNode[] = [];
+  functionBodies(tree.rootNode, bodies);
+  for (const body of bodies) statementStarts(body, lines, candidates);
   if (candidates.length === 0) throw new Error(`${file} has no statements inside function bodies to edit`);
   const result: EditPosition[] = [];
   for (let i = 0; i < count; i++) result.push(candidates[Math.floor(((i + 0.5) * candidates.length) / count)]);

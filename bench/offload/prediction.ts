@@ -11,7 +11,7 @@ import { analyzeFile, DEFAULT_ANALYZE_OPTIONS } from '../../server/src/analysis/
 import { estimateCost, type CostParameters, type CostPath, type Hook } from '../../server/src/analysis/cost';
 import { costInputFor } from '../../server/src/analysis/offload';
 import type { EntrySlices } from '../../server/src/analysis/slices';
-import { initC, parseC } from '../../server/src/analysis/syntax';
+import { initC, parseC, plainTreeOf } from '../../server/src/analysis/syntax';
 import type { RequestEntry } from '../../server/src/analysis/entries';
 import type { RequestClass, Scenario } from './scenarios';
 
@@ -40,9 +40,9 @@ export async function modelPaths(root: string, scenario: Scenario, fallbackReque
   await initC();
   const file = path.join(root, 'examples', scenario.example, `${scenario.example}.c`);
   const text = readFileSync(file, 'utf8');
-  const tree = parseC(text);
+  const parsed = parseC(text);
   try {
-    const analysis = analyzeFile(file, tree, text, new Map(), { ...DEFAULT_ANALYZE_OPTIONS, entries: [scenario.handler] });
+    const analysis = analyzeFile(file, plainTreeOf(parsed), text, new Map(), { ...DEFAULT_ANALYZE_OPTIONS, entries: [scenario.handler] });
     const slices = analysis.slices.find((s) => s.function === scenario.handler);
     if (!slices) throw new Error(`the analysis found no request paths in ${scenario.handler}`);
     const pick = (which: 'kernel' | 'fallback', request: RequestClass) => {
@@ -67,7 +67,7 @@ export async function modelPaths(root: string, scenario: Scenario, fallbackReque
       fallbackPath: `${fallback.id}, ends in ${fallback.endsIn}`,
     };
   } finally {
-    tree.delete();
+    parsed.delete();
   }
 }
 

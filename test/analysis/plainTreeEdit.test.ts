@@ -67,6 +67,13 @@ test('the edit between two texts is their differing middle, in code units and ro
     startIndex: 2, oldEndIndex: 3, newEndIndex: 2,
     startPosition: { row: 1, column: 0 }, oldEndPosition: { row: 2, column: 0 }, newEndPosition: { row: 1, column: 0 },
   });
+  // Long texts are compared in blocks first: the edit is still the exact differing middle.
+  const long = 'x'.repeat(1000) + 'int y;\n'.repeat(300);
+  const edited = long.slice(0, 1700) + 'Q' + long.slice(1703);
+  assert.deepEqual(
+    [editBetween(long, edited)?.startIndex, editBetween(long, edited)?.oldEndIndex, editBetween(long, edited)?.newEndIndex],
+    [1700, 1703, 1701],
+  );
   // A surrogate pair is never split.
   const edit = editBetween('x😀', 'x😃');
   assert.equal(edit?.startIndex, 1);

@@ -46,10 +46,14 @@ export function reparse(previous: ParsedVersion | undefined, text: string): Pars
 export function editBetween(before: string, after: string): Edit | undefined {
   if (before === after) return undefined;
   const shorter = Math.min(before.length, after.length);
+  // Whole blocks first (a substring comparison is a memory comparison), then character by character.
   let start = 0;
+  while (start + BLOCK <= shorter && before.substring(start, start + BLOCK) === after.substring(start, start + BLOCK)) start += BLOCK;
   while (start < shorter && before.charCodeAt(start) === after.charCodeAt(start)) start++;
   let suffix = 0;
-  while (suffix < shorter - start && before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)) suffix++;
+  const room = shorter - start;
+  while (suffix + BLOCK <= room && before.substring(before.length - suffix - BLOCK, before.length - suffix) === after.substring(after.length - suffix - BLOCK, after.length - suffix)) suffix += BLOCK;
+  while (suffix < room && before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)) suffix++;
   // Never split a surrogate pair: positions count code units of whole characters.
   if (start > 0 && isHighSurrogate(before.charCodeAt(start - 1))) start--;
   if (suffix > 0 && isLowSurrogate(before.charCodeAt(before.length - suffix))) suffix--;
@@ -64,6 +68,8 @@ export function editBetween(before: string, after: string): Edit | undefined {
     newEndPosition: pointAt(after, newEndIndex),
   };
 }
+
+const BLOCK = 256;
 
 const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
 const isLowSurrogate = (c: number) => c >= 0xdc00 && c <= 0xdfff;
@@ -132,9 +138,11 @@ function carryOver(previous: PlainTree, oldTree: ParserTree, tree: ParserTree, e
 /** Moves every offset in a subtree by `delta` (iteratively: subtrees may be very deep). */
 function shift(node: PlainNode, delta: number): void {
   const stack = [node];
-  for (let next = stack.pop(); next; next = stack.pop()) {
+  while (stack.length > 0) {
+    const next = stack.pop()!;
     next.startIndex += delta;
     next.endIndex += delta;
-    for (const child of next.children) stack.push(child);
+    const children = next.children;
+    for (let i = 0; i < children.length; i++) stack.push(children[i]);
   }
 }

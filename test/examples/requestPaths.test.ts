@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { initC, parseC } from '../../server/src/analysis/syntax';
+import { initC, parseC, plainTreeOf } from '../../server/src/analysis/syntax';
 import { analyzeFile, DEFAULT_ANALYZE_OPTIONS } from '../../server/src/analysis/analyze';
 import type { EntrySlices, SlicePath } from '../../server/src/analysis/slices';
 import { parseGcovJson } from '../../server/src/analysis/profiles';
@@ -22,13 +22,14 @@ const gcovWorks = spawnSync('gcov', ['--version']).status === 0;
 function slicesOf(server: ExampleServer): EntrySlices {
   const file = path.join(server.dir, `${server.name}.c`);
   const text = readFileSync(file, 'utf8');
-  const tree = parseC(text);
+  const parsed = parseC(text);
+  const tree = plainTreeOf(parsed);
   try {
     const analysis = analyzeFile(file, tree, text, new Map(), DEFAULT_ANALYZE_OPTIONS);
     assert.equal(analysis.slices.length, 1, 'one entry');
     return analysis.slices[0];
   } finally {
-    tree.delete();
+    parsed.delete();
   }
 }
 

@@ -12,7 +12,7 @@ import type { FileSummary } from './analysis/model';
 import { initC } from './analysis/syntax';
 import { reparse, type ParsedVersion } from './analysis/plainTreeEdit';
 import { WARM_UP_FILE, WARM_UP_SOURCE } from './analysisWarmUp';
-import type { WorkerAnswer, WorkerJob, WorkerMessage } from './analysisWorkerProtocol';
+import type { SummaryChanges, WorkerAnswer, WorkerJob, WorkerMessage } from './analysisWorkerProtocol';
 
 const cancelSlot = new Int32Array((workerData as { cancel: SharedArrayBuffer }).cancel);
 const summaries = new Map<string, FileSummary>();
@@ -41,9 +41,13 @@ function forget(key: string): void {
   parses.delete(key);
 }
 
+function applySummaries(changes: SummaryChanges): void {
+  for (const file of changes.remove) summaries.delete(file);
+  for (const [file, summary] of changes.set) summaries.set(file, summary);
+}
+
 function answer(job: WorkerJob): WorkerAnswer {
-  for (const file of job.summaries.remove) summaries.delete(file);
-  for (const [file, summary] of job.summaries.set) summaries.set(file, summary);
+  applySummaries(job.summaries);
   const isCancelled = () => Atomics.load(cancelSlot, 0) === job.id;
   if (isCancelled()) return { id: job.id, cancelled: true };
   try {
@@ -51,6 +55,9 @@ function answer(job: WorkerJob): WorkerAnswer {
     const others = new Map(summaries);
     others.delete(job.file);
     const analysis = analyzeFile(job.file, plain, job.text, others, { ...job.options, isCancelled });
+    // The server keeps this summary as the file's current one (analysisRunner.ts counts it as
+    // sent): keeping it here too spares sending the largest summary back with the next job.
+    summaries.set(job.file, analysis.summary);
     return { id: job.id, analysis };
   } catch (error) {
     if (error instanceof CancelledError) return { id: job.id, cancelled: true };
@@ -77,6 +84,11 @@ function warmUp(): void {
 parentPort?.on('message', (message: WorkerMessage) => {
   if ('forget' in message) {
     void ready.then(() => forget(message.forget));
+    return;
+  }
+  if (!('id' in message)) {
+    // Chained like the jobs, so changes apply in the order they were sent.
+    void ready.then(() => applySummaries(message.summaries));
     return;
   }
   void ready.then(

@@ -10,7 +10,7 @@ export interface WorkerJob {
   file: string;
   text: string;
   /** Changes to the worker's copy of every known file's summary since the previous job. */
-  summaries: { set: [string, FileSummary][]; remove: string[] };
+  summaries: SummaryChanges;
   options: Omit<AnalyzeOptions, 'isCancelled' | 'discoveredEntries'>;
 }
 
@@ -19,7 +19,21 @@ export interface WorkerForget {
   forget: string;
 }
 
-export type WorkerMessage = WorkerJob | WorkerForget;
+/**
+ * Summary changes sent while no job needs them (after the workspace index changed), so the
+ * first job does not carry every file's summary. No answer.
+ */
+export interface WorkerSummaries {
+  summaries: SummaryChanges;
+}
+
+/** Changes to the thread's copy of the known files' summaries. */
+export interface SummaryChanges {
+  set: [string, FileSummary][];
+  remove: string[];
+}
+
+export type WorkerMessage = WorkerJob | WorkerForget | WorkerSummaries;
 
 export type WorkerAnswer =
   | { id: number; analysis: FileAnalysis }

@@ -257,6 +257,7 @@ export class Analyzer {
     const folders = folderUris.map(uriToPath).filter((p): p is string => p !== undefined);
     const result = await this.index.indexFolders(folders, progress);
     this.facts = undefined;
+    this.sendSummariesAhead();
     return result;
   }
 
@@ -267,6 +268,7 @@ export class Analyzer {
     this.parsedFiles.forget(canonicalUri(uri));
     await this.index.indexFile(filePath);
     this.facts = undefined;
+    this.sendSummariesAhead();
   }
 
   /** After a file was deleted on disk. */
@@ -275,6 +277,15 @@ export class Analyzer {
     this.parsedFiles.forget(file);
     this.index.remove(file);
     this.facts = undefined;
+    this.sendSummariesAhead();
+  }
+
+  /**
+   * The analysis thread gets the index's summaries now, while nothing waits, rather than with
+   * the next document's job: copying every file's summary to it was most of a first didOpen.
+   */
+  private sendSummariesAhead(): void {
+    this.runner?.syncSummaries(() => this.allSummaries());
   }
 
   dispose(): void {

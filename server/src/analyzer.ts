@@ -38,6 +38,12 @@ export interface AnalyzerOptions {
   startAnalysisThread?: boolean;
 }
 
+/**
+ * Indexed files between two sends of summaries ahead: each send first compares every known
+ * file's summary with what the thread holds, so sending after every file would be quadratic.
+ */
+const SEND_AHEAD_EVERY = 16;
+
 interface Waiter {
   version: number;
   resolve: (result: DocumentAnalysis | undefined) => void;
@@ -255,7 +261,12 @@ export class Analyzer {
 
   async indexWorkspace(folderUris: string[], progress?: IndexProgress): Promise<IndexResult> {
     const folders = folderUris.map(uriToPath).filter((p): p is string => p !== undefined);
-    const result = await this.index.indexFolders(folders, progress);
+    // Summaries go to the analysis thread while indexing goes on, every few files, so the
+    // thread takes them in on the other core as they come instead of all at the end.
+    let indexed = 0;
+    const result = await this.index.indexFolders(folders, progress, () => {
+      if (++indexed % SEND_AHEAD_EVERY === 0) this.sendSummariesAhead();
+    });
     this.facts = undefined;
     this.sendSummariesAhead();
     return result;

@@ -7,7 +7,7 @@
 // Per open document it also keeps the last text and parse, so an edit is reparsed incrementally
 // and the plain tree keeps the declarations the edit did not touch (plainTreeEdit.ts).
 import { parentPort, workerData } from 'node:worker_threads';
-import { analyzeFile, CancelledError, DEFAULT_ANALYZE_OPTIONS } from './analysis/analyze';
+import { AnalysisMemo, analyzeFile, CancelledError, DEFAULT_ANALYZE_OPTIONS } from './analysis/analyze';
 import type { FileSummary } from './analysis/model';
 import { initC } from './analysis/syntax';
 import { reparse, type ParsedVersion } from './analysis/plainTreeEdit';
@@ -16,6 +16,8 @@ import type { SummaryChanges, WorkerAnswer, WorkerJob, WorkerMessage } from './a
 
 const cancelSlot = new Int32Array((workerData as { cancel: SharedArrayBuffer }).cancel);
 const summaries = new Map<string, FileSummary>();
+/** What the last job built from the summaries (call graph, type table), for the next one to reuse. */
+const memo = new AnalysisMemo();
 const ready = initC().then(warmUp);
 
 /** Documents whose last parse is kept; the least recently analysed one is freed beyond this. */
@@ -54,7 +56,7 @@ function answer(job: WorkerJob): WorkerAnswer {
     const { plain } = parseFor(job.key, job.text);
     const others = new Map(summaries);
     others.delete(job.file);
-    const analysis = analyzeFile(job.file, plain, job.text, others, { ...job.options, isCancelled });
+    const analysis = analyzeFile(job.file, plain, job.text, others, { ...job.options, isCancelled }, memo);
     // The server keeps this summary as the file's current one (analysisRunner.ts counts it as
     // sent): keeping it here too spares sending the largest summary back with the next job.
     summaries.set(job.file, analysis.summary);

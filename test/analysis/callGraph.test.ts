@@ -244,3 +244,54 @@ int fact(int n) { return n <= 1 ? 1 : n * fact(n - 1); }
     ['shared', 'helper', 1],
   ]);
 });
+
+/** Everything the graph answers, as plain data (targets and callers by file, name and range). */
+function graphView(graph: CallGraph): unknown {
+  const name = (f: FunctionInfo | undefined) => f && `${f.file}:${f.name}@${f.range.start.line}:${f.range.start.character}`;
+  return {
+    functions: graph.functions().map((f) => ({
+      fn: name(f),
+      callees: graph.callees(f).map((c) => [c.site.range.start, name(c.target)]),
+      callers: graph.callers(f).map((c) => [c.site.range.start, name(c.caller)]),
+      recursive: graph.isRecursive(f),
+      identity: graph.callees(f).every((c) => !c.target || graph.functions().includes(c.target)) && graph.callers(f).every((c) => graph.functions().includes(c.caller)),
+    })),
+    cycles: graph.recursiveCycles().map((group) => group.map(name)),
+    resolved: ['x.c', 'y.c', 'lib/h.h'].map((from) => ['even', 'odd', 'helper', 'loop'].map((callee) => name(graph.resolve(from, callee)))),
+  };
+}
+
+test('a graph built from the previous one answers as a graph built from scratch', () => {
+  const shifted = (f: FunctionInfo, lines: number): FunctionInfo => ({
+    ...f,
+    range: { start: { ...f.range.start, line: f.range.start.line + lines }, end: f.range.end },
+    calls: f.calls.map((c) => ({ ...c, range: at(c.range.start.line + lines, c.range.start.character) })),
+  });
+  const x0: FileSummary = summary('x.c', [fn('x.c', 'even', 1, [call('odd', 2), call('helper', 3)]), fn('x.c', 'loop', 20, [call('loop', 21)])]);
+  const y: FileSummary = summary('y.c', [fn('y.c', 'odd', 1, [call('even', 2), call('loop', 3)]), fn('y.c', 'helper', 20, [], true)]);
+  const h: FileSummary = { ...summary('lib/h.h', [fn('lib/h.h', 'helper', 1, [call('even', 2)], true)]), includes: [] };
+  const xs: FileSummary[] = [
+    x0,
+    // Same names, moved: the other files' calls into x.c must reach the new objects.
+    summary('x.c', x0.functions.map((f) => shifted(f, 5))),
+    // A call dropped and one added: x.c's callers change, the cycle through odd goes.
+    summary('x.c', [shifted(fn('x.c', 'even', 1, [call('helper', 3)]), 2), fn('x.c', 'loop', 30, [call('odd', 31)])]),
+    // A name made static, a function added: resolution changes, so nothing is reused.
+    summary('x.c', [fn('x.c', 'even', 1, [call('odd', 2)], true), fn('x.c', 'extra', 10, [call('even', 11)])]),
+    { ...summary('x.c', [fn('x.c', 'even', 1, [call('helper', 2)])]), includes: ['"lib/h.h"'] },
+    x0,
+  ];
+  let previous: CallGraph | undefined;
+  for (const [i, x] of xs.entries()) {
+    // In order after the previous x.c, again with nothing changed, and in another order.
+    for (const order of [[x, y, h], [x, y, h], [y, x, h]]) {
+      const reused = CallGraph.build(order, previous);
+      assert.deepEqual(graphView(reused), graphView(CallGraph.build(order)), `summary ${i}`);
+      if (order[0] === x) previous = reused;
+    }
+  }
+  // Another file changes while x.c stays: y.c's functions are redone, x.c's calls into y.c follow.
+  const y2 = summary('y.c', y.functions.map((f) => shifted(f, 3)));
+  const reused = CallGraph.build([x0, y2, h], CallGraph.build([x0, y, h]));
+  assert.deepEqual(graphView(reused), graphView(CallGraph.build([x0, y2, h])));
+});

@@ -1,13 +1,17 @@
 // The analysis of a document kept up to date edit by edit (reparsed from its previous version,
 // plainTreeEdit.ts, with declarations carried over and the walks' pre-order index rebuilt) must
-// equal the analysis of a fresh parse of the same text, after every edit.
+// equal the analysis of a fresh parse of the same text, after every edit — also when other files'
+// summaries are present and the analysis reuses what the previous one built (AnalysisMemo), as
+// the analysis thread does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { analyzeFile, DEFAULT_ANALYZE_OPTIONS } from '../../server/src/analysis/analyze';
+import { AnalysisMemo, analyzeFile, DEFAULT_ANALYZE_OPTIONS } from '../../server/src/analysis/analyze';
+import type { FileSummary } from '../../server/src/analysis/model';
 import { initC, parsePlainC } from '../../server/src/analysis/syntax';
 import { reparse, type ParsedVersion } from '../../server/src/analysis/plainTreeEdit';
+import { summarize } from './summarizeText';
 import { repoRoot } from '../repoRoot';
 
 function random(seed: number): () => number {
@@ -20,20 +24,47 @@ function random(seed: number): () => number {
 
 const INSERTIONS = ['x', ' ', '\n', ';', '1', '(', '}', '*'];
 
+/** Calls into the edited files (so they have callers elsewhere), with recursion across files. */
+const DRIVER = `#include "helpers.h"
+int handle_request(const char *req, int len, char *out, int cap);
+static void drive(int n) { char out[64]; handle_request("get k", 5, out, 64); if (n) drive(n - 1); reply_text(n); }
+int reply_text(int n) { drive(n); return helper_twice(n); }
+int cache_find(int k) { return FAST(k); }
+`;
+const HELPERS = `#define FAST(x) ((x) + 1)
+typedef unsigned int u32_t;
+struct shared { u32_t a; char b[8]; };
+enum { SHARED_SLOTS = 16 };
+static int helper_twice(int x) { return x * 2; }
+`;
+
 test('after each random one-character edit the incremental analysis equals a fresh one', async () => {
   await initC();
   const examples = join(repoRoot(), 'examples');
-  for (const [n, name] of ['kv-cache/kv-cache.c', 'dns-responder/dns-responder.c'].entries()) {
+  const names = ['kv-cache/kv-cache.c', 'dns-responder/dns-responder.c'];
+  const texts = new Map(names.map((name) => [name, readFileSync(join(examples, name), 'utf8')]));
+  const memo = new AnalysisMemo();
+  const others = new Map<string, FileSummary>([
+    ['lib/helpers.h', await summarize(HELPERS, 'lib/helpers.h')],
+    ['lib/driver.c', await summarize(DRIVER, 'lib/driver.c')],
+    ['echo-rewrite/echo-rewrite.c', await summarize(readFileSync(join(examples, 'echo-rewrite/echo-rewrite.c'), 'utf8'), 'echo-rewrite/echo-rewrite.c')],
+  ]);
+  for (const name of names) others.set(name, await summarize(texts.get(name)!, name));
+  for (const [n, name] of names.entries()) {
     const next = random(42 + n);
-    let version: ParsedVersion = reparse(undefined, readFileSync(join(examples, name), 'utf8'));
+    let version: ParsedVersion = reparse(undefined, texts.get(name)!);
     try {
       for (let i = 0; i < 25; i++) {
         const text = version.text;
         const at = Math.floor(next() * text.length);
         const after = next() < 0.4 ? text.slice(0, at) + text.slice(at + 1) : text.slice(0, at) + INSERTIONS[Math.floor(next() * INSERTIONS.length)] + text.slice(at);
         version = reparse(version, after);
-        const incremental = analyzeFile(name, version.plain, after, new Map(), DEFAULT_ANALYZE_OPTIONS);
-        const fresh = analyzeFile(name, parsePlainC(after), after, new Map(), DEFAULT_ANALYZE_OPTIONS);
+        // Now and then another file changes (a new summary object), or the memo last served the other document.
+        if (i % 7 === 3) others.set('lib/driver.c', await summarize(i % 2 ? DRIVER : DRIVER.replace('helper_twice(n)', 'cache_store(n)'), 'lib/driver.c'));
+        if (i % 9 === 5) analyzeFile(names[1 - n], parsePlainC(texts.get(names[1 - n])!), texts.get(names[1 - n])!, withoutFile(others, names[1 - n]), DEFAULT_ANALYZE_OPTIONS, memo);
+        const context = withoutFile(others, name);
+        const incremental = analyzeFile(name, version.plain, after, context, DEFAULT_ANALYZE_OPTIONS, memo);
+        const fresh = analyzeFile(name, parsePlainC(after), after, context, DEFAULT_ANALYZE_OPTIONS);
         assert.deepEqual(incremental, fresh, `${name}, edit ${i} at offset ${at}`);
       }
     } finally {
@@ -41,3 +72,36 @@ test('after each random one-character edit the incremental analysis equals a fre
     }
   }
 });
+
+test('edits that rename, add or make static a function reuse nothing stale', async () => {
+  await initC();
+  const file = 'kv-cache/kv-cache.c';
+  const original = readFileSync(join(repoRoot(), 'examples', file), 'utf8');
+  const others = new Map<string, FileSummary>([
+    ['lib/helpers.h', await summarize(HELPERS, 'lib/helpers.h')],
+    ['lib/driver.c', await summarize(DRIVER, 'lib/driver.c')],
+  ]);
+  const variants = [
+    original,
+    original.replace('int handle_request(', 'static int handle_request('),
+    original,
+    original.replace(/\bhandle_miss\b/g, 'handle_miss2'),
+    `${original}\nint helper_twice(int x) { return handle_request(0, 0, 0, x); }\n`,
+    `#include "helpers.h"\n${original}`,
+    `#define reply_text(n) (n)\n${original}`,
+    `typedef long u32_t;\n${original}`,
+    original,
+  ];
+  const memo = new AnalysisMemo();
+  for (const [i, text] of variants.entries()) {
+    const incremental = analyzeFile(file, parsePlainC(text), text, others, DEFAULT_ANALYZE_OPTIONS, memo);
+    const fresh = analyzeFile(file, parsePlainC(text), text, others, DEFAULT_ANALYZE_OPTIONS);
+    assert.deepEqual(incremental, fresh, `variant ${i}`);
+  }
+});
+
+function withoutFile(summaries: Map<string, FileSummary>, file: string): Map<string, FileSummary> {
+  const others = new Map(summaries);
+  others.delete(file);
+  return others;
+}

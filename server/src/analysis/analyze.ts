@@ -65,10 +65,23 @@ export class CancelledError extends Error {
   }
 }
 
-/** Builds the cross-file facts once; callers cache it until a summary changes. */
-export function buildProgramFacts(summaries: Map<string, FileSummary>): ProgramFacts {
+/**
+ * Builds the cross-file facts. `previous`, facts built from nearly the same summaries (the same
+ * objects for the files that did not change), lets the call graph and type table redo only what
+ * the changed files alter; the result equals a build from scratch.
+ */
+export function buildProgramFacts(summaries: Map<string, FileSummary>, previous?: ProgramFacts): ProgramFacts {
   const all = [...summaries.values()];
-  return { summaries, callGraph: CallGraph.build(all), types: TypeTable.build(all) };
+  return { summaries, callGraph: CallGraph.build(all, previous?.callGraph), types: TypeTable.build(all, previous?.types) };
+}
+
+/**
+ * Kept by a caller that analyses one version after another (the analysis thread), so the next
+ * analysis starts from what the previous one built. Holds nothing that outlives a change of the
+ * inputs: each reuse is checked against the summaries it came from.
+ */
+export class AnalysisMemo {
+  facts?: ProgramFacts;
 }
 
 /**
@@ -81,6 +94,7 @@ export function analyzeFile(
   text: string,
   others: Map<string, FileSummary>,
   options: AnalyzeOptions = DEFAULT_ANALYZE_OPTIONS,
+  memo?: AnalysisMemo,
 ): FileAnalysis {
   const check = () => {
     if (options.isCancelled?.()) throw new CancelledError();
@@ -102,7 +116,8 @@ export function analyzeFile(
   const summary = step('summary', emptySummary(file), () => summarizeFile(file, tree, text));
   const summaries = new Map(others);
   summaries.set(file, summary);
-  const program = step('call graph', undefined, () => buildProgramFacts(summaries)) ?? buildProgramFacts(new Map([[file, summary]]));
+  const program = step('call graph', undefined, () => buildProgramFacts(summaries, memo?.facts)) ?? buildProgramFacts(new Map([[file, summary]]));
+  if (memo) memo.facts = program;
   const entries = step('entries', [] as RequestEntry[], () => discoverEntries({ file, tree, text, summary, program, options }));
   const discoveredEntries = entries
     .filter((e) => e.how === 'receive-loop' || e.how === 'event-callback')

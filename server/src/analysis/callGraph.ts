@@ -58,26 +58,45 @@ function commonPrefixLength(a: string, b: string): number {
   return i;
 }
 
+/** What resolving a name reads from one summary; memoised per summary object, which never changes. */
+const resolutionInputsMemo = new WeakMap<FileSummary, string>();
+function resolutionInputsOf(summary: FileSummary): string {
+  let inputs = resolutionInputsMemo.get(summary);
+  if (inputs === undefined) {
+    const functions = [...summary.functions].sort(compareFunctions).map((fn) => `${fn.isStatic ? 's' : 'e'} ${fn.name}`);
+    const macros = summary.defines.filter((d) => d.params !== undefined).map((d) => d.name);
+    inputs = JSON.stringify([summary.file, functions, summary.includes, macros]);
+    resolutionInputsMemo.set(summary, inputs);
+  }
+  return inputs;
+}
+
 export class CallGraph {
-  private readonly all: FunctionInfo[];
+  private all: FunctionInfo[] = [];
   private readonly indexOf = new Map<FunctionInfo, number>();
   /** For FunctionInfo objects from another build of the same summaries: file + name. */
   private readonly byFileAndName = new Map<string, number>();
   private readonly definedIn = new Map<string, Map<string, FunctionInfo>>();
   private readonly externalByName = new Map<string, FunctionInfo[]>();
   private readonly staticByName = new Map<string, FunctionInfo[]>();
-  private readonly includes = new Map<string, string[]>();
+  private includes = new Map<string, string[]>();
   /** Function-like macro names #defined in each file. */
-  private readonly functionMacros = new Map<string, Set<string>>();
-  private readonly visibleMacros = new Map<string, Set<string>>();
-  private readonly filesByBaseName = new Map<string, string[]>();
-  private readonly headerClosures = new Map<string, Set<string>>();
-  private readonly outgoing: ResolvedCall[][];
-  private readonly incoming: IncomingCall[][];
+  private functionMacros = new Map<string, Set<string>>();
+  private visibleMacros = new Map<string, Set<string>>();
+  private filesByBaseName = new Map<string, string[]>();
+  private headerClosures = new Map<string, Set<string>>();
+  private outgoing: ResolvedCall[][] = [];
+  private incoming: IncomingCall[][] = [];
   private cycles: FunctionInfo[][] | undefined;
   private recursive: Set<number> | undefined;
+  /** The summaries built from, in order, and what name resolution read from each (see reuse). */
+  private readonly sources: FileSummary[];
+  private readonly resolutionInputs: string[];
 
-  private constructor(summaries: FileSummary[]) {
+  private constructor(summaries: FileSummary[], previous?: CallGraph) {
+    this.sources = summaries;
+    this.resolutionInputs = summaries.map(resolutionInputsOf);
+    if (previous && this.reuse(previous)) return;
     const files = [...new Set(summaries.map((s) => s.file))].sort(compareStrings);
     for (const file of files) {
       const base = normalizePath(file).split('/').pop()!;
@@ -94,6 +113,87 @@ export class CallGraph {
     }
 
     this.all = summaries.flatMap((s) => s.functions).sort(compareFunctions);
+    this.indexFunctions();
+    this.outgoing = this.all.map((fn) => this.resolveCalls(fn));
+    this.incoming = this.all.map(() => []);
+    this.outgoing.forEach((calls, callerIndex) => {
+      for (const call of calls) {
+        if (call.target) this.incoming[this.indexOf.get(call.target)!].push({ site: call.site, caller: this.all[callerIndex] });
+      }
+    });
+  }
+
+  /**
+   * `previous`, a graph built from nearly the same summaries, lets the build redo only the files
+   * whose summary is another object (see reuse); the result is the graph a full build gives.
+   */
+  static build(summaries: Iterable<FileSummary>, previous?: CallGraph): CallGraph {
+    return new CallGraph([...summaries], previous);
+  }
+
+  /**
+   * Builds this graph from `previous` when the same files come in the same order and every file
+   * whose summary changed still reads the same to name resolution (functions' names, static-ness
+   * and order; includes; function-like macros). Then every call resolves to the same file and
+   * name as before, each function keeps its index, and only the changed files' own calls are
+   * resolved again; other functions' calls into a changed file are pointed at its new objects.
+   * Returns false, having set nothing, when that does not hold.
+   */
+  private reuse(previous: CallGraph): boolean {
+    const count = this.sources.length;
+    if (previous.sources.length !== count || new Set(this.sources.map((s) => s.file)).size !== count) return false;
+    const changed = new Set<string>();
+    for (let i = 0; i < count; i++) {
+      const summary = this.sources[i];
+      if (summary.file !== previous.sources[i].file || this.resolutionInputs[i] !== previous.resolutionInputs[i]) return false;
+      if (summary !== previous.sources[i]) changed.add(summary.file);
+    }
+    const all = previous.all.slice();
+    for (const summary of this.sources) {
+      if (!changed.has(summary.file)) continue;
+      const fresh = [...summary.functions].sort(compareFunctions);
+      let at = previous.byFileAndName.get(`${summary.file}\0${fresh[0]?.name}`);
+      if (at === undefined) continue;
+      while (at > 0 && all[at - 1].file === summary.file) at--;
+      fresh.forEach((fn, offset) => (all[at! + offset] = fn));
+    }
+    this.all = all;
+    this.indexFunctions();
+    // Read (or filled lazily) from the name-resolution inputs alone, which are the same.
+    this.includes = previous.includes;
+    this.functionMacros = previous.functionMacros;
+    this.visibleMacros = previous.visibleMacros;
+    this.filesByBaseName = previous.filesByBaseName;
+    this.headerClosures = previous.headerClosures;
+
+    const redone = (index: number) => changed.has(all[index].file);
+    this.outgoing = previous.outgoing.map((calls, index) => {
+      if (redone(index)) return this.resolveCalls(all[index]);
+      if (!calls.some((call) => call.target && changed.has(call.target.file))) return calls;
+      return calls.map((call) => (call.target && changed.has(call.target.file) ? { site: call.site, target: all[previous.indexOf.get(call.target)!] } : call));
+    });
+    // A function's callers: the kept ones, merged in caller order with the redone files' calls.
+    const added = all.map((): IncomingCall[] => []);
+    this.outgoing.forEach((calls, callerIndex) => {
+      if (!redone(callerIndex)) return;
+      for (const call of calls) if (call.target) added[this.indexOf.get(call.target)!].push({ site: call.site, caller: all[callerIndex] });
+    });
+    this.incoming = previous.incoming.map((callers, index) => {
+      if (added[index].length === 0 && !callers.some((c) => changed.has(c.caller.file))) return callers;
+      const kept = callers.filter((c) => !changed.has(c.caller.file));
+      const merged: IncomingCall[] = [];
+      let k = 0;
+      for (const call of added[index]) {
+        const at = this.indexOf.get(call.caller)!;
+        while (k < kept.length && previous.indexOf.get(kept[k].caller)! < at) merged.push(kept[k++]);
+        merged.push(call);
+      }
+      return merged.concat(kept.slice(k));
+    });
+    return true;
+  }
+
+  private indexFunctions(): void {
     this.all.forEach((fn, index) => {
       this.indexOf.set(fn, index);
       const fileKey = `${fn.file}\0${fn.name}`;
@@ -106,25 +206,15 @@ export class CallGraph {
       list.push(fn);
       byName.set(fn.name, list);
     });
-
-    this.outgoing = this.all.map((fn) =>
-      [...fn.calls]
-        .sort((a, b) => comparePositions(a.range.start, b.range.start))
-        .map((site) => {
-          const target = site.callee === undefined ? undefined : this.resolve(fn.file, site.callee);
-          return target ? { site, target } : { site };
-        }),
-    );
-    this.incoming = this.all.map(() => []);
-    this.outgoing.forEach((calls, callerIndex) => {
-      for (const call of calls) {
-        if (call.target) this.incoming[this.indexOf.get(call.target)!].push({ site: call.site, caller: this.all[callerIndex] });
-      }
-    });
   }
 
-  static build(summaries: Iterable<FileSummary>): CallGraph {
-    return new CallGraph([...summaries]);
+  private resolveCalls(fn: FunctionInfo): ResolvedCall[] {
+    return [...fn.calls]
+      .sort((a, b) => comparePositions(a.range.start, b.range.start))
+      .map((site) => {
+        const target = site.callee === undefined ? undefined : this.resolve(fn.file, site.callee);
+        return target ? { site, target } : { site };
+      });
   }
 
   /** Every defined function, ordered by file, then position. */

@@ -43,10 +43,24 @@ export class TypeTable {
 
   private constructor() {}
 
-  /** When several files define the same name (#if alternatives, copies), the first one wins. */
-  static build(summaries: Iterable<FileSummary>): TypeTable {
+  /** The summaries built from, in order, and what the table read from each. */
+  private sources: FileSummary[] = [];
+  private inputs: string[] = [];
+
+  /**
+   * When several files define the same name (#if alternatives, copies), the first one wins.
+   * `previous` is returned instead, with the layouts it worked out, when it was built from the
+   * same files in the same order and every summary that is another object holds the same types
+   * and constants (records compared whole, since recordOf hands them out).
+   */
+  static build(summaries: Iterable<FileSummary>, previous?: TypeTable): TypeTable {
+    const sources = [...summaries];
+    const inputs = sources.map(typeInputsOf);
+    if (previous && previous.sources.length === sources.length && previous.inputs.every((input, i) => input === inputs[i])) return previous;
     const table = new TypeTable();
-    for (const summary of summaries) {
+    table.sources = sources;
+    table.inputs = inputs;
+    for (const summary of sources) {
       for (const record of summary.records) setOnce(table.records, `${record.kind} ${record.name}`, record);
       for (const typedef of summary.typedefs) setOnce(table.typedefs, typedef.name, typedef.typeText);
       for (const info of summary.enums) {
@@ -228,4 +242,20 @@ export class TypeTable {
 
 function setOnce<K, V>(map: Map<K, V>, key: K, value: V): void {
   if (!map.has(key)) map.set(key, value);
+}
+
+/** What the table reads from one summary; memoised per summary object, which never changes. */
+const typeInputsMemo = new WeakMap<FileSummary, string>();
+function typeInputsOf(summary: FileSummary): string {
+  let inputs = typeInputsMemo.get(summary);
+  if (inputs === undefined) {
+    inputs = JSON.stringify([
+      summary.records,
+      summary.typedefs.map((t) => [t.name, t.typeText]),
+      summary.enums.map((e) => [e.name, e.members]),
+      summary.defines.filter((d) => !d.params).map((d) => [d.name, d.value]),
+    ]);
+    typeInputsMemo.set(summary, inputs);
+  }
+  return inputs;
 }

@@ -89,6 +89,8 @@ export class CallGraph {
   private incoming: IncomingCall[][] = [];
   private cycles: FunctionInfo[][] | undefined;
   private recursive: Set<number> | undefined;
+  /** The cycles as indices into `all`, kept by a reuse that leaves every edge in place. */
+  private cycleIndices: number[][] | undefined;
   /** The summaries built from, in order, and what name resolution read from each (see reuse). */
   private readonly sources: FileSummary[];
   private readonly resolutionInputs: string[];
@@ -167,8 +169,14 @@ export class CallGraph {
     this.headerClosures = previous.headerClosures;
 
     const redone = (index: number) => changed.has(all[index].file);
+    let sameEdges = true;
     this.outgoing = previous.outgoing.map((calls, index) => {
-      if (redone(index)) return this.resolveCalls(all[index]);
+      if (redone(index)) {
+        const fresh = this.resolveCalls(all[index]);
+        const targets = (list: ResolvedCall[], indexOf: Map<FunctionInfo, number>) => list.flatMap((c) => (c.target ? [indexOf.get(c.target)] : []));
+        if (sameEdges && targets(fresh, this.indexOf).join() !== targets(calls, previous.indexOf).join()) sameEdges = false;
+        return fresh;
+      }
       if (!calls.some((call) => call.target && changed.has(call.target.file))) return calls;
       return calls.map((call) => (call.target && changed.has(call.target.file) ? { site: call.site, target: all[previous.indexOf.get(call.target)!] } : call));
     });
@@ -190,6 +198,8 @@ export class CallGraph {
       }
       return merged.concat(kept.slice(k));
     });
+    // Functions keep their indices, so with the same edges the cycles are the same index groups.
+    if (sameEdges && previous.cycleIndices) this.setCycles(previous.cycleIndices);
     return true;
   }
 
@@ -403,6 +413,11 @@ export class CallGraph {
       }
     }
     groups.sort((a, b) => a[0] - b[0]);
+    this.setCycles(groups);
+  }
+
+  private setCycles(groups: number[][]): void {
+    this.cycleIndices = groups;
     this.cycles = groups.map((group) => group.map((i) => this.all[i]));
     this.recursive = new Set(groups.flat());
   }

@@ -1,6 +1,7 @@
 // Runs every rule family over the functions of one file that are reachable from a request
 // entry (or over all of them when the program has no entry yet).
-import type { AnalysisDiagnostic, GlobalInfo } from '../model';
+import type { AnalysisDiagnostic, FunctionInfo, GlobalInfo } from '../model';
+import type { CallGraph } from '../callGraph';
 import { MacroExpander } from './macros';
 import { isBuiltinTypeName } from '../summarize/builtinTypes';
 import type { SyntaxNode } from '../syntax';
@@ -9,7 +10,7 @@ import { constantSource, DiagnosticSink, makeFunctionScope, type RuleContext } f
 import { checkFloatsAndSimd, collectFloatFacts, type FloatFacts } from './floats';
 import { checkLoops } from './loops';
 import { functionNodesByStart } from './nodes';
-import { computeReach, functionKey, recursiveComponents, type Reach } from './reach';
+import { computeReach, functionKey, type Reach } from './reach';
 import { checkProgramSize } from './size';
 import { checkStack } from './stack';
 import { checkDeclarations, checkGlobalState, mutableGlobals } from './state';
@@ -24,13 +25,12 @@ export function runRules(ctx: RuleContext): AnalysisDiagnostic[] {
   const reach = computeReach(file, program.summaries, resolver, ctx.options, ctx.check);
   ctx.check();
   const summaries = [...program.summaries.values()];
-  const allFunctions = summaries.flatMap((s) => s.functions);
   const typeNames = new Set(summaries.flatMap((s) => s.typedefs.map((t) => t.name)));
   const callFacts: CallFacts = {
     resolver,
     macros: new Set(summaries.flatMap((s) => s.defines.filter((d) => d.params !== undefined).map((d) => d.name))),
     prototypes: new Set(summaries.flatMap((s) => s.prototypes.map((p) => p.name))),
-    recursive: recursiveComponents(allFunctions, resolver),
+    recursive: recursiveByKey(resolver),
     isTypeName: (name) => typeNames.has(name) || isBuiltinTypeName(name),
   };
   const floatFacts = collectFloatFacts(summaries, ctx.tree.rootNode);
@@ -41,6 +41,13 @@ export function runRules(ctx: RuleContext): AnalysisDiagnostic[] {
   } finally {
     macros.dispose();
   }
+}
+
+/** Each function on a call cycle, by functionKey, to its cycle's members (in function order). */
+function recursiveByKey(callGraph: CallGraph): Map<string, FunctionInfo[]> {
+  const byKey = new Map<string, FunctionInfo[]>();
+  for (const cycle of callGraph.recursiveCycles()) for (const fn of cycle) byKey.set(functionKey(fn), cycle);
+  return byKey;
 }
 
 function runChecks(

@@ -89,6 +89,8 @@ export class CallGraph {
   private incoming: IncomingCall[][] = [];
   private cycles: FunctionInfo[][] | undefined;
   private recursive: Set<number> | undefined;
+  /** resolve's answers by file and name; a reuse carries them over, pointed at the new objects. */
+  private resolved = new Map<string, FunctionInfo | undefined>();
   /** The cycles as indices into `all`, kept by a reuse that leaves every edge in place. */
   private cycleIndices: number[][] | undefined;
   /** The summaries built from, in order, and what name resolution read from each (see reuse). */
@@ -167,6 +169,7 @@ export class CallGraph {
     this.visibleMacros = previous.visibleMacros;
     this.filesByBaseName = previous.filesByBaseName;
     this.headerClosures = previous.headerClosures;
+    for (const [key, target] of previous.resolved) this.resolved.set(key, target && changed.has(target.file) ? all[previous.indexOf.get(target)!] : target);
 
     const redone = (index: number) => changed.has(all[index].file);
     let sameEdges = true;
@@ -239,6 +242,14 @@ export class CallGraph {
 
   /** The function a call to `name` from `fromFile` reaches, or undefined if none is known. */
   resolve(fromFile: string, name: string): FunctionInfo | undefined {
+    const key = `${fromFile}\0${name}`;
+    if (this.resolved.has(key)) return this.resolved.get(key);
+    const target = this.resolveUncached(fromFile, name);
+    this.resolved.set(key, target);
+    return target;
+  }
+
+  private resolveUncached(fromFile: string, name: string): FunctionInfo | undefined {
     const local = this.definedIn.get(fromFile)?.get(name);
     if (local) return local;
     if (this.isFunctionMacroIn(fromFile, name)) return undefined;

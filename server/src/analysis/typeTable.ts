@@ -33,6 +33,8 @@ export class TypeTable {
   private readonly enumConstants = new Map<string, number>();
   private readonly macros = new Map<string, string>();
   private readonly layouts = new Map<string, RecordLayout | null>();
+  /** sizeOf/alignOf answers by type text (the table never changes once built). */
+  private readonly textLayouts = new Map<string, Layout | undefined>();
   private readonly inProgress = new Set<string>();
   private readonly evaluating = new Set<string>();
   private readonly scope: ConstantScope = {
@@ -112,8 +114,13 @@ export class TypeTable {
   }
 
   private layoutOfText(typeText: string): Layout | undefined {
+    // Kept only for calls from outside: inside a layout or a constant, a cycle cut may answer.
+    const outermost = this.inProgress.size === 0 && this.evaluating.size === 0;
+    if (outermost && this.textLayouts.has(typeText)) return this.textLayouts.get(typeText);
     const parsed = parseTypeText(typeText);
-    return parsed ? this.layoutOf(parsed, 0) : undefined;
+    const layout = parsed ? this.layoutOf(parsed, 0) : undefined;
+    if (outermost) this.textLayouts.set(typeText, layout);
+    return layout;
   }
 
   private layoutOf(type: ParsedType, depth: number): Layout | undefined {

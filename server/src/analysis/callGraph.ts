@@ -90,7 +90,7 @@ export class CallGraph {
   private cycles: FunctionInfo[][] | undefined;
   private recursive: Set<number> | undefined;
   /** resolve's answers by file and name; a reuse carries them over, pointed at the new objects. */
-  private resolved = new Map<string, FunctionInfo | undefined>();
+  private readonly resolved = new Map<string, Map<string, FunctionInfo | undefined>>();
   /** The cycles as indices into `all`, kept by a reuse that leaves every edge in place. */
   private cycleIndices: number[][] | undefined;
   /** The summaries built from, in order, and what name resolution read from each (see reuse). */
@@ -169,7 +169,11 @@ export class CallGraph {
     this.visibleMacros = previous.visibleMacros;
     this.filesByBaseName = previous.filesByBaseName;
     this.headerClosures = previous.headerClosures;
-    for (const [key, target] of previous.resolved) this.resolved.set(key, target && changed.has(target.file) ? all[previous.indexOf.get(target)!] : target);
+    for (const [fromFile, targets] of previous.resolved) {
+      const copy = new Map(targets);
+      for (const [name, target] of targets) if (target && changed.has(target.file)) copy.set(name, all[previous.indexOf.get(target)!]);
+      this.resolved.set(fromFile, copy);
+    }
 
     const redone = (index: number) => changed.has(all[index].file);
     let sameEdges = true;
@@ -242,10 +246,11 @@ export class CallGraph {
 
   /** The function a call to `name` from `fromFile` reaches, or undefined if none is known. */
   resolve(fromFile: string, name: string): FunctionInfo | undefined {
-    const key = `${fromFile}\0${name}`;
-    if (this.resolved.has(key)) return this.resolved.get(key);
+    let known = this.resolved.get(fromFile);
+    if (!known) this.resolved.set(fromFile, (known = new Map()));
+    if (known.has(name)) return known.get(name);
     const target = this.resolveUncached(fromFile, name);
-    this.resolved.set(key, target);
+    known.set(name, target);
     return target;
   }
 

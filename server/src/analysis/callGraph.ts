@@ -75,7 +75,7 @@ export class CallGraph {
   private all: FunctionInfo[] = [];
   private readonly indexOf = new Map<FunctionInfo, number>();
   /** For FunctionInfo objects from another build of the same summaries: file + name. */
-  private readonly byFileAndName = new Map<string, number>();
+  private byFileAndName = new Map<string, number>();
   private readonly definedIn = new Map<string, Map<string, FunctionInfo>>();
   private readonly externalByName = new Map<string, FunctionInfo[]>();
   private readonly staticByName = new Map<string, FunctionInfo[]>();
@@ -162,7 +162,7 @@ export class CallGraph {
       fresh.forEach((fn, offset) => (all[at! + offset] = fn));
     }
     this.all = all;
-    this.indexFunctions();
+    this.indexFunctions(previous.byFileAndName);
     // Read (or filled lazily) from the name-resolution inputs alone, which are the same.
     this.includes = previous.includes;
     this.functionMacros = previous.functionMacros;
@@ -210,19 +210,27 @@ export class CallGraph {
     return true;
   }
 
-  private indexFunctions(): void {
+  /** `sameIndices`: a reuse, where every function keeps its index, so byFileAndName is the previous one's. */
+  private indexFunctions(sameIndices?: Map<string, number>): void {
+    if (sameIndices) this.byFileAndName = sameIndices;
     this.all.forEach((fn, index) => {
       this.indexOf.set(fn, index);
-      const fileKey = `${fn.file}\0${fn.name}`;
-      if (!this.byFileAndName.has(fileKey)) this.byFileAndName.set(fileKey, index);
-      let names = this.definedIn.get(fn.file);
-      if (!names) this.definedIn.set(fn.file, (names = new Map()));
-      if (!names.has(fn.name)) names.set(fn.name, fn);
-      const byName = fn.isStatic ? this.staticByName : this.externalByName;
-      const list = byName.get(fn.name) ?? [];
-      list.push(fn);
-      byName.set(fn.name, list);
+      if (!sameIndices) {
+        const fileKey = `${fn.file}\0${fn.name}`;
+        if (!this.byFileAndName.has(fileKey)) this.byFileAndName.set(fileKey, index);
+      }
+      this.indexName(fn);
     });
+  }
+
+  private indexName(fn: FunctionInfo): void {
+    let names = this.definedIn.get(fn.file);
+    if (!names) this.definedIn.set(fn.file, (names = new Map()));
+    if (!names.has(fn.name)) names.set(fn.name, fn);
+    const byName = fn.isStatic ? this.staticByName : this.externalByName;
+    const list = byName.get(fn.name) ?? [];
+    list.push(fn);
+    byName.set(fn.name, list);
   }
 
   private resolveCalls(fn: FunctionInfo): ResolvedCall[] {

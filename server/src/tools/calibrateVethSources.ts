@@ -72,9 +72,12 @@ static unsigned long long busy_ticks(void)
 {
     unsigned long long v[8] = { 0 };
     FILE *f = fopen("/proc/stat", "r");
-    if (!f || fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) != 8)
+    if (!f)
         return 0;
+    int read = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
     fclose(f);
+    if (read != 8)
+        return 0;
     return v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
 }
 

@@ -116,12 +116,6 @@ export class AnalysisRunner {
     setImmediate(() => this.sendSummaryBatch());
   }
 
-  /** The document is closed: cancels its jobs and lets the thread free its kept parse. */
-  forget(key: string): void {
-    this.cancel(key);
-    this.worker?.postMessage({ forget: key } satisfies WorkerMessage);
-  }
-
   /** Drops the queued job of `key` and asks its running one to stop. */
   cancel(key: string): void {
     for (let i = this.queue.length - 1; i >= 0; i--) {

@@ -4,10 +4,11 @@
 // changed. A job is cancelled cooperatively through a shared slot: the server writes the id of
 // the job it no longer wants, and the pipeline's isCancelled reads it between steps.
 //
-// Per open document it also keeps the last text and parse, so an edit is reparsed incrementally
-// and the plain tree keeps the declarations the edit did not touch (plainTreeEdit.ts).
+// Per recently analysed document (open, or closed since: a reopened file is not parsed again) it
+// also keeps the last text and parse, so an edit is reparsed incrementally and the plain tree
+// keeps the declarations the edit did not touch (plainTreeEdit.ts).
 import { parentPort, workerData } from 'node:worker_threads';
-import { AnalysisMemo, analyzeFile, CancelledError, DEFAULT_ANALYZE_OPTIONS } from './analysis/analyze';
+import { AnalysisMemo, analyzeFile, buildProgramFacts, CancelledError, DEFAULT_ANALYZE_OPTIONS } from './analysis/analyze';
 import type { FileSummary } from './analysis/model';
 import { initC } from './analysis/syntax';
 import { reparse, type ParsedVersion } from './analysis/plainTreeEdit';
@@ -23,6 +24,8 @@ const ready = initC().then(warmUp);
 /** Documents whose last parse is kept; the least recently analysed one is freed beyond this. */
 const KEPT_DOCUMENTS = 8;
 const parses = new Map<string, ParsedVersion>();
+/** Quiet time after the last summaries sent ahead before the program facts are built. */
+const FACTS_IDLE_MS = 50;
 
 /** Parses the job's text from the document's previous parse, and keeps the new one. */
 function parseFor(key: string, text: string): ParsedVersion {
@@ -69,6 +72,26 @@ function answer(job: WorkerJob): WorkerAnswer {
   }
 }
 
+let factsTimer: NodeJS.Timeout | undefined;
+
+/**
+ * The call graph and type table over every known file are built once the summaries sent ahead
+ * (the workspace index) stop arriving, while nothing waits: the first document's analysis then
+ * only rebuilds what its own file changes, instead of building them over the whole program.
+ */
+function buildFactsWhenIdle(): void {
+  if (factsTimer) clearTimeout(factsTimer);
+  factsTimer = setTimeout(() => {
+    factsTimer = undefined;
+    try {
+      memo.facts = buildProgramFacts(summaries, memo.facts);
+    } catch {
+      // The next job builds them (and reports what fails) itself.
+    }
+  }, FACTS_IDLE_MS);
+  factsTimer.unref();
+}
+
 /** See analysisWarmUp.ts. A failure here only means the first real analysis runs cold. */
 function warmUp(): void {
   try {
@@ -84,13 +107,12 @@ function warmUp(): void {
 }
 
 parentPort?.on('message', (message: WorkerMessage) => {
-  if ('forget' in message) {
-    void ready.then(() => forget(message.forget));
-    return;
-  }
   if (!('id' in message)) {
     // Chained like the jobs, so changes apply in the order they were sent.
-    void ready.then(() => applySummaries(message.summaries));
+    void ready.then(() => {
+      applySummaries(message.summaries);
+      buildFactsWhenIdle();
+    });
     return;
   }
   void ready.then(

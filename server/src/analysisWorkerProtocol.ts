@@ -14,11 +14,6 @@ export interface WorkerJob {
   options: Omit<AnalyzeOptions, 'isCancelled' | 'discoveredEntries'>;
 }
 
-/** The document was closed: the thread frees what it kept for it. No answer. */
-export interface WorkerForget {
-  forget: string;
-}
-
 /**
  * Summary changes sent while no job needs them (after the workspace index changed), so the
  * first job does not carry every file's summary. No answer.
@@ -33,7 +28,7 @@ export interface SummaryChanges {
   remove: string[];
 }
 
-export type WorkerMessage = WorkerJob | WorkerForget | WorkerSummaries;
+export type WorkerMessage = WorkerJob | WorkerSummaries;
 
 export type WorkerAnswer =
   | { id: number; analysis: FileAnalysis }

@@ -15,6 +15,13 @@ import type { Logger } from './log';
 import { canonicalUri, uriToPath } from './uris';
 import { DEFAULT_INDEX_LIMITS, IndexProgress, IndexResult, WorkspaceIndex, WorkspaceIndexLimits } from './workspaceIndex';
 
+/** What a closed document last was (Analyzer.closeDocument). */
+export interface ClosedDocument {
+  text: string;
+  /** The summary of the analysis of its last version, when that version was analysed. */
+  summary?: FileSummary;
+}
+
 /** An analysis tied to the document version it was computed from. */
 export interface DocumentAnalysis {
   /** The URI as the client spelled it. */
@@ -108,12 +115,22 @@ export class Analyzer {
     return open;
   }
 
-  closeDocument(uri: string): void {
+  /**
+   * Closes a document. The analysis thread keeps its parse among its few most recent ones (a
+   * reopened file is not parsed again). The result says what the document last was: its text,
+   * and the summary of its current version if one was analysed, which reindexFile adopts when
+   * the file on disk holds the same text.
+   */
+  closeDocument(uri: string): ClosedDocument | undefined {
+    const open = this.documents.get(uri);
+    const latest = this.latestAnalysis(uri);
     this.latest.delete(uri);
-    this.runner?.forget(uri);
+    this.runner?.cancel(uri);
     this.settleWaiters(uri, undefined);
     this.facts = undefined;
     this.documents.close(uri);
+    if (!open) return undefined;
+    return { text: open.document.getText(), ...(latest ? { summary: latest.analysis.summary } : {}) };
   }
 
   getDocument(uri: string): OpenDocument | undefined {
@@ -273,13 +290,23 @@ export class Analyzer {
   }
 
   /** After a file changed on disk. */
-  async reindexFile(uri: string): Promise<void> {
+  /**
+   * Re-reads a file from disk into the index. With `closed` (the document just closed), a file
+   * whose disk text is the document's takes the summary its last analysis computed instead of a
+   * new parse — closing an unmodified file costs nothing — and false is returned: what the other
+   * documents were analysed with did not change. True when the index changed.
+   */
+  async reindexFile(uri: string, closed?: ClosedDocument): Promise<boolean> {
     const filePath = uriToPath(uri);
-    if (!filePath) return;
+    if (!filePath) return false;
     this.parsedFiles.forget(canonicalUri(uri));
-    await this.index.indexFile(filePath);
+    const known = closed?.summary ? { text: closed.text, summary: closed.summary } : undefined;
+    await this.index.indexFile(filePath, known);
+    const adopted = known !== undefined && this.index.get(canonicalUri(uri)) === known.summary;
+    if (adopted) return false;
     this.facts = undefined;
     this.sendSummariesAhead();
+    return true;
   }
 
   /** After a file was deleted on disk. */

@@ -159,10 +159,10 @@ connection.onDidChangeTextDocument(
 
 connection.onDidCloseTextDocument(
   guardedNotification(logger, 'didClose', ({ textDocument: d }) => {
-    analyzer.closeDocument(d.uri);
+    const closed = analyzer.closeDocument(d.uri);
     settings.forget(d.uri);
     diagnostics.documentClosed(d.uri);
-    return workspace.documentClosed(d.uri);
+    return workspace.documentClosed(d.uri, closed);
   }),
 );
 

@@ -122,8 +122,11 @@ export class WorkspaceIndex {
     }
   }
 
-  /** (Re)summarises one file from disk; false when it cannot be read or parsed. */
-  async indexFile(filePath: string): Promise<boolean> {
+  /**
+   * (Re)summarises one file from disk; false when it cannot be read or parsed. `known`, a summary
+   * computed from some text, is taken as it is when the disk holds exactly that text.
+   */
+  async indexFile(filePath: string, known?: { text: string; summary: FileSummary }): Promise<boolean> {
     const file = pathToUri(filePath);
     let text: string;
     try {
@@ -139,6 +142,10 @@ export class WorkspaceIndex {
       this.logger.debug(() => `Not indexing ${filePath}: ${(error as Error).message}`);
       this.summaries.delete(file);
       return false;
+    }
+    if (known && known.text === text && known.summary.file === file) {
+      this.summaries.set(file, known.summary);
+      return true;
     }
     try {
       this.summaries.set(file, summarizeText(file, text));

@@ -1,7 +1,7 @@
 // The workspace: its folders, the background index over their C files, and files changed on
 // disk behind the editor's back. Open documents are always taken from the editor, not disk.
 import { DidChangeWatchedFilesParams, FileChangeType, WorkspaceFolder, WorkspaceFoldersChangeEvent } from 'vscode-languageserver/node';
-import type { Analyzer } from '../analyzer';
+import type { Analyzer, ClosedDocument } from '../analyzer';
 import type { Logger } from '../log';
 import { canonicalUri } from '../uris';
 import type { IndexProgress } from '../workspaceIndex';
@@ -42,10 +42,10 @@ export class WorkspaceFeature {
   }
 
   /** The disk version may have been saved while the document was open and the watcher skipped it. */
-  async documentClosed(uri: string): Promise<void> {
+  /** `closed`: what Analyzer.closeDocument said the document last was. */
+  async documentClosed(uri: string, closed?: ClosedDocument): Promise<void> {
     if (!isCFile(uri) || !this.contains(uri)) return;
-    await this.deps.analyzer.reindexFile(uri);
-    this.deps.onIndexChanged();
+    if (await this.deps.analyzer.reindexFile(uri, closed)) this.deps.onIndexChanged();
   }
 
   /** Inside one of the workspace folders (files opened from elsewhere are not indexed). */

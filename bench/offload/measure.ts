@@ -9,21 +9,20 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { machineCpuTimes, USER_HZ } from '../lib/procfs';
 import { NetnsPair } from '../../test/e2e/netns';
-import { runCommand } from '../../test/e2e/run';
 import { ENV_ENABLE, SK_SKB_PROGRAM_NAME } from '../../server/src/analysis/codegen/contract';
+import { attributedCpuNs, kernelWorkerPids, type LoadResult } from '../../server/src/tools/loadGenerator';
+import type { VethLink } from '../../server/src/tools/vethPair';
 import {
   buildOriginal,
   buildSplit,
   counterDelta,
   kernelCounters,
-  kernelWorkerPids,
   newestProgram,
   runLoad,
   startFailure,
   startInServerNamespace,
   type KernelCounters,
   type LoadOptions,
-  type LoadResult,
   type RunningServer,
 } from './processes';
 import { mixWeights, type RequestClass, type Scenario } from './scenarios';
@@ -68,11 +67,10 @@ export interface ExampleSweep {
 const SPLIT_PORT = 4300;
 const ORIGINAL_PORT = 4301;
 // The original's own link: devices a1/b1, a private /30 (the namespaces isolate it from anything else).
-const ORIGINAL_LINK = { client: 'a1', server: 'b1', clientAddress: '10.202.0.1', serverAddress: '10.202.0.2' };
+const ORIGINAL_LINK: VethLink = { clientIf: 'a1', serverIf: 'b1', clientAddress: '10.202.0.1', serverAddress: '10.202.0.2' };
 
 function attributedPerRequest(load: LoadResult): number {
-  const ns = load.clientCpuNs + load.pidCpuNs.reduce((a, b) => a + b, 0);
-  return load.replies > 0 ? ns / 1000 / load.replies : NaN;
+  return load.replies > 0 ? attributedCpuNs(load) / 1000 / load.replies : NaN;
 }
 
 function cpuPerRequest(load: LoadResult): number {
@@ -93,22 +91,6 @@ function writeMix(dir: string, name: string, classes: { weight: number; request:
   const lines = classes.filter((c) => c.weight > 0).map((c) => `${c.weight} ${c.request.payload.toString('hex')}`);
   writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
-}
-
-/** A second veth pair between the same namespaces, set up as NetnsPair sets up its own (a0/b0). */
-async function addOriginalLink(pair: NetnsPair, peerPassObject: string | undefined): Promise<void> {
-  const l = ORIGINAL_LINK;
-  await runCommand('ip', ['link', 'add', l.client, 'netns', pair.client, 'type', 'veth', 'peer', 'name', l.server, 'netns', pair.server]);
-  await pair.exec('client', 'ethtool', ['-K', l.client, 'tx', 'off']);
-  await runCommand('ip', ['-n', pair.client, 'addr', 'add', `${l.clientAddress}/30`, 'dev', l.client]);
-  await runCommand('ip', ['-n', pair.server, 'addr', 'add', `${l.serverAddress}/30`, 'dev', l.server]);
-  const mac = async (ns: string, dev: string) => (JSON.parse((await runCommand('ip', ['-n', ns, '-j', 'link', 'show', 'dev', dev])).stdout) as { address: string }[])[0].address;
-  await runCommand('ip', ['-n', pair.client, 'neigh', 'replace', l.serverAddress, 'lladdr', await mac(pair.server, l.server), 'dev', l.client, 'nud', 'permanent']);
-  await runCommand('ip', ['-n', pair.server, 'neigh', 'replace', l.clientAddress, 'lladdr', await mac(pair.client, l.client), 'dev', l.server, 'nud', 'permanent']);
-  await runCommand('ip', ['-n', pair.client, 'link', 'set', 'dev', l.client, 'up']);
-  await runCommand('ip', ['-n', pair.server, 'link', 'set', 'dev', l.server, 'up']);
-  // The same XDP_PASS program on the client side as on a0, so that the two links differ only in b0's program.
-  if (peerPassObject) await runCommand('ip', ['-n', pair.client, 'link', 'set', 'dev', l.client, 'xdpdrv', 'obj', peerPassObject, 'sec', 'xdp']);
 }
 
 interface Target {
@@ -208,7 +190,9 @@ export async function measureExample(scenario: Scenario, shares: number[], conte
     // XDP_TX on veth needs a program on the peer; both client devices get one, so the links differ only in b0's program.
     await pair.attachPassOnPeer('client');
     const passObject = path.join(pair.tempDir, 'xdp_pass_peer.bpf.o');
-    await addOriginalLink(pair, passObject);
+    // The original's own link, set up as a0/b0 are, with the same XDP_PASS program on its client side: the two links differ only in b0's program.
+    await pair.addLink(ORIGINAL_LINK);
+    await pair.attachXdp(passObject, { side: 'client', device: ORIGINAL_LINK.clientIf });
     const transport = scenario.transport ?? 'udp';
     const plain = await startInServerNamespace(pair, original, [String(ORIGINAL_PORT)], { port: ORIGINAL_PORT, transport, logFile: path.join(dir, 'original.log'), timeoutMs: 10_000 });
     servers.push(plain);

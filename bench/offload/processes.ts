@@ -1,12 +1,14 @@
-// Building and running the programs of the offload benchmark: the C load generator, the
-// original example server, the split pair (`bpf-offload split` + make), servers in the server
+// Building and running the programs of the offload benchmark: the load generator (the
+// product's, server/src/tools/loadGenerator.ts, which the calibration runs too), the original
+// example server, the split pair (`bpf-offload split` + make), servers in the server
 // namespace with their output in a file (a log line per request must not cost this process
 // CPU, which the machine-wide measurement would count), and the kernel half's counters.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { STATS_MAP_NAME } from '../../server/src/analysis/codegen/contract';
 import { findToolchain } from '../../server/src/tools';
+import { loadArguments, parseLoadResult, type LoadResult } from '../../server/src/tools/loadGenerator';
 import type { NetnsPair } from '../../test/e2e/netns';
 import { runCommand } from '../../test/e2e/run';
 
@@ -15,12 +17,6 @@ function checked(command: string, args: string[], what: string, timeoutMs: numbe
   if (result.error) throw new Error(`${what}: ${result.error.message}`);
   if (result.status !== 0) throw new Error(`${what} failed (exit ${result.status}):\n${(result.stderr + result.stdout).trim().slice(-3000)}`);
   return result.stdout;
-}
-
-export function compileLoadGenerator(root: string, dir: string): string {
-  const binary = path.join(dir, 'loadgen');
-  checked('cc', ['-O2', '-Wall', '-o', binary, path.join(root, 'bench', 'offload', 'loadgen.c')], 'compiling bench/offload/loadgen.c', 60_000);
-  return binary;
 }
 
 export function buildOriginal(root: string, example: string, outDir: string): string {
@@ -61,7 +57,7 @@ export async function startInServerNamespace(
   options: { port: number; transport?: 'udp' | 'tcp'; logFile: string; ready?: RegExp; failed?: RegExp; timeoutMs: number },
 ): Promise<RunningServer> {
   const fd = openSync(options.logFile, 'w');
-  const child = spawn('ip', ['netns', 'exec', pair.server, command, ...args], { stdio: ['ignore', fd, fd] });
+  const child = pair.spawn('server', command, args, ['ignore', fd, fd]);
   closeSync(fd);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const log = () => readFileSync(options.logFile, 'utf8').slice(-8000);
@@ -101,25 +97,6 @@ export async function startInServerNamespace(
 export function startFailure(log: string): string {
   const lines = log.split('\n').filter((l) => /^bpf-offload:|^libbpf: .*(failed|error)|^(processed|BPF program is too large)/i.test(l));
   return (lines.length ? lines : log.split('\n').slice(-10)).join(' / ').slice(0, 800);
-}
-
-/**
- * Kernel threads that run the traffic's deferred work: ksoftirqd (softirq work the interrupted
- * task could not finish) and the kworkers (sk_skb's redirect sends the reply from a workqueue).
- * Their time is charged to them, not to the client or server. Other work's kworkers count too,
- * a small overstatement on a busy machine, the same in both configurations.
- */
-export function kernelWorkerPids(): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (/^(ksoftirqd|kworker)\//.test(readFileSync(`/proc/${entry}/comm`, 'utf8'))) pids.push(Number(entry));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return pids;
 }
 
 export interface KernelCounters {
@@ -181,22 +158,6 @@ export function counterDelta(after: KernelCounters, before: KernelCounters): Ker
   };
 }
 
-export interface LoadResult {
-  sent: number;
-  replies: number;
-  timeouts: number;
-  seconds: number;
-  busyTicks: number;
-  totalTicks: number;
-  ticksPerSecond: number;
-  warmup: { sent: number; replies: number; timeouts: number };
-  classSent: number[];
-  /** CPU time of the load generator itself over the measured interval. */
-  clientCpuNs: number;
-  /** CPU time of each of LoadOptions' pids over the interval, in their order. */
-  pidCpuNs: number[];
-}
-
 export interface LoadOptions {
   inflight: number;
   maxRequests: number;
@@ -214,10 +175,21 @@ export async function runLoad(
   options: LoadOptions,
   pids: number[],
 ): Promise<LoadResult> {
-  const { address, port } = target;
-  const args = [...(target.transport === 'tcp' ? ['--tcp'] : []), address, String(port), String(options.inflight), String(options.maxRequests), String(options.seconds), String(options.timeoutMs), String(options.warmup), mixFile];
-  if (pids.length) args.push(pids.join(','));
+  const args = loadArguments({
+    host: target.address,
+    port: target.port,
+    transport: target.transport,
+    inflight: options.inflight,
+    seconds: options.seconds,
+    maxRequests: options.maxRequests,
+    timeoutMs: options.timeoutMs,
+    // The warm-up has the run's own time limit.
+    warmupRequests: options.warmup,
+    warmupSeconds: options.seconds,
+    mixFile,
+    pids,
+  });
   const budget = (options.seconds * 2 + 30) * 1000;
   const { stdout } = await pair.exec('client', loadgen, args, { timeoutMs: budget });
-  return JSON.parse(stdout) as LoadResult;
+  return parseLoadResult(stdout);
 }

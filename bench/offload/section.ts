@@ -7,12 +7,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { applyCalibration, DEFAULT_PARAMETERS, type CostParameters, type ParameterName } from '../../server/src/analysis/cost';
 import { runCalibration } from '../../server/src/tools/calibrate';
+import { compileLoadGenerator } from '../../server/src/tools/loadGenerator';
 import { enableBpfStats } from '../../test/e2e/bpfStats';
 import { networkTestsUnavailable, otherHarnessActive } from '../../test/e2e/netns';
 import { SkipSection, type BenchContext, type BenchSection } from '../lib/section';
 import { measureExample, type ExampleSweep } from './measure';
 import { modelPaths, predictSaving, type EndsIn, type Prediction } from './prediction';
-import { compileLoadGenerator, type LoadOptions } from './processes';
+import type { LoadOptions } from './processes';
 import { renderOffload } from './render';
 import { KERNEL_SHARES, SCENARIOS } from './scenarios';
 
@@ -95,7 +96,7 @@ async function runOffload(context: BenchContext): Promise<OffloadData> {
   const release = enableBpfStats(otherHarnessActive);
   const examples: ExampleResult[] = [];
   try {
-    const loadgen = compileLoadGenerator(context.root, workDir);
+    const { binary: loadgen } = await compileLoadGenerator(workDir, 'cc', { sockmap: false });
     const wanted = context.options.get('examples');
     const scenarios = typeof wanted === 'string' ? SCENARIOS.filter((s) => wanted.split(',').includes(s.example)) : SCENARIOS;
     if (scenarios.length === 0) throw new Error(`--examples=${String(wanted)} names none of ${SCENARIOS.map((s) => s.example).join(', ')}`);

@@ -1,25 +1,28 @@
-// Real network tests: two network namespaces made for one test, joined by a veth pair with a
-// private /30, so traffic never leaves what the test created. The server side (namespace B,
-// device b0) is where an XDP program attaches; the client side (A, a0) sends a request script.
-// IPv6 is off and both neighbours are static, so the only frames b0 receives are the requests:
-// an XDP program's run counter then equals the number of requests that reached it. The client
-// device computes checksums itself (no offload), so requests arrive with finished checksums.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+// Real network tests: two network namespaces made for one test, joined by a veth pair
+// (server/src/tools/vethPair.ts, the product's own, which the calibration uses too). The server
+// side (namespace B, device b0) is where an XDP program attaches; the client side (A, a0) sends
+// a request script. What is here is the tests' part: skipping (or failing) where the kernel
+// cannot be used, one pair per test with its own addresses and files, servers waited on until
+// their port is bound, request scripts, sweeping the namespaces of dead test processes, and
+// deleting this process's own when it is stopped from outside.
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { compileBpf, findToolchain, privilege } from '../../server/src/tools';
+import { deleteNamespace, namespaces, VethPair, type Side } from '../../server/src/tools/vethPair';
 import type { ClientResult, ClientSpec } from './netnsClient';
 import { MAX_REQUESTS } from './netnsClient';
-import { CommandOptions, CommandResult, findExecutable, runCommand } from './run';
+import { findExecutable } from './run';
+
+export { namespaces } from '../../server/src/tools/vethPair';
+export type { Side } from '../../server/src/tools/vethPair';
 
 export const NETNS_PREFIX = `bpfo-${process.pid}-`;
 const STALE_NAME = /^bpfo-(\d+)-/;
-const NETNS_DIR = '/run/netns';
 export const KERNEL_REQUIRED = process.env.BPF_OFFLOAD_REQUIRE_KERNEL === '1';
 
-export type Side = 'client' | 'server';
 export type Transport = 'udp' | 'tcp';
 
 /** Why network tests cannot run here, or undefined. */
@@ -41,15 +44,6 @@ export function requireNetwork(t: TestContext): boolean {
   return false;
 }
 
-/** Names of all network namespaces (from /run/netns, where `ip netns add` puts them). */
-export function namespaces(): string[] {
-  try {
-    return readdirSync(NETNS_DIR).sort();
-  } catch {
-    return [];
-  }
-}
-
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -65,22 +59,6 @@ export function otherHarnessActive(): boolean {
     const pid = Number(STALE_NAME.exec(name)?.[1]);
     return pid > 0 && pid !== process.pid && alive(pid);
   });
-}
-
-async function killNamespaceProcesses(name: string): Promise<void> {
-  const { stdout } = await runCommand('ip', ['netns', 'pids', name], { allowFailure: true });
-  for (const pid of stdout.split(/\s+/).filter(Boolean).map(Number)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-}
-
-async function deleteNamespace(name: string): Promise<void> {
-  await killNamespaceProcesses(name);
-  await runCommand('ip', ['netns', 'del', name], { allowFailure: true });
 }
 
 /** Removes bpfo-<pid>-* namespaces (and what still runs in them) whose test process has died. */
@@ -123,14 +101,6 @@ export interface ScriptResult {
   closedByServer?: boolean;
 }
 
-export interface AttachOptions {
-  side?: Side;
-  /** The program's function name (`ip ... program NAME`); otherwise the first program of `section`. */
-  program?: string;
-  /** ELF section; default "xdp". */
-  section?: string;
-}
-
 const PASS_PROGRAM = '#include <linux/bpf.h>\n#include <bpf/bpf_helpers.h>\nSEC("xdp")\nint xdp_pass_peer(struct xdp_md *ctx) { return XDP_PASS; }\nchar LICENSE[] SEC("license") = "GPL";\n';
 
 let pairCount = 0;
@@ -165,92 +135,27 @@ function installExitHooks(): void {
   }
 }
 
-export class NetnsPair {
-  readonly clientIf = 'a0';
-  readonly serverIf = 'b0';
+export class NetnsPair extends VethPair {
   private readonly processes = new Set<ServerProcess>();
-  private destroyed = false;
 
   private constructor(
-    readonly client: string,
-    readonly server: string,
-    readonly clientAddress: string,
-    readonly serverAddress: string,
+    n: number,
     /** A private directory for this pair's files (client specs, compiled helpers); removed by destroy(). */
     readonly tempDir: string,
-  ) {}
+  ) {
+    // 10.200.<n/64>.<4*(n%64)>/30: distinct per pair of this process, though the namespaces would isolate equal ones too.
+    const base = `10.200.${Math.floor(n / 64) % 256}.${(n % 64) * 4}`.split('.').map(Number);
+    const host = (k: number) => `${base[0]}.${base[1]}.${base[2]}.${base[3] + k}`;
+    super({ prefix: `${NETNS_PREFIX}${n}-`, clientAddress: host(1), serverAddress: host(2) });
+  }
 
   /** Creates both namespaces and the link; on any failure removes what it made and rethrows. */
   static async create(): Promise<NetnsPair> {
     await sweepStaleNamespaces();
-    const n = pairCount++;
-    // 10.200.<n/64>.<4*(n%64)>/30: distinct per pair of this process, though the namespaces would isolate equal ones too.
-    const base = `10.200.${Math.floor(n / 64) % 256}.${(n % 64) * 4}`.split('.').map(Number);
-    const host = (k: number) => `${base[0]}.${base[1]}.${base[2]}.${base[3] + k}`;
-    const pair = new NetnsPair(
-      `${NETNS_PREFIX}${n}-a`, `${NETNS_PREFIX}${n}-b`, host(1), host(2), mkdtempSync(join(tmpdir(), NETNS_PREFIX)),
-    );
+    const pair = new NetnsPair(pairCount++, mkdtempSync(join(tmpdir(), NETNS_PREFIX)));
     installExitHooks();
     livePairs.add(pair);
-    try {
-      await pair.build();
-    } catch (err) {
-      await pair.destroy();
-      throw err;
-    }
-    return pair;
-  }
-
-  private async build(): Promise<void> {
-    for (const ns of [this.client, this.server]) {
-      await runCommand('ip', ['netns', 'add', ns]);
-      // Before any device exists, so no router solicitation or DAD frame ever reaches b0.
-      await this.exec(ns, 'sysctl', ['-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
-      await runCommand('ip', ['-n', ns, 'link', 'set', 'dev', 'lo', 'up']);
-    }
-    await runCommand('ip', ['link', 'add', this.clientIf, 'netns', this.client, 'type', 'veth', 'peer', 'name', this.serverIf, 'netns', this.server]);
-    // A local socket leaves the UDP/TCP checksum to the device (CHECKSUM_PARTIAL); a frame an
-    // XDP program sends back with XDP_TX keeps that unfinished checksum and the client drops it.
-    // With offload off on a0 the requests carry finished checksums, as frames from a real NIC do.
-    await this.exec('client', 'ethtool', ['-K', this.clientIf, 'tx', 'off']);
-    await runCommand('ip', ['-n', this.client, 'addr', 'add', `${this.clientAddress}/30`, 'dev', this.clientIf]);
-    await runCommand('ip', ['-n', this.server, 'addr', 'add', `${this.serverAddress}/30`, 'dev', this.serverIf]);
-    const clientMac = await this.macOf('client');
-    const serverMac = await this.macOf('server');
-    // Static neighbours: no ARP frames, so counters see only the script's packets.
-    await runCommand('ip', ['-n', this.client, 'neigh', 'replace', this.serverAddress, 'lladdr', serverMac, 'dev', this.clientIf, 'nud', 'permanent']);
-    await runCommand('ip', ['-n', this.server, 'neigh', 'replace', this.clientAddress, 'lladdr', clientMac, 'dev', this.serverIf, 'nud', 'permanent']);
-    await runCommand('ip', ['-n', this.client, 'link', 'set', 'dev', this.clientIf, 'up']);
-    await runCommand('ip', ['-n', this.server, 'link', 'set', 'dev', this.serverIf, 'up']);
-  }
-
-  namespace(side: Side): string {
-    return side === 'client' ? this.client : this.server;
-  }
-
-  device(side: Side): string {
-    return side === 'client' ? this.clientIf : this.serverIf;
-  }
-
-  async macOf(side: Side): Promise<string> {
-    const { stdout } = await runCommand('ip', ['-n', this.namespace(side), '-j', 'link', 'show', 'dev', this.device(side)]);
-    return (JSON.parse(stdout) as { address: string }[])[0].address;
-  }
-
-  /** Runs a command inside a namespace (`ip netns exec`), given by name or side. */
-  exec(ns: string | Side, command: string, args: string[], options: CommandOptions = {}): Promise<CommandResult> {
-    const name = ns === 'client' || ns === 'server' ? this.namespace(ns) : ns;
-    return runCommand('ip', ['netns', 'exec', name, command, ...args], options);
-  }
-
-  /** Attaches an XDP program in native (driver) mode and returns its kernel program id. */
-  async attachXdp(objectPath: string, options: AttachOptions = {}): Promise<number> {
-    const side = options.side ?? 'server';
-    const select = options.program ? ['program', options.program] : ['sec', options.section ?? 'xdp'];
-    await runCommand('ip', ['-n', this.namespace(side), 'link', 'set', 'dev', this.device(side), 'xdpdrv', 'obj', objectPath, ...select]);
-    const id = await this.xdpProgramId(side);
-    if (id === undefined) throw new Error(`no XDP program on ${this.device(side)} after attaching ${objectPath}`);
-    return id;
+    return VethPair.setUp(pair);
   }
 
   /** XDP_TX on veth drops frames unless the peer device runs an XDP program too; this one passes everything. */
@@ -264,19 +169,9 @@ export class NetnsPair {
     return this.attachXdp(compiled.objectPath, { side });
   }
 
-  async detachXdp(side: Side = 'server'): Promise<void> {
-    await runCommand('ip', ['-n', this.namespace(side), 'link', 'set', 'dev', this.device(side), 'xdpdrv', 'off']);
-  }
-
-  async xdpProgramId(side: Side = 'server'): Promise<number | undefined> {
-    const { stdout } = await runCommand('ip', ['-n', this.namespace(side), '-j', 'link', 'show', 'dev', this.device(side)]);
-    const link = (JSON.parse(stdout) as { xdp?: { prog?: { id: number } } }[])[0];
-    return link?.xdp?.prog?.id;
-  }
-
   /** Starts `command args` in the server namespace and waits until the port is bound there. */
   async startServer(command: string, args: string[], options: StartOptions): Promise<ServerProcess> {
-    const child = spawn('ip', ['netns', 'exec', this.server, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = this.spawn('server', command, args, ['ignore', 'pipe', 'pipe']);
     let output = '';
     const keep = (chunk: Buffer) => {
       output = (output + chunk.toString('utf8')).slice(-64 * 1024);
@@ -350,12 +245,10 @@ export class NetnsPair {
     };
   }
 
-  /** Stops every process it started, deletes both namespaces (the veth pair and attached programs go with them) and its files. Safe to call twice. */
+  /** Stops every server it started (SIGTERM first), deletes both namespaces and its files. Safe to call twice. */
   async destroy(): Promise<void> {
-    if (this.destroyed) return;
-    this.destroyed = true;
     for (const handle of [...this.processes]) await handle.stop().catch(() => undefined);
-    for (const ns of [this.client, this.server]) if (namespaces().includes(ns)) await deleteNamespace(ns);
+    await super.destroy();
     livePairs.delete(this);
     rmSync(this.tempDir, { recursive: true, force: true });
   }

@@ -10,11 +10,13 @@
 // than its busy time. Published hook figures come from native NIC drivers; on veth the hook
 // converts each skb into an xdp_buff and XDP_TX makes the peer build a packet again, which
 // only a measurement on the device sees.
-import { execFile, spawn } from 'node:child_process';
-import { promises as fs, readdirSync, readFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { CostParameter, ParameterName } from '../analysis/cost/parameters';
-import { VETH_BENCHMARK_C, VETH_DEFAULT_INFLIGHT, VETH_SK_SKB_C, VETH_XDP_C } from './calibrateVethSources';
+import { VETH_DEFAULT_INFLIGHT, VETH_SK_SKB_C, VETH_XDP_C } from './calibrateVethSources';
+import { runCommand } from './command';
+import { attributedCpuNs, compileLoadGenerator, kernelWorkerPids, loadArguments, parseLoadResult } from './loadGenerator';
+import { withVethPair } from './vethPair';
 
 export type VethConfiguration = 'user' | 'pass' | 'reflect';
 
@@ -55,13 +57,8 @@ export interface VethOptions {
 
 const PORT = 4399;
 
-function run(file: string, args: string[], timeoutMs = 30_000, signal?: AbortSignal): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(file, args, { timeout: timeoutMs, signal, maxBuffer: 4 << 20 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${path.basename(file)} ${args.join(' ')} failed: ${(stderr || error.message).trim()}`));
-      else resolve(stdout);
-    });
-  });
+async function run(file: string, args: string[], timeoutMs = 30_000, signal?: AbortSignal): Promise<string> {
+  return (await runCommand(file, args, { timeoutMs, signal })).stdout;
 }
 
 function median(values: number[]): number {
@@ -70,98 +67,61 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** ksoftirqd and kworker threads: deferred network work runs there, charged to neither client nor server. */
-function kernelWorkerPids(): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        return /^(ksoftirqd|kworker)\//.test(readFileSync(`/proc/${entry}/comm`, 'utf8'));
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
-function parseLoad(output: string): { replies: number; ns: number } {
-  const values = new Map<string, number>();
-  for (const line of output.split('\n')) {
-    const m = /^(\w+) ([\d.]+)$/.exec(line.trim());
-    if (m) values.set(m[1], Number(m[2]));
-  }
-  const replies = values.get('replies') ?? 0;
-  if (replies <= 0) throw new Error(`the load generator got no replies: ${output.trim()}`);
-  return { replies, ns: (values.get('client_ns') ?? 0) + (values.get('tasks_ns') ?? 0) };
+/** CPU ns per reply of one load run: the load generator's and the listed tasks'. */
+function nsPerReply(stdout: string): number {
+  const result = parseLoadResult(stdout);
+  if (result.replies <= 0) throw new Error(`the load generator got no replies: ${stdout.trim()}`);
+  return attributedCpuNs(result) / result.replies;
 }
 
 /** Builds the namespaces, measures `rounds` rounds of the three configurations, removes everything. */
 export async function measureVeth(dir: string, options: VethOptions): Promise<VethMeasurement> {
   const inflight = options.inflight ?? VETH_DEFAULT_INFLIGHT;
-  const binary = path.join(dir, 'calveth');
-  const source = path.join(dir, 'calveth.c');
   const xdpSource = path.join(dir, 'calveth.bpf.c');
   const xdpObject = path.join(dir, 'calveth.bpf.o');
-  await fs.writeFile(source, VETH_BENCHMARK_C);
   await fs.writeFile(xdpSource, VETH_XDP_C);
   const skSkbSource = path.join(dir, 'calveth_sk.bpf.c');
   const skSkbObject = path.join(dir, 'calveth_sk.bpf.o');
   await fs.writeFile(skSkbSource, VETH_SK_SKB_C);
-  let skSkbSkipped: string | undefined;
-  try {
-    await run(options.cc, ['-O2', '-o', binary, source, '-lbpf'], 60_000, options.signal);
-    await run(options.clang, ['-O2', '-g', '-target', 'bpf', options.includeArch, '-c', skSkbSource, '-o', skSkbObject], 120_000, options.signal);
-  } catch (error) {
-    // Without libbpf's headers and library the XDP part still runs; the sk_skb part needs them.
-    skSkbSkipped = `sk_skb on veth: not measured (${(error as Error).message.split('\n')[0]})`;
-    await run(options.cc, ['-O2', '-DCALVETH_NO_BPF', '-o', binary, source], 60_000, options.signal);
+  const clangBpf = (source: string, object: string) =>
+    run(options.clang, ['-O2', '-g', '-target', 'bpf', options.includeArch, '-c', source, '-o', object], 120_000, options.signal);
+  // Without libbpf's headers and library the XDP part still runs; the sk_skb part needs them.
+  const loadgen = await compileLoadGenerator(dir, options.cc, { sockmap: true, signal: options.signal });
+  let skSkbSkipped = loadgen.sockmapMissing && `sk_skb on veth: not measured (${loadgen.sockmapMissing})`;
+  if (!skSkbSkipped) {
+    try {
+      await clangBpf(skSkbSource, skSkbObject);
+    } catch (error) {
+      skSkbSkipped = `sk_skb on veth: not measured (${(error as Error).message.split('\n')[0]})`;
+    }
   }
-  await run(options.clang, ['-O2', '-g', '-target', 'bpf', options.includeArch, '-c', xdpSource, '-o', xdpObject], 120_000, options.signal);
+  await clangBpf(xdpSource, xdpObject);
 
   // Named like the test harness's namespaces (bpfo-<pid>-...), so a run killed half-way is swept by the next.
-  const client = `bpfo-${process.pid}-cal-a`;
-  const server = `bpfo-${process.pid}-cal-b`;
-  const [clientAddress, serverAddress] = ['10.201.0.1', '10.201.0.2'];
-  const ip = (...args: string[]) => run('ip', args, 30_000, options.signal);
-  const inNs = (ns: string, command: string, args: string[], timeoutMs = 30_000) => run('ip', ['netns', 'exec', ns, command, ...args], timeoutMs, options.signal);
-  const made: string[] = [];
-  const started: ReturnType<typeof spawn>[] = [];
-  const startServer = async (args: string[]) => {
-    const child = spawn('ip', ['netns', 'exec', server, binary, ...args], { stdio: 'ignore' });
-    started.push(child);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    if (child.exitCode !== null) throw new Error(`calveth ${args.join(' ')} exited (${child.exitCode})`);
-    return child.pid!;
-  };
-  try {
-    for (const ns of [client, server]) {
-      await ip('netns', 'add', ns);
-      made.push(ns);
-      await inNs(ns, 'sysctl', ['-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
-      await ip('-n', ns, 'link', 'set', 'dev', 'lo', 'up');
-    }
-    await ip('link', 'add', 'a0', 'netns', client, 'type', 'veth', 'peer', 'name', 'b0', 'netns', server);
-    // Finished checksums on the requests: a frame sent back with XDP_TX keeps whatever the client put there.
-    await inNs(client, 'ethtool', ['-K', 'a0', 'tx', 'off']);
-    await ip('-n', client, 'addr', 'add', `${clientAddress}/30`, 'dev', 'a0');
-    await ip('-n', server, 'addr', 'add', `${serverAddress}/30`, 'dev', 'b0');
-    const mac = async (ns: string, dev: string) => (JSON.parse(await ip('-n', ns, '-j', 'link', 'show', 'dev', dev)) as { address: string }[])[0].address;
-    await ip('-n', client, 'neigh', 'replace', serverAddress, 'lladdr', await mac(server, 'b0'), 'dev', 'a0', 'nud', 'permanent');
-    await ip('-n', server, 'neigh', 'replace', clientAddress, 'lladdr', await mac(client, 'a0'), 'dev', 'b0', 'nud', 'permanent');
-    await ip('-n', client, 'link', 'set', 'dev', 'a0', 'up');
-    await ip('-n', server, 'link', 'set', 'dev', 'b0', 'up');
-    await ip('-n', client, 'link', 'set', 'dev', 'a0', 'xdpdrv', 'obj', xdpObject, 'program', 'cal_peer_pass');
-
-    const tasks = [await startServer(['echo', String(PORT)]), ...kernelWorkerPids()].join(',');
+  return withVethPair({ prefix: `bpfo-${process.pid}-cal-`, clientAddress: '10.201.0.1', serverAddress: '10.201.0.2', signal: options.signal }, async (pair) => {
+    const startServer = async (args: string[]) => {
+      const child = pair.spawn('server', loadgen.binary, args);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      if (child.exitCode !== null) throw new Error(`loadgen ${args.join(' ')} exited (${child.exitCode})`);
+      return child.pid!;
+    };
+    const load = async (transport: 'udp' | 'tcp', port: number, pids: number[]) => {
+      const args = loadArguments({
+        host: pair.serverAddress, port, transport, inflight, seconds: options.secondsPerRun,
+        timeoutMs: 100, warmupSeconds: 0.2, ...(transport === 'tcp' ? { replyBytes: 64 } : {}), pids,
+      });
+      return nsPerReply((await pair.exec('client', loadgen.binary, args, { timeoutMs: (options.secondsPerRun + 10) * 1000 })).stdout);
+    };
+    await pair.attachXdp(xdpObject, { side: 'client', program: 'cal_peer_pass' });
+    const udpTasks = [await startServer(['echo', String(PORT)]), ...kernelWorkerPids()];
 
     const attach = async (configuration: VethConfiguration) => {
-      if (configuration === 'user') await ip('-n', server, 'link', 'set', 'dev', 'b0', 'xdpdrv', 'off');
-      // -force replaces the program on the device in one step.
-      else await ip('-force', '-n', server, 'link', 'set', 'dev', 'b0', 'xdpdrv', 'obj', xdpObject, 'program', configuration === 'pass' ? 'cal_veth_pass' : 'cal_veth_reflect');
+      if (configuration === 'user') await pair.detachXdp('server');
+      // replace: swaps the program on the device in one step.
+      else await pair.attachXdp(xdpObject, { program: configuration === 'pass' ? 'cal_veth_pass' : 'cal_veth_reflect', replace: true });
     };
     await attach('reflect');
-    const link = (JSON.parse(await ip('-n', server, '-j', 'link', 'show', 'dev', 'b0')) as { xdp?: { prog?: { id: number } } }[])[0];
-    const progId = link?.xdp?.prog?.id;
+    const progId = await pair.xdpProgramId('server');
     const info = progId === undefined ? {} : (JSON.parse(await run(options.bpftool, ['--json', 'prog', 'show', 'id', String(progId)])) as { bytes_xlated?: number });
     const reflectInstructions = (info.bytes_xlated ?? 0) / 8;
 
@@ -173,16 +133,14 @@ export async function measureVeth(dir: string, options: VethOptions): Promise<Ve
       for (let k = 0; k < order.length; k++) {
         const configuration = order[(r + k) % order.length];
         await attach(configuration);
-        const out = await inNs(client, binary, ['load', serverAddress, String(PORT), String(inflight), String(options.secondsPerRun), tasks], (options.secondsPerRun + 10) * 1000);
-        const { replies, ns } = parseLoad(out);
-        round[configuration] = ns / replies;
+        round[configuration] = await load('udp', PORT, udpTasks);
       }
       options.log(`veth round ${r + 1}/${options.rounds}: userspace echo ${(round.user / 1000).toFixed(2)} µs/request, with XDP_PASS ${(round.pass / 1000).toFixed(2)}, XDP_TX reflector ${(round.reflect / 1000).toFixed(2)}`);
       rounds.push(round);
     }
     const result: VethMeasurement = { rounds, inflight, secondsPerRun: options.secondsPerRun, reflectInstructions };
     if (skSkbSkipped) return { ...result, skSkbSkipped };
-    await ip('-n', server, 'link', 'set', 'dev', 'b0', 'xdpdrv', 'off');
+    await pair.detachXdp('server');
     try {
       // Three TCP echo servers, one per configuration, each on its own port.
       const ports: Record<SkSkbConfiguration, number> = { user: PORT + 1, pass: PORT + 2, redirect: PORT + 3 };
@@ -199,22 +157,17 @@ export async function measureVeth(dir: string, options: VethOptions): Promise<Ve
         const round = {} as SkSkbRound;
         for (let k = 0; k < skOrder.length; k++) {
           const configuration = skOrder[(r + k) % skOrder.length];
-          const taskList = [pids[configuration], ...kernelWorkerPids()].join(',');
-          const out = await inNs(client, binary, ['load-tcp', serverAddress, String(ports[configuration]), String(inflight), String(options.secondsPerRun), taskList], (options.secondsPerRun + 10) * 1000);
-          const { replies, ns } = parseLoad(out);
-          round[configuration] = ns / replies;
+          round[configuration] = await load('tcp', ports[configuration], [pids[configuration], ...kernelWorkerPids()]);
         }
         options.log(`veth TCP round ${r + 1}/${options.rounds}: userspace echo ${(round.user / 1000).toFixed(2)} µs/request, with an SK_PASS verdict ${(round.pass / 1000).toFixed(2)}, sk_skb redirect ${(round.redirect / 1000).toFixed(2)}`);
         skRounds.push(round);
       }
       return { ...result, skSkb: { rounds: skRounds, redirectInstructions } };
     } catch (error) {
+      if (options.signal?.aborted) throw error;
       return { ...result, skSkbSkipped: `sk_skb on veth: measurement failed: ${(error as Error).message}` };
     }
-  } finally {
-    for (const child of started) if (child.exitCode === null) child.kill('SIGKILL');
-    for (const ns of made) await run('ip', ['netns', 'del', ns]).catch(() => undefined);
-  }
+  });
 }
 
 /**

@@ -4,15 +4,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileBpf, findToolchain } from '../../server/src/tools';
+import { VETH_XDP_C } from '../../server/src/tools/calibrateVethSources';
 import { EXAMPLES, buildExample, encodePayload, readReplies, readRequests } from '../examples/example-servers';
 import { enableBpfStats, programStats } from './bpfStats';
 import { runCommand } from './run';
 import {
-  NETNS_PREFIX, NetnsPair, namespaces, otherHarnessActive, requireNetwork, sweepStaleNamespaces, withNetnsPair,
+  NETNS_PREFIX, NetnsPair, compileBpfText, namespaces, otherHarnessActive, requireNetwork, sweepStaleNamespaces, withNetnsPair,
 } from './netns';
 
 const PORT = 4000;
@@ -25,54 +25,6 @@ SEC("xdp")
 int count_frames(struct xdp_md *ctx) { return XDP_PASS; }
 char LICENSE[] SEC("license") = "GPL";
 `;
-
-// Answers UDP to port 7 in the kernel by sending the frame back with both ends swapped; the
-// checksums stay right because swapping fields does not change a ones'-complement sum.
-const REFLECTOR = `#include <linux/bpf.h>
-#include <linux/if_ether.h>
-#include <linux/ip.h>
-#include <linux/in.h>
-#include <linux/udp.h>
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_endian.h>
-SEC("xdp")
-int reflect_udp(struct xdp_md *ctx)
-{
-    void *data = (void *)(long)ctx->data;
-    void *end = (void *)(long)ctx->data_end;
-    struct ethhdr *eth = data;
-    if ((void *)(eth + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP))
-        return XDP_PASS;
-    struct iphdr *ip = (void *)(eth + 1);
-    if ((void *)(ip + 1) > end || ip->ihl != 5 || ip->protocol != IPPROTO_UDP)
-        return XDP_PASS;
-    struct udphdr *udp = (void *)(ip + 1);
-    if ((void *)(udp + 1) > end || udp->dest != bpf_htons(7))
-        return XDP_PASS;
-    unsigned char mac[ETH_ALEN];
-    __builtin_memcpy(mac, eth->h_dest, ETH_ALEN);
-    __builtin_memcpy(eth->h_dest, eth->h_source, ETH_ALEN);
-    __builtin_memcpy(eth->h_source, mac, ETH_ALEN);
-    __u32 addr = ip->saddr;
-    ip->saddr = ip->daddr;
-    ip->daddr = addr;
-    __u16 port = udp->source;
-    udp->source = udp->dest;
-    udp->dest = port;
-    return XDP_TX;
-}
-char LICENSE[] SEC("license") = "GPL";
-`;
-
-async function compileSource(dir: string, name: string, text: string): Promise<string> {
-  const found = findToolchain();
-  if (!found.ok) throw new Error(found.error.message);
-  const source = join(dir, name);
-  writeFileSync(source, text);
-  const compiled = await compileBpf(found.toolchain, source, { outDir: dir });
-  assert.ok(compiled.ok, compiled.output);
-  return compiled.objectPath;
-}
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'bpfo-harness-'));
@@ -99,7 +51,7 @@ test('an XDP program on b0 runs once per request sent, and the server still answ
   if (!requireNetwork(t)) return;
   const dir = tempDir();
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const object = await compileSource(dir, 'count_frames.bpf.c', COUNTER);
+  const object = await compileBpfText(dir, 'count_frames.bpf.c', COUNTER);
   const { binary } = buildExample(kvCache, dir);
   const requests = readRequests(kvCache).map((r) => r.bytes);
   const expected = readReplies(kvCache);
@@ -123,11 +75,13 @@ test('XDP_TX on b0 answers in the kernel once the peer runs an XDP_PASS program'
   if (!requireNetwork(t)) return;
   const dir = tempDir();
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const object = await compileSource(dir, 'reflect_udp.bpf.c', REFLECTOR);
+  // The calibration's reflector: it answers every UDP datagram by sending the frame back with
+  // both ends swapped (the checksums stay right: a swap does not change a ones'-complement sum).
+  const object = await compileBpfText(dir, 'reflect_udp.bpf.c', VETH_XDP_C);
   const release = enableBpfStats(otherHarnessActive);
   t.after(release);
   await withNetnsPair(t, async (pair) => {
-    const reflector = await pair.attachXdp(object, { program: 'reflect_udp' });
+    const reflector = await pair.attachXdp(object, { program: 'cal_veth_reflect' });
     const peer = await pair.attachPassOnPeer();
     const requests = ['ping', 'a longer datagram of text', 'x'].map((s) => Buffer.from(s));
     // No process listens on port 7 in B: every answer comes from the XDP program.

@@ -6,11 +6,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileBpf, findToolchain } from '../../server/src/tools';
 import { VETH_SK_SKB_C } from '../../server/src/tools/calibrateVethSources';
 import { compileLoadGenerator, loadArguments, parseLoadResult, type LoadRequest } from '../../server/src/tools/loadGenerator';
 import { withVethPair, type VethPair } from '../../server/src/tools/vethPair';
-import { NETNS_PREFIX, requireNetwork } from './netns';
+import { compileBpfText, NETNS_PREFIX, requireNetwork } from './netns';
 
 test('loadArguments puts the options before HOST PORT and leaves out what is not given', () => {
   assert.deepEqual(loadArguments({ host: '10.0.0.2', port: 7, transport: 'udp', inflight: 32, seconds: 2 }), ['load', '--inflight', '32', '--seconds', '2', '10.0.0.2', '7']);
@@ -84,17 +83,13 @@ test('echo-tcp refuses a verdict program when built without libbpf', async (t) =
 
 test('built with libbpf, echo-tcp puts its sockets under the calibration\'s sk_skb verdict, which answers every request', async (t) => {
   if (!requireNetwork(t)) return;
-  const found = findToolchain();
-  if (!found.ok) throw new Error(found.error.message);
   const dir = mkdtempSync(join(tmpdir(), 'bpfo-loadgen-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const build = await compileLoadGenerator(dir, 'cc', { sockmap: true });
   assert.equal(build.sockmap, true, build.sockmapMissing);
-  writeFileSync(join(dir, 'verdict.bpf.c'), VETH_SK_SKB_C);
-  const compiled = await compileBpf(found.toolchain, join(dir, 'verdict.bpf.c'), { outDir: dir });
-  assert.ok(compiled.ok, compiled.output);
+  const verdict = await compileBpfText(dir, 'verdict.bpf.c', VETH_SK_SKB_C);
   await withVethPair({ prefix: `${NETNS_PREFIX}lg3-`, clientAddress: '10.204.0.9', serverAddress: '10.204.0.10' }, async (pair) => {
-    await startEcho(pair, build.binary, ['echo-tcp', '4504', compiled.objectPath, 'cal_sk_redirect']);
+    await startEcho(pair, build.binary, ['echo-tcp', '4504', verdict, 'cal_sk_redirect']);
     const result = await loadIn(pair, build.binary, { port: 4504, transport: 'tcp', inflight: 8, seconds: 0.3, maxRequests: 300, replyBytes: 64 });
     assert.deepEqual([result.sent, result.replies, result.timeouts], [300, 300, 0]);
   });

@@ -71,6 +71,17 @@ export async function sweepStaleNamespaces(): Promise<string[]> {
   return stale;
 }
 
+/** Writes `text` to `dir/name` and compiles it for BPF; the object's path, or throws with clang's output. */
+export async function compileBpfText(dir: string, name: string, text: string): Promise<string> {
+  const found = findToolchain();
+  if (!found.ok) throw new Error(found.error.message);
+  const source = join(dir, name);
+  writeFileSync(source, text);
+  const compiled = await compileBpf(found.toolchain, source, { outDir: dir });
+  if (!compiled.ok) throw new Error(`${name} did not compile: ${compiled.output}`);
+  return compiled.objectPath;
+}
+
 export interface ServerProcess {
   process: ChildProcess;
   /** What it wrote to stdout and stderr so far (bounded). */
@@ -160,13 +171,7 @@ export class NetnsPair extends VethPair {
 
   /** XDP_TX on veth drops frames unless the peer device runs an XDP program too; this one passes everything. */
   async attachPassOnPeer(side: Side = 'client'): Promise<number> {
-    const found = findToolchain();
-    if (!found.ok) throw new Error(found.error.message);
-    const source = join(this.tempDir, 'xdp_pass_peer.bpf.c');
-    writeFileSync(source, PASS_PROGRAM);
-    const compiled = await compileBpf(found.toolchain, source, { outDir: this.tempDir });
-    if (!compiled.ok) throw new Error(`the XDP_PASS program did not compile: ${compiled.output}`);
-    return this.attachXdp(compiled.objectPath, { side });
+    return this.attachXdp(await compileBpfText(this.tempDir, 'xdp_pass_peer.bpf.c', PASS_PROGRAM), { side });
   }
 
   /** Starts `command args` in the server namespace and waits until the port is bound there. */

@@ -2,12 +2,11 @@
 // what it sets up, and that it removes everything also when its setup fails or its caller aborts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileBpf, findToolchain } from '../../server/src/tools';
 import { namespaces, VethPair, withVethPair } from '../../server/src/tools/vethPair';
-import { NETNS_PREFIX, requireNetwork } from './netns';
+import { compileBpfText, NETNS_PREFIX, requireNetwork } from './netns';
 import { runCommand } from './run';
 
 const PASS = '#include <linux/bpf.h>\n#include <bpf/bpf_helpers.h>\nSEC("xdp") int pass_a(struct xdp_md *ctx) { return XDP_PASS; }\nSEC("xdp") int pass_b(struct xdp_md *ctx) { return XDP_PASS; }\nchar LICENSE[] SEC("license") = "GPL";\n';
@@ -54,17 +53,13 @@ test('a pair has two namespaces with lo up, no IPv6, addressed devices, permanen
 
 test('XDP programs attach by name, are replaced in one step, and come off again, on a second link too', async (t) => {
   if (!requireNetwork(t)) return;
-  const found = findToolchain();
-  if (!found.ok) throw new Error(found.error.message);
   const dir = mkdtempSync(join(tmpdir(), 'bpfo-vethpair-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  writeFileSync(join(dir, 'pass.bpf.c'), PASS);
-  const compiled = await compileBpf(found.toolchain, join(dir, 'pass.bpf.c'), { outDir: dir });
-  assert.ok(compiled.ok, compiled.output);
+  const object = await compileBpfText(dir, 'pass.bpf.c', PASS);
   await withVethPair({ prefix: `${NETNS_PREFIX}vp2-`, clientAddress: '10.203.0.5', serverAddress: '10.203.0.6' }, async (pair) => {
-    const first = await pair.attachXdp(compiled.objectPath, { program: 'pass_a' });
-    await assert.rejects(pair.attachXdp(compiled.objectPath, { program: 'pass_b' }), /exited with/, 'without replace, ip refuses a second program');
-    const second = await pair.attachXdp(compiled.objectPath, { program: 'pass_b', replace: true });
+    const first = await pair.attachXdp(object, { program: 'pass_a' });
+    await assert.rejects(pair.attachXdp(object, { program: 'pass_b' }), /exited with/, 'without replace, ip refuses a second program');
+    const second = await pair.attachXdp(object, { program: 'pass_b', replace: true });
     assert.notEqual(second, first);
     assert.equal(await pair.xdpProgramId('server'), second);
     await pair.detachXdp('server');
@@ -72,7 +67,7 @@ test('XDP programs attach by name, are replaced in one step, and come off again,
 
     await pair.addLink({ clientIf: 'a1', serverIf: 'b1', clientAddress: '10.203.1.1', serverAddress: '10.203.1.2' });
     assert.ok(await roundTrip(pair, '10.203.1.2'), 'the second link carries traffic');
-    const onA1 = await pair.attachXdp(compiled.objectPath, { side: 'client', device: 'a1' });
+    const onA1 = await pair.attachXdp(object, { side: 'client', device: 'a1' });
     assert.equal(await pair.xdpProgramId('client', 'a1'), onA1);
     assert.equal(await pair.xdpProgramId('client'), undefined, 'a0 has none');
   });

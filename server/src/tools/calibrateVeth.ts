@@ -9,7 +9,8 @@
 // (/proc/PID/schedstat): the request traffic's cost, less sensitive to other work on the machine
 // than its busy time. Published hook figures come from native NIC drivers; on veth the hook
 // converts each skb into an xdp_buff and XDP_TX makes the peer build a packet again, which
-// only a measurement on the device sees.
+// only a measurement on the device sees. The pair is vethPair.ts, the load generator and echo
+// servers loadGenerator.ts: the network tests and the offload benchmark use the same ones.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { CostParameter, ParameterName } from '../analysis/cost/parameters';

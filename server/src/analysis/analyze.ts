@@ -6,6 +6,7 @@ import type { Tree } from './syntax';
 import type { AnalysisDiagnostic, FileSummary, Range } from './model';
 import { analysisLimitDiagnostic, describeFailure, emptySummary } from './analysisLimit';
 import { summarizeFile } from './summarize';
+import { SummaryMemo } from './summarize/functionMemo';
 import { CallGraph } from './callGraph';
 import { TypeTable } from './typeTable';
 import { runRules } from './rules';
@@ -82,6 +83,8 @@ export function buildProgramFacts(summaries: Map<string, FileSummary>, previous?
  */
 export class AnalysisMemo {
   facts?: ProgramFacts;
+  /** Per file, what its latest summary can lend the next one (summarize/functionMemo.ts). */
+  readonly summaries = new SummaryMemo();
 }
 
 /**
@@ -113,7 +116,7 @@ export function analyzeFile(
     }
   };
   check();
-  const summary = step('summary', emptySummary(file), () => summarizeFile(file, tree, text));
+  const summary = step('summary', emptySummary(file), () => summarizeFile(file, tree, text, memo?.summaries));
   const summaries = new Map(others);
   summaries.set(file, summary);
   const program = step('call graph', undefined, () => buildProgramFacts(summaries, memo?.facts)) ?? buildProgramFacts(new Map([[file, summary]]));

@@ -2,13 +2,24 @@
 // best effort: a construct too broken to read is skipped, never allowed to throw, because the
 // summary is rebuilt on every edit of a half-typed file.
 import type { SyntaxNode, Tree } from './syntax';
-import type { Annotation, DefineInfo, FileSummary, FunctionInfo, GlobalInfo } from './model';
+import type { Annotation, AnnotationKind, DefineInfo, FileSummary, FunctionInfo, GlobalInfo, Range } from './model';
 import { namedChildrenOf, ownFunctionDeclarator, rangeOf, textOf, walkNodes } from './treeHelpers';
 import { evaluateConstant, type ConstantScope } from './summarize/constantExpression';
 import { specifiersOf, variableFrom, withoutInitializer, type SummaryContext } from './summarize/declarations';
 import { isVariadicList, summarizeFunction, type FunctionNodes } from './summarize/functions';
 import { enumFrom, recordFrom, typedefsFrom } from './summarize/types';
 import { TypeTable } from './typeTable';
+import { findReusable, sameNames, shiftFunction, shiftRange, type FileSummaryMemo, type RememberedFunction, type Reuse, type SummaryMemo } from './summarize/functionMemo';
+
+/** One file-level function definition, walked now or taken from the previous summary. */
+interface FunctionSlot extends FunctionNodes {
+  /** Set when the previous summary's result fits; the walk then skipped the inside. */
+  reuse?: Reuse;
+  /** Comments inside (for the annotations a remembered definition carries). */
+  comments: SyntaxNode[];
+  /** Whether something inside goes to the file's own lists (#define, struct body…): then it is not remembered. */
+  contributesOutside: boolean;
+}
 
 interface CollectedNodes {
   comments: SyntaxNode[];
@@ -17,19 +28,24 @@ interface CollectedNodes {
   records: SyntaxNode[];
   enums: SyntaxNode[];
   typeDefinitions: SyntaxNode[];
-  functions: FunctionNodes[];
+  functions: FunctionSlot[];
   fileScopeDeclarations: SyntaxNode[];
 }
 
 /** Nodes whose insides hold nothing the summary reads. */
 const OPAQUE = new Set(['string_literal', 'concatenated_string', 'char_literal', 'number_literal', 'system_lib_string']);
 
-function collect(root: SyntaxNode): CollectedNodes {
+/** `memo`: the previous summary of the file; a definition it can stand for is not walked into. */
+function collect(root: SyntaxNode, memo?: FileSummaryMemo): CollectedNodes {
   const nodes: CollectedNodes = {
     comments: [], includes: [], defines: [], records: [], enums: [], typeDefinitions: [], functions: [], fileScopeDeclarations: [],
   };
-  let current: FunctionNodes | undefined;
+  let current: FunctionSlot | undefined;
   let currentEnd = -1;
+  const fileLevel = <T>(list: T[], item: T) => {
+    list.push(item);
+    if (current) current.contributesOutside = true;
+  };
   walkNodes(root, (node) => {
     if (!node.isNamed) return false;
     if (current && node.startIndex >= currentEnd) current = undefined;
@@ -37,31 +53,35 @@ function collect(root: SyntaxNode): CollectedNodes {
     switch (type) {
       case 'comment':
         nodes.comments.push(node);
+        current?.comments.push(node);
         return false;
       case 'preproc_include':
-        nodes.includes.push(node);
+        fileLevel(nodes.includes, node);
         return false;
       case 'preproc_def':
       case 'preproc_function_def':
-        nodes.defines.push(node);
+        fileLevel(nodes.defines, node);
         return false;
       case 'struct_specifier':
       case 'union_specifier':
       case 'enum_specifier': {
-        if (node.childForFieldName('body')) (type === 'enum_specifier' ? nodes.enums : nodes.records).push(node);
+        if (node.childForFieldName('body')) fileLevel(type === 'enum_specifier' ? nodes.enums : nodes.records, node);
         return true;
       }
       case 'type_definition':
-        nodes.typeDefinitions.push(node);
+        fileLevel(nodes.typeDefinitions, node);
         return true;
-      case 'function_definition':
+      case 'function_definition': {
         // GNU nested functions (or mis-parses that look like them) stay part of the outer one.
-        if (!current) {
-          current = { definition: node, declarations: [], calls: [] };
-          currentEnd = node.endIndex;
-          nodes.functions.push(current);
-        }
+        if (current) return true;
+        const reuse = findReusable(memo, node);
+        const slot: FunctionSlot = { definition: node, declarations: [], calls: [], comments: [], contributesOutside: false, reuse };
+        nodes.functions.push(slot);
+        if (reuse) return false;
+        current = slot;
+        currentEnd = node.endIndex;
         return true;
+      }
       case 'declaration':
         if (current) current.declarations.push(node);
         else nodes.fileScopeDeclarations.push(node);
@@ -127,26 +147,46 @@ function fileScope(defines: DefineInfo[], enumValues: Map<string, number>): Cons
 
 const ANNOTATION = /^(?:\/\/\s*bpf-offload:\s*(entry|skip)\s*|\/\*\s*bpf-offload:\s*(entry|skip)\s*\*\/)$/;
 
-function annotationsOf(comments: SyntaxNode[], functions: { start: number; name: string }[]): Annotation[] {
-  const annotations: Annotation[] = [];
-  for (const comment of comments) {
-    const match = ANNOTATION.exec(comment.text.trim());
-    if (!match) continue;
-    const kind = (match[1] ?? match[2]) as Annotation['kind'];
-    const next = functions.find((f) => f.start >= comment.endIndex);
-    annotations.push({ kind, range: rangeOf(comment), ...(next ? { functionName: next.name } : {}) });
-  }
-  return annotations;
+interface AnnotationComment {
+  kind: AnnotationKind;
+  range: Range;
+  endIndex: number;
 }
 
-export function summarizeFile(file: string, tree: Tree, text: string): FileSummary {
+function annotationCommentsOf(comments: SyntaxNode[]): AnnotationComment[] {
+  const found: AnnotationComment[] = [];
+  for (const comment of comments) {
+    const match = ANNOTATION.exec(comment.text.trim());
+    if (match) found.push({ kind: (match[1] ?? match[2]) as AnnotationKind, range: rangeOf(comment), endIndex: comment.endIndex });
+  }
+  return found;
+}
+
+/** `comments` in source order; each annotation applies to the next function definition. */
+function annotationsOf(comments: AnnotationComment[], functions: { start: number; name: string }[]): Annotation[] {
+  return comments.map(({ kind, range, endIndex }) => {
+    const next = functions.find((f) => f.start >= endIndex);
+    return { kind, range, ...(next ? { functionName: next.name } : {}) };
+  });
+}
+
+/**
+ * `memo`, kept from one summary of a file to the next, lets this one take the FunctionInfo of
+ * every definition an edit left alone from the previous one (summarize/functionMemo.ts) instead
+ * of summarising it again; the result equals a summary made without it.
+ */
+export function summarizeFile(file: string, tree: Tree, text: string, memo?: SummaryMemo): FileSummary {
   const root = tree.rootNode;
   const summary: FileSummary = {
     file, functions: [], prototypes: [], globals: [], records: [], typedefs: [], enums: [], defines: [],
     annotations: [], includes: [], hasSyntaxErrors: root.hasError,
   };
-  if (text.length === 0) return summary;
-  const nodes = collect(root);
+  if (text.length === 0) {
+    memo?.forget(file);
+    return summary;
+  }
+  const previous = memo?.get(file);
+  const nodes = collect(root, previous);
 
   for (const node of nodes.includes) {
     const path = node.childForFieldName('path');
@@ -174,15 +214,55 @@ export function summarizeFile(file: string, tree: Tree, text: string): FileSumma
   for (const node of nodes.typeDefinitions) summary.typedefs.push(...(attempt(() => typedefsFrom(node, context)) ?? []));
   for (const declaration of nodes.fileScopeDeclarations) attempt(() => addFileScopeDeclaration(declaration, context, summary));
 
+  // What a FunctionInfo reads from the rest of the file: the names isConstantName and globalVariables answer for.
+  const constantNames = new Set(enumValues.keys());
+  for (const define of summary.defines) if (!define.params) constantNames.add(define.name);
+  const sameContext = !!previous && sameNames(constantNames, previous.constantNames) && sameNames(context.globalVariables, previous.globalNames);
+  const slots = sameContext ? nodes.functions : nodes.functions.map((slot) => (slot.reuse ? walkAgain(slot, nodes.comments) : slot));
+
+  const comments = annotationCommentsOf(nodes.comments);
+  const remembered = new Map<string, RememberedFunction[]>();
   const definitions: { start: number; name: string }[] = [];
-  for (const fn of nodes.functions) {
-    const info: FunctionInfo | undefined = attempt(() => summarizeFunction(fn, context));
+  for (const slot of slots) {
+    const start = slot.definition.startIndex;
+    let info: FunctionInfo | undefined;
+    let inside: RememberedFunction['comments'] | undefined;
+    if (slot.reuse) {
+      const { remembered: earlier, rowShift } = slot.reuse;
+      info = earlier.info && rowShift !== 0 ? shiftFunction(earlier.info, rowShift) : earlier.info;
+      inside = rowShift === 0 ? earlier.comments : earlier.comments.map((c) => ({ ...c, range: shiftRange(c.range, rowShift) }));
+      for (const c of inside) comments.push({ kind: c.kind, range: c.range, endIndex: start + c.endOffset });
+    } else {
+      info = attempt(() => summarizeFunction(slot, context));
+      if (!slot.contributesOutside) inside = annotationCommentsOf(slot.comments).map((c) => ({ kind: c.kind, range: c.range, endOffset: c.endIndex - start }));
+    }
+    if (memo && inside) remember(remembered, slot.definition, info, inside);
     if (!info) continue;
     summary.functions.push(info);
-    definitions.push({ start: fn.definition.startIndex, name: info.name });
+    definitions.push({ start, name: info.name });
   }
-  summary.annotations = annotationsOf(nodes.comments, definitions);
+  // Comments never overlap, so end order is source order (remembered ones were added last).
+  comments.sort((a, b) => a.endIndex - b.endIndex);
+  summary.annotations = annotationsOf(comments, definitions);
+  memo?.set(file, { functions: remembered, constantNames, globalNames: context.globalVariables });
   return summary;
+}
+
+/** A slot whose remembered result does not fit after all (the file around it changed): walked now. */
+function walkAgain(slot: FunctionSlot, comments: SyntaxNode[]): FunctionSlot {
+  const inner = collect(slot.definition);
+  comments.push(...inner.comments);
+  return inner.functions[0];
+}
+
+function remember(into: Map<string, RememberedFunction[]>, definition: SyntaxNode, info: FunctionInfo | undefined, comments: RememberedFunction['comments']): void {
+  // The current text (not the earlier one), so that no older version of the file's text stays alive.
+  const text = definition.text;
+  const { row, column } = definition.startPosition;
+  const entry: RememberedFunction = { text, row, column, parentType: definition.parent?.type, info, comments };
+  const list = into.get(text);
+  if (list) list.push(entry);
+  else into.set(text, [entry]);
 }
 
 function addFileScopeDeclaration(declaration: SyntaxNode, context: SummaryContext, summary: FileSummary): void {

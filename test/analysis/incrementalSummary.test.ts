@@ -1,0 +1,173 @@
+// A summary made with the previous summaries of the file at hand (SummaryMemo, which lends them
+// the FunctionInfo of definitions an edit left alone) must equal one made from scratch, after
+// edits that change what an untouched function's summary reads from the rest of the file
+// (constants, global names), that move it, rename it or copy it — and reuse must really happen.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { summarizeFile } from '../../server/src/analysis/summarize';
+import { SummaryMemo } from '../../server/src/analysis/summarize/functionMemo';
+import { AnalysisMemo, analyzeFile, DEFAULT_ANALYZE_OPTIONS } from '../../server/src/analysis/analyze';
+import type { FileSummary } from '../../server/src/analysis/model';
+import { initC, parsePlainC } from '../../server/src/analysis/syntax';
+import { reparse, type ParsedVersion } from '../../server/src/analysis/plainTreeEdit';
+import { repoRoot } from '../repoRoot';
+
+const FILE = 'src/server.c';
+
+// `bufsize` and `slots` are lowercase, so an array sized by them is constant only while they are
+// a #define / enum member; `LIMIT` is spelled like a macro, so it is constant unless a global of
+// that name exists; a call through `hook` is indirect only while `hook` is a global variable.
+const BASE = `#include "server.h"
+#define bufsize 16
+enum { slots = 4 };
+typedef unsigned int u32;
+static int (*hook)(int);
+int LIMIT;
+// bpf-offload: entry
+int handle(const char *req, int len) {
+  char buf[bufsize];
+  int table[slots];
+  char spare[LIMIT];
+  u32 n = len;
+  /* bpf-offload: skip */
+  return hook(n) + buf[0] + table[0] + spare[0] + helper(req);
+}
+
+static int helper(const char *p) {
+  struct { int a; } anon;
+  anon.a = p[0];
+  return anon.a;
+}
+
+#ifdef FAST
+static int pick(int x) { return x + 1; }
+#else
+static int pick(int x) { return x + 1; }
+#endif
+
+int tail(void) {
+#define LOCAL_ONE 1
+  return pick(LOCAL_ONE) + handle("k", 1);
+}
+`;
+
+/** Each text is summarised after the one before it. */
+const VARIANTS: { why: string; text: string }[] = [
+  { why: 'the original', text: BASE },
+  { why: 'an edit inside handle', text: BASE.replace('u32 n = len;', 'u32 n = len + 1;') },
+  { why: 'the original again', text: BASE },
+  { why: 'the #define used in handle removed', text: BASE.replace('#define bufsize 16\n', '') },
+  { why: 'the #define back', text: BASE },
+  { why: 'the #define made function-like', text: BASE.replace('#define bufsize 16', '#define bufsize(x) 16') },
+  { why: 'the enum member renamed', text: BASE.replace('enum { slots = 4 };', 'enum { nslots = 4 };') },
+  { why: 'the enum back', text: BASE },
+  { why: 'the global LIMIT removed', text: BASE.replace('int LIMIT;\n', '') },
+  { why: 'the global LIMIT back', text: BASE },
+  { why: 'the function-pointer global renamed', text: BASE.replace('static int (*hook)(int);', 'static int (*hooked)(int);') },
+  { why: 'the global back', text: BASE },
+  { why: 'the typedef changed', text: BASE.replace('typedef unsigned int u32;', 'typedef unsigned long u32;') },
+  { why: 'lines inserted above everything', text: `\n\n/* two lines */\n${BASE}` },
+  { why: 'lines inserted between functions', text: BASE.replace('static int helper(', '\n\nstatic int other(void) { return 0; }\n\nstatic int helper(') },
+  { why: 'a line removed above', text: BASE.replace('#include "server.h"\n', '') },
+  { why: 'the original again', text: BASE },
+  { why: 'a function moved right on its line', text: BASE.replace('int handle(', '/* c */ int handle(') },
+  { why: 'a function renamed', text: BASE.replace('static int helper(', 'static int helper2(') },
+  { why: 'a function made static', text: BASE.replace('int handle(', 'static int handle(') },
+  { why: 'the annotation removed', text: BASE.replace('// bpf-offload: entry\n', '') },
+  { why: 'the annotation back, one line further down', text: BASE.replace('// bpf-offload: entry\n', '\n// bpf-offload: entry\n') },
+  { why: 'handle copied below itself', text: BASE.replace('static int helper(', `${BASE.slice(BASE.indexOf('int handle('), BASE.indexOf('static int helper('))}static int helper(`) },
+  { why: 'the #define inside tail changed', text: BASE.replace('#define LOCAL_ONE 1', '#define LOCAL_ONE 2') },
+  { why: 'the #else branch edited', text: BASE.replace('#else\nstatic int pick(int x) { return x + 1; }', '#else\nstatic int pick(int x) { return x + 2; }') },
+  { why: 'a half-typed function before handle', text: BASE.replace('// bpf-offload: entry', 'int broken(\n// bpf-offload: entry') },
+  { why: 'the original again', text: BASE },
+  { why: 'the file emptied', text: '' },
+  { why: 'the original again', text: BASE },
+];
+
+function summarizeFresh(text: string, file = FILE): FileSummary {
+  return summarizeFile(file, parsePlainC(text), text);
+}
+
+test('summaries made with the memo equal fresh ones, across edits of what unchanged functions depend on', async () => {
+  await initC();
+  const memo = new SummaryMemo();
+  for (const { why, text } of VARIANTS) {
+    const kept = summarizeFile(FILE, parsePlainC(text), text, memo);
+    assert.deepEqual(kept, summarizeFresh(text), why);
+  }
+});
+
+test('the same holds when each version is reparsed from the previous one, as the analysis thread does', async () => {
+  await initC();
+  const memo = new SummaryMemo();
+  let version: ParsedVersion | undefined;
+  try {
+    for (const { why, text } of VARIANTS) {
+      version = reparse(version, text);
+      assert.deepEqual(summarizeFile(FILE, version.plain, text, memo), summarizeFresh(text), why);
+    }
+  } finally {
+    version?.tree.delete();
+  }
+});
+
+test('an edit inside one function reuses the other functions as they were; lines above move them', async () => {
+  await initC();
+  const memo = new SummaryMemo();
+  const before = summarizeFile(FILE, parsePlainC(BASE), BASE, memo);
+  const edited = BASE.replace('u32 n = len;', 'u32 n = len + 1;');
+  const after = summarizeFile(FILE, parsePlainC(edited), edited, memo);
+  const byName = (s: FileSummary, name: string) => s.functions.find((f) => f.name === name);
+  assert.notEqual(byName(after, 'handle'), byName(before, 'handle'), 'the edited function is summarised again');
+  // pick (twice, in #if branches) is reused; helper and tail hold items of the file's own lists, so they are not.
+  const reused = after.functions.filter((fn, i) => fn === before.functions[i]).map((fn) => fn.name);
+  assert.deepEqual(reused, ['pick', 'pick']);
+  const moved = `\n${edited}`;
+  const shifted = summarizeFile(FILE, parsePlainC(moved), moved, memo);
+  assert.deepEqual(shifted, summarizeFresh(moved));
+  assert.deepEqual(byName(shifted, 'pick')?.range.start, { line: (byName(after, 'pick')?.range.start.line ?? 0) + 1, character: 0 });
+  assert.deepEqual(byName(after, 'pick'), byName(before, 'pick'), 'moving made a copy; the earlier object is unchanged');
+});
+
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+test('after random edits of an example file (reparsed incrementally) the memoised summary equals a fresh one', async () => {
+  await initC();
+  const file = 'kv-cache/kv-cache.c';
+  const next = random(7);
+  const memo = new SummaryMemo();
+  const insertions = ['x', '\n', ';', '}', '{', '#define x 1\n', 'int g;\n', '\n\n'];
+  let version: ParsedVersion = reparse(undefined, readFileSync(join(repoRoot(), 'examples', file), 'utf8'));
+  try {
+    for (let i = 0; i < 60; i++) {
+      const text = version.text;
+      const at = Math.floor(next() * text.length);
+      const edited = next() < 0.4 ? text.slice(0, at) + text.slice(at + 1) : text.slice(0, at) + insertions[Math.floor(next() * insertions.length)] + text.slice(at);
+      version = reparse(version, edited);
+      assert.deepEqual(summarizeFile(file, version.plain, edited, memo), summarizeFresh(edited, file), `edit ${i} at ${at}`);
+    }
+  } finally {
+    version.tree.delete();
+  }
+});
+
+test('the whole analysis leaves the summaries it reuses unchanged', async () => {
+  await initC();
+  const memo = new AnalysisMemo();
+  const texts = [BASE, BASE.replace('u32 n = len;', 'u32 n = len + 1;'), `\n${BASE}`, BASE];
+  let previous: { summary: FileSummary; copy: FileSummary } | undefined;
+  for (const text of texts) {
+    const analysis = analyzeFile(FILE, parsePlainC(text), text, new Map(), DEFAULT_ANALYZE_OPTIONS, memo);
+    assert.deepEqual(analysis, analyzeFile(FILE, parsePlainC(text), text, new Map(), DEFAULT_ANALYZE_OPTIONS));
+    if (previous) assert.deepEqual(previous.summary, previous.copy, 'the previous summary, whose functions this analysis reused');
+    previous = { summary: analysis.summary, copy: structuredClone(analysis.summary) };
+  }
+});

@@ -280,6 +280,10 @@ test('a graph built from the previous one answers as a graph built from scratch'
     summary('x.c', [fn('x.c', 'even', 1, [call('odd', 2)], true), fn('x.c', 'extra', 10, [call('even', 11)])]),
     { ...summary('x.c', [fn('x.c', 'even', 1, [call('helper', 2)])]), includes: ['"lib/h.h"'] },
     x0,
+    // A new summary that keeps one FunctionInfo object (as the summary memo lends untouched
+    // functions) and replaces the other: only the replaced one's calls and callers change.
+    summary('x.c', [x0.functions[0], fn('x.c', 'loop', 20, [call('odd', 21), call('even', 22)])]),
+    summary('x.c', [x0.functions[0], x0.functions[1]]),
   ];
   let previous: CallGraph | undefined;
   for (const [i, x] of xs.entries()) {

@@ -139,8 +139,8 @@ export class CallGraph {
    * Builds this graph from `previous` when the same files come in the same order and every file
    * whose summary changed still reads the same to name resolution (functions' names, static-ness
    * and order; includes; function-like macros). Then every call resolves to the same file and
-   * name as before, each function keeps its index, and only the changed files' own calls are
-   * resolved again; other functions' calls into a changed file are pointed at its new objects.
+   * name as before, each function keeps its index, and only the calls of functions that are new
+   * objects are resolved again; other calls into a replaced function are pointed at its new object.
    * Returns false, having set nothing, when that does not hold.
    */
   private reuse(previous: CallGraph): boolean {
@@ -171,11 +171,13 @@ export class CallGraph {
     this.headerClosures = previous.headerClosures;
     for (const [fromFile, targets] of previous.resolved) {
       const copy = new Map(targets);
-      for (const [name, target] of targets) if (target && changed.has(target.file)) copy.set(name, all[previous.indexOf.get(target)!]);
+      for (const [name, target] of targets) if (target && !this.indexOf.has(target)) copy.set(name, all[previous.indexOf.get(target)!]);
       this.resolved.set(fromFile, copy);
     }
 
-    const redone = (index: number) => changed.has(all[index].file);
+    // A changed file's summary may still hold some of the previous FunctionInfo objects (the
+    // summary memo lends them when a definition is untouched): their calls resolve as before.
+    const redone = (index: number) => all[index] !== previous.all[index];
     let sameEdges = true;
     this.outgoing = previous.outgoing.map((calls, index) => {
       if (redone(index)) {
@@ -184,18 +186,20 @@ export class CallGraph {
         if (sameEdges && targets(fresh, this.indexOf).join() !== targets(calls, previous.indexOf).join()) sameEdges = false;
         return fresh;
       }
-      if (!calls.some((call) => call.target && changed.has(call.target.file))) return calls;
-      return calls.map((call) => (call.target && changed.has(call.target.file) ? { site: call.site, target: all[previous.indexOf.get(call.target)!] } : call));
+      const stale = (call: ResolvedCall) => call.target !== undefined && !this.indexOf.has(call.target);
+      if (!calls.some(stale)) return calls;
+      return calls.map((call) => (stale(call) ? { site: call.site, target: all[previous.indexOf.get(call.target!)!] } : call));
     });
-    // A function's callers: the kept ones, merged in caller order with the redone files' calls.
+    // A function's callers: the kept ones, merged in caller order with the redone functions' calls.
     const added = all.map((): IncomingCall[] => []);
     this.outgoing.forEach((calls, callerIndex) => {
       if (!redone(callerIndex)) return;
       for (const call of calls) if (call.target) added[this.indexOf.get(call.target)!].push({ site: call.site, caller: all[callerIndex] });
     });
     this.incoming = previous.incoming.map((callers, index) => {
-      if (added[index].length === 0 && !callers.some((c) => changed.has(c.caller.file))) return callers;
-      const kept = callers.filter((c) => !changed.has(c.caller.file));
+      const replaced = (c: IncomingCall) => !this.indexOf.has(c.caller);
+      if (added[index].length === 0 && !callers.some(replaced)) return callers;
+      const kept = callers.filter((c) => !replaced(c));
       const merged: IncomingCall[] = [];
       let k = 0;
       for (const call of added[index]) {

@@ -1,7 +1,8 @@
 // A summary made with the previous summaries of the file at hand (SummaryMemo, which lends them
 // the FunctionInfo of definitions an edit left alone) must equal one made from scratch, after
 // edits that change what an untouched function's summary reads from the rest of the file
-// (constants, global names), that move it, rename it or copy it — and reuse must really happen.
+// (constants, global names), that move it, rename it or copy it — and reuse must really happen,
+// also for functions that asked nothing about what changed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -129,6 +130,26 @@ test('an edit inside one function reuses the other functions as they were; lines
   assert.deepEqual(shifted, summarizeFresh(moved));
   assert.deepEqual(byName(shifted, 'pick')?.range.start, { line: (byName(after, 'pick')?.range.start.line ?? 0) + 1, character: 0 });
   assert.deepEqual(byName(after, 'pick'), byName(before, 'pick'), 'moving made a copy; the earlier object is unchanged');
+});
+
+test('a change of the file around the functions redoes only those whose summary asked about it', async () => {
+  await initC();
+  const memo = new SummaryMemo();
+  const byName = (s: FileSummary, name: string) => s.functions.find((f) => f.name === name);
+  const before = summarizeFile(FILE, parsePlainC(BASE), BASE, memo);
+  // A global no function mentions, on an existing line: nothing moves, every remembered function is reused.
+  const unrelated = BASE.replace('int LIMIT;', 'int LIMIT, other;');
+  const first = summarizeFile(FILE, parsePlainC(unrelated), unrelated, memo);
+  assert.deepEqual(first, summarizeFresh(unrelated));
+  assert.equal(byName(first, 'handle'), byName(before, 'handle'));
+  assert.equal(byName(first, 'pick'), byName(before, 'pick'));
+  // `hook` stops being a global: handle's call through it becomes a direct call; pick is untouched.
+  const renamed = unrelated.replace('static int (*hook)(int);', 'static int (*hooks)(int);');
+  const second = summarizeFile(FILE, parsePlainC(renamed), renamed, memo);
+  assert.deepEqual(second, summarizeFresh(renamed));
+  assert.notEqual(byName(second, 'handle'), byName(first, 'handle'));
+  assert.equal(byName(second, 'handle')?.calls.find((c) => c.calleeText === 'hook')?.callee, 'hook');
+  assert.equal(byName(second, 'pick'), byName(first, 'pick'));
 });
 
 function random(seed: number): () => number {

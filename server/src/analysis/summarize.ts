@@ -9,7 +9,7 @@ import { specifiersOf, variableFrom, withoutInitializer, type SummaryContext } f
 import { isVariadicList, summarizeFunction, type FunctionNodes } from './summarize/functions';
 import { enumFrom, recordFrom, typedefsFrom } from './summarize/types';
 import { TypeTable } from './typeTable';
-import { findReusable, sameNames, shiftFunction, shiftRange, type FileSummaryMemo, type RememberedFunction, type Reuse, type SummaryMemo } from './summarize/functionMemo';
+import { answersSame, findReusable, recordingContext, shiftFunction, shiftRange, type ContextQuery, type FileSummaryMemo, type RememberedFunction, type Reuse, type SummaryMemo } from './summarize/functionMemo';
 
 /** One file-level function definition, walked now or taken from the previous summary. */
 interface FunctionSlot extends FunctionNodes {
@@ -197,11 +197,12 @@ export function summarizeFile(file: string, tree: Tree, text: string, memo?: Sum
     if (define) summary.defines.push(define);
   }
   const enumValues = new Map<string, number>();
+  const globals = new Set<string>();
   const context: SummaryContext = {
     file,
     scope: fileScope(summary.defines, enumValues),
     isConstantName: (name) => enumValues.has(name) || summary.defines.some((d) => d.name === name && !d.params),
-    globalVariables: new Set(),
+    globalVariables: globals,
   };
   for (const node of nodes.enums) {
     const info = attempt(() => enumFrom(node, context, (name, value) => enumValues.set(name, value)));
@@ -212,13 +213,10 @@ export function summarizeFile(file: string, tree: Tree, text: string, memo?: Sum
     if (record) summary.records.push(record);
   }
   for (const node of nodes.typeDefinitions) summary.typedefs.push(...(attempt(() => typedefsFrom(node, context)) ?? []));
-  for (const declaration of nodes.fileScopeDeclarations) attempt(() => addFileScopeDeclaration(declaration, context, summary));
+  for (const declaration of nodes.fileScopeDeclarations) attempt(() => addFileScopeDeclaration(declaration, context, globals, summary));
 
-  // What a FunctionInfo reads from the rest of the file: the names isConstantName and globalVariables answer for.
-  const constantNames = new Set(enumValues.keys());
-  for (const define of summary.defines) if (!define.params) constantNames.add(define.name);
-  const sameContext = !!previous && sameNames(constantNames, previous.constantNames) && sameNames(context.globalVariables, previous.globalNames);
-  const slots = sameContext ? nodes.functions : nodes.functions.map((slot) => (slot.reuse ? walkAgain(slot, nodes.comments) : slot));
+  // A remembered definition whose questions to the file get other answers now is walked after all.
+  const slots = nodes.functions.map((slot) => (slot.reuse && !answersSame(slot.reuse.remembered.queries, context) ? walkAgain(slot, nodes.comments) : slot));
 
   const comments = annotationCommentsOf(nodes.comments);
   const remembered = new Map<string, RememberedFunction[]>();
@@ -227,16 +225,18 @@ export function summarizeFile(file: string, tree: Tree, text: string, memo?: Sum
     const start = slot.definition.startIndex;
     let info: FunctionInfo | undefined;
     let inside: RememberedFunction['comments'] | undefined;
+    let queries = slot.reuse?.remembered.queries ?? [];
     if (slot.reuse) {
       const { remembered: earlier, rowShift } = slot.reuse;
       info = earlier.info && rowShift !== 0 ? shiftFunction(earlier.info, rowShift) : earlier.info;
       inside = rowShift === 0 ? earlier.comments : earlier.comments.map((c) => ({ ...c, range: shiftRange(c.range, rowShift) }));
       for (const c of inside) comments.push({ kind: c.kind, range: c.range, endIndex: start + c.endOffset });
     } else {
-      info = attempt(() => summarizeFunction(slot, context));
+      const asked: ContextQuery[] = (queries = []);
+      info = attempt(() => summarizeFunction(slot, memo ? recordingContext(context, asked) : context));
       if (!slot.contributesOutside) inside = annotationCommentsOf(slot.comments).map((c) => ({ kind: c.kind, range: c.range, endOffset: c.endIndex - start }));
     }
-    if (memo && inside) remember(remembered, slot.definition, info, inside);
+    if (memo && inside) remember(remembered, slot.definition, info, inside, queries);
     if (!info) continue;
     summary.functions.push(info);
     definitions.push({ start, name: info.name });
@@ -244,7 +244,7 @@ export function summarizeFile(file: string, tree: Tree, text: string, memo?: Sum
   // Comments never overlap, so end order is source order (remembered ones were added last).
   comments.sort((a, b) => a.endIndex - b.endIndex);
   summary.annotations = annotationsOf(comments, definitions);
-  memo?.set(file, { functions: remembered, constantNames, globalNames: context.globalVariables });
+  memo?.set(file, { functions: remembered });
   return summary;
 }
 
@@ -255,17 +255,23 @@ function walkAgain(slot: FunctionSlot, comments: SyntaxNode[]): FunctionSlot {
   return inner.functions[0];
 }
 
-function remember(into: Map<string, RememberedFunction[]>, definition: SyntaxNode, info: FunctionInfo | undefined, comments: RememberedFunction['comments']): void {
+function remember(
+  into: Map<string, RememberedFunction[]>,
+  definition: SyntaxNode,
+  info: FunctionInfo | undefined,
+  comments: RememberedFunction['comments'],
+  queries: ContextQuery[],
+): void {
   // The current text (not the earlier one), so that no older version of the file's text stays alive.
   const text = definition.text;
   const { row, column } = definition.startPosition;
-  const entry: RememberedFunction = { text, row, column, parentType: definition.parent?.type, info, comments };
+  const entry: RememberedFunction = { text, row, column, parentType: definition.parent?.type, info, comments, queries };
   const list = into.get(text);
   if (list) list.push(entry);
   else into.set(text, [entry]);
 }
 
-function addFileScopeDeclaration(declaration: SyntaxNode, context: SummaryContext, summary: FileSummary): void {
+function addFileScopeDeclaration(declaration: SyntaxNode, context: SummaryContext, globals: Set<string>, summary: FileSummary): void {
   const specifiers = specifiersOf(declaration, context.file);
   for (const declarator of declaration.childrenForFieldName('declarator')) {
     if (!declarator) continue;
@@ -287,7 +293,7 @@ function addFileScopeDeclaration(declaration: SyntaxNode, context: SummaryContex
       isConst: info.isConst === true,
       isExtern: specifiers.storage.has('extern'),
     };
-    context.globalVariables.add(global.name);
+    globals.add(global.name);
     summary.globals.push(global);
   }
 }

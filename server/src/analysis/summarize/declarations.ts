@@ -14,7 +14,7 @@ export interface SummaryContext {
   /** True for names that are #defined or enum members in this file. */
   isConstantName(name: string): boolean;
   /** File-scope variable names of this file (a call through one of them is indirect). */
-  globalVariables: Set<string>;
+  globalVariables: { has(name: string): boolean };
 }
 
 export interface Specifiers {

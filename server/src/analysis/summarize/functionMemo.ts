@@ -2,11 +2,13 @@
 // re-summarises the function it touched and not the other hundreds.
 //
 // A function's FunctionInfo depends on its definition's subtree (same text at the same parser
-// state gives the same subtree), where it starts (every range), the file name, and two facts
-// of the file around it: which names are file-scope variables (a call through one is indirect)
-// and which names are constants (#defines, enum members: an array length using one is not a
-// VLA). So an earlier FunctionInfo is reused when the definition's text and the node above it
-// are the same and both name sets are equal; everything else about the file is summarised anew.
+// state gives the same subtree), where it starts (every range), the file name, and what it asks
+// the file around it (SummaryContext): whether a name is a file-scope variable (a call through
+// one is indirect), whether one is a constant (#define, enum member: an array length using one
+// is not a VLA), a constant's value. Each summarised function's questions and answers are
+// recorded; an earlier FunctionInfo is reused when the definition's text and the node above it
+// are the same and every recorded question gets the same answer from the file as it is now.
+// Everything else about the file is summarised anew.
 //
 // A definition that moved down or up by whole lines (text above it gained or lost lines) but
 // starts in the same column is reused with every range moved by the same number of lines.
@@ -15,6 +17,7 @@
 // and enum values feed the constants). Annotation comments inside are remembered with it.
 import type { SyntaxNode } from '../syntax';
 import type { AnnotationKind, CallSite, FunctionInfo, Range, VariableInfo } from '../model';
+import type { SummaryContext } from './declarations';
 
 /** An annotation comment inside a remembered definition. */
 export interface RememberedComment {
@@ -33,14 +36,60 @@ export interface RememberedFunction {
   /** Undefined when the definition was too malformed to summarise. */
   info: FunctionInfo | undefined;
   comments: RememberedComment[];
+  /** What summarising it asked the file around it (see recordingContext). */
+  queries: ContextQuery[];
 }
 
 /** What one file's latest summary leaves for the next one. */
 export interface FileSummaryMemo {
   /** Remembered definitions by text (identical copies of a function can sit in #if branches). */
   functions: Map<string, RememberedFunction[]>;
-  constantNames: Set<string>;
-  globalNames: Set<string>;
+}
+
+/** One question a function's summary asked the file-level context, and the answer it got. */
+export type ContextQuery =
+  | { kind: 'constant-name' | 'global'; name: string; answer: boolean }
+  | { kind: 'value'; name: string; answer: number | undefined };
+
+/**
+ * `context` as seen by one function's summary, recording every question into `queries`. Each
+ * member of SummaryContext that reads the file must be wrapped here, or a reuse could miss a change.
+ */
+export function recordingContext(context: SummaryContext, queries: ContextQuery[]): SummaryContext {
+  return {
+    file: context.file,
+    scope: {
+      constant(name) {
+        const answer = context.scope.constant(name);
+        queries.push({ kind: 'value', name, answer });
+        return answer;
+      },
+      // Sizes of built-in types only (fileScope in summarize.ts): nothing of the file.
+      sizeOf: (typeText) => context.scope.sizeOf?.(typeText),
+    },
+    isConstantName(name) {
+      const answer = context.isConstantName(name);
+      queries.push({ kind: 'constant-name', name, answer });
+      return answer;
+    },
+    globalVariables: {
+      has(name) {
+        const answer = context.globalVariables.has(name);
+        queries.push({ kind: 'global', name, answer });
+        return answer;
+      },
+    },
+  };
+}
+
+/** Whether `context` answers every recorded question as it did then. */
+export function answersSame(queries: ContextQuery[], context: SummaryContext): boolean {
+  for (const query of queries) {
+    const now =
+      query.kind === 'value' ? context.scope.constant(query.name) : query.kind === 'global' ? context.globalVariables.has(query.name) : context.isConstantName(query.name);
+    if (now !== query.answer) return false;
+  }
+  return true;
 }
 
 /** A remembered definition found for a node, and by how many lines it moved since. */
@@ -90,12 +139,6 @@ export function findReusable(memo: FileSummaryMemo | undefined, node: SyntaxNode
     if (!moved && canShift(remembered.info)) moved = { remembered, rowShift: row - remembered.row };
   }
   return moved;
-}
-
-export function sameNames(a: Set<string>, b: Set<string>): boolean {
-  if (a.size !== b.size) return false;
-  for (const name of a) if (!b.has(name)) return false;
-  return true;
 }
 
 // Anonymous struct/union/enum types are named after their line ("<anon@f.c:12:5>"): a function

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CancelledError, type FileAnalysis } from './analysis/analyze';
 import type { FileSummary } from './analysis/model';
-import type { SummaryChanges, WorkerAnswer, WorkerJob, WorkerMessage } from './analysisWorkerProtocol';
+import { decodeSummary, type SummaryChanges, type WorkerAnswer, type WorkerJob, type WorkerMessage } from './analysisWorkerProtocol';
 import type { Logger } from './log';
 
 export const KILL_AFTER_MS = 2_000;
@@ -37,6 +37,8 @@ export interface AnalysisRequest {
 interface Job {
   id: number;
   request: AnalysisRequest;
+  /** The file's summary the thread holds when it starts the job: what its answer's summary is relative to. */
+  base?: FileSummary;
   resolve: (analysis: FileAnalysis) => void;
   reject: (error: unknown) => void;
 }
@@ -185,11 +187,23 @@ export class AnalysisRunner {
     if (!job || job.id !== answer.id) return;
     // The thread keeps the summary it computed (analysisWorker.ts), whether or not the job is
     // still wanted; the analyzer keeps this very object as the file's summary when it is.
-    if ('analysis' in answer) this.sent.set(job.request.file, answer.analysis.summary);
+    let analysis: FileAnalysis | undefined;
+    if ('analysis' in answer) {
+      try {
+        const summary = decodeSummary(answer.summary, job.base);
+        this.sent.set(job.request.file, summary);
+        analysis = { ...answer.analysis, summary };
+      } catch (error) {
+        // The two copies disagree: only a fresh thread, sent everything again, is sure to agree.
+        this.restart();
+        this.finish(job, () => job.reject(error));
+        return;
+      }
+    }
     const cancelled = 'cancelled' in answer || Atomics.load(this.cancelSlot, 0) === job.id;
     if (cancelled) this.finish(job, () => job.reject(new CancelledError()));
     else if ('error' in answer) this.finish(job, () => job.reject(new Error(answer.error)));
-    else this.finish(job, () => job.resolve(answer.analysis));
+    else if (analysis) this.finish(job, () => job.resolve(analysis));
   }
 
   private finish(job: Job, settle: () => void): void {
@@ -207,7 +221,10 @@ export class AnalysisRunner {
     this.running = job;
     try {
       const worker = this.ensureWorker();
-      worker.postMessage({ id: job.id, key: job.request.key, file: job.request.file, text: job.request.text, summaries: this.summaryChanges(job.request.summaries(), Infinity, job.request.file), options: job.request.options } satisfies WorkerJob);
+      const summaries = this.summaryChanges(job.request.summaries(), Infinity, job.request.file);
+      // Messages arrive in order, so the thread starts the job holding what was sent by now.
+      job.base = this.sent.get(job.request.file);
+      worker.postMessage({ id: job.id, key: job.request.key, file: job.request.file, text: job.request.text, summaries, options: job.request.options } satisfies WorkerJob);
     } catch (error) {
       this.restart();
       this.finish(job, () => job.reject(error));

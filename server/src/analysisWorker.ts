@@ -13,7 +13,7 @@ import type { FileSummary } from './analysis/model';
 import { initC } from './analysis/syntax';
 import { reparse, type ParsedVersion } from './analysis/plainTreeEdit';
 import { WARM_UP_FILE, WARM_UP_SOURCE } from './analysisWarmUp';
-import type { SummaryChanges, WorkerAnswer, WorkerJob, WorkerMessage } from './analysisWorkerProtocol';
+import { encodeSummary, type SummaryChanges, type WorkerAnswer, type WorkerJob, type WorkerMessage } from './analysisWorkerProtocol';
 
 const cancelSlot = new Int32Array((workerData as { cancel: SharedArrayBuffer }).cancel);
 const summaries = new Map<string, FileSummary>();
@@ -58,12 +58,13 @@ function answer(job: WorkerJob): WorkerAnswer {
   try {
     const { plain } = parseFor(job.key, job.text);
     const others = new Map(summaries);
+    const base = others.get(job.file);
     others.delete(job.file);
-    const analysis = analyzeFile(job.file, plain, job.text, others, { ...job.options, isCancelled }, memo);
+    const { summary, ...analysis } = analyzeFile(job.file, plain, job.text, others, { ...job.options, isCancelled }, memo);
     // The server keeps this summary as the file's current one (analysisRunner.ts counts it as
     // sent): keeping it here too spares sending the largest summary back with the next job.
-    summaries.set(job.file, analysis.summary);
-    return { id: job.id, analysis };
+    summaries.set(job.file, summary);
+    return { id: job.id, analysis, summary: encodeSummary(summary, base) };
   } catch (error) {
     if (error instanceof CancelledError) return { id: job.id, cancelled: true };
     // The kept parse may be half-updated: the next job of this document parses afresh.

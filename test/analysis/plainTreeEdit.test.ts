@@ -92,3 +92,44 @@ test('edits of broken C and of text with attribute macros reparse to a fresh par
   assertEditsMatchFreshParses('int f(int a { return a + ; }\nstruct s { int x int y; };\n/* é😀 */ int z = 1;\n', 80, 7);
   assertEditsMatchFreshParses('#define API __attribute__((cold))\nAPI int f(void);\nint g(void) { return 1; }\nAPI static int h(int x) { return x; }\n', 80, 8);
 });
+
+test('walks of a reparsed tree visit what walks of a fresh parse visit, and untouched declarations keep their index segment', async () => {
+  await initC();
+  const { walkNodes, walkTypes } = await import('../../server/src/analysis/treeHelpers');
+  const original = readFileSync(join(repoRoot(), 'examples', 'kv-cache', 'kv-cache.c'), 'utf8');
+  const visited = (root: SyntaxNode) => {
+    const all: string[] = [];
+    walkNodes(root, (n) => void all.push(`${n.type}@${n.startIndex}`));
+    const some: string[] = [];
+    walkTypes(root, new Set(['call_expression', 'identifier', 'translation_unit']), (n) => void some.push(`${n.type}@${n.startIndex}`));
+    return { all, some };
+  };
+  let version: ParsedVersion = reparse(undefined, original);
+  const fresh = parseC(original);
+  try {
+    assert.deepEqual(visited(version.plain.rootNode), visited(plainTreeOf(fresh).rootNode));
+    const before = new Map(version.plain.rootNode.children.map((c) => [c, c.segment]));
+    assert.ok([...before.values()].every((s) => s !== undefined), 'the walk indexed every top-level subtree');
+    const at = original.lastIndexOf('return');
+    const edited = `${original.slice(0, at)}x${original.slice(at)}`;
+    version = reparse(version, edited);
+    const kept = version.plain.rootNode.children.filter((c) => before.has(c));
+    assert.ok(kept.length > 0 && kept.length < version.plain.rootNode.children.length, `${kept.length} top-level subtrees carried over`);
+    const freshEdited = parseC(edited);
+    try {
+      assert.deepEqual(visited(version.plain.rootNode), visited(plainTreeOf(freshEdited).rootNode));
+      for (const child of kept) assert.equal(child.segment, before.get(child), 'a carried-over subtree is not indexed again');
+      // A walk from inside a carried-over subtree stays inside it.
+      const inner = kept[kept.length - 1];
+      const innerWalk: SyntaxNode[] = [];
+      walkNodes(inner, (n) => void innerWalk.push(n));
+      assert.equal(innerWalk[0], inner);
+      assert.ok(innerWalk.every((n) => n.startIndex >= inner.startIndex && n.endIndex <= inner.endIndex));
+    } finally {
+      freshEdited.delete();
+    }
+  } finally {
+    fresh.delete();
+    version.tree.delete();
+  }
+});

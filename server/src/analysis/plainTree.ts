@@ -47,34 +47,19 @@ export class PlainTree {
     return this.rootNode.walk();
   }
 
-  private index: PreorderIndex | undefined;
+  private segmentsBuilt = false;
 
   /**
-   * Every node in pre-order, where each subtree ends in that order, and where each type occurs:
-   * built on first use, so that the analysis's many walks over the whole tree run down an array,
-   * and a walk for a few node types visits only those (treeHelpers.ts).
+   * Gives every top-level subtree its pre-order segment (preorderSegment), built on first use, so
+   * that the analysis's many walks run down arrays and a walk for a few node types visits only
+   * those (treeHelpers.ts). One segment per top-level subtree, not one index for the tree: a
+   * subtree carried over from the previous version of the document (plainTreeEdit.ts) keeps its
+   * segment, so after an edit only the re-copied declarations are indexed again.
    */
-  preorder(): PreorderIndex {
-    if (this.index) return this.index;
-    const nodes: PlainNode[] = [];
-    const byType = new Map<string, number[]>();
-    const stack: PlainNode[] = [this.rootNode];
-    for (let node = stack.pop(); node; node = stack.pop()) {
-      node.order = nodes.length;
-      nodes.push(node);
-      const positions = byType.get(node.type);
-      if (positions) positions.push(node.order);
-      else byType.set(node.type, [node.order]);
-      const children = node.children;
-      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
-    }
-    const ends = new Int32Array(nodes.length);
-    for (let i = nodes.length - 1; i >= 0; i--) {
-      const children = nodes[i].children;
-      ends[i] = children.length ? ends[children[children.length - 1].order] : i + 1;
-    }
-    this.index = { nodes, ends, byType };
-    return this.index;
+  indexSegments(): void {
+    if (this.segmentsBuilt) return;
+    for (const child of this.rootNode.children) if (!child.segment) preorderSegment(child);
+    this.segmentsBuilt = true;
   }
 
   /** The tree-sitter position of a code-unit offset. */
@@ -99,6 +84,34 @@ function lineStartsOf(text: string): number[] {
 
 const NO_CHILDREN: readonly PlainNode[] = Object.freeze([]);
 
+/**
+ * The nodes of one subtree in pre-order, where each subtree ends in that order, and where each
+ * type occurs. Sets each node's `segment` and `order` (its position here).
+ */
+export function preorderSegment(top: PlainNode): PreorderIndex {
+  const nodes: PlainNode[] = [];
+  const byType = new Map<string, number[]>();
+  const index: PreorderIndex = { nodes, ends: new Int32Array(0), byType };
+  const stack: PlainNode[] = [top];
+  for (let node = stack.pop(); node; node = stack.pop()) {
+    node.order = nodes.length;
+    node.segment = index;
+    nodes.push(node);
+    const positions = byType.get(node.type);
+    if (positions) positions.push(node.order);
+    else byType.set(node.type, [node.order]);
+    const children = node.children;
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+  }
+  const ends = new Int32Array(nodes.length);
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const children = nodes[i].children;
+    ends[i] = children.length ? ends[children[children.length - 1].order] : i + 1;
+  }
+  index.ends = ends;
+  return index;
+}
+
 export interface PreorderIndex {
   nodes: PlainNode[];
   /** For the node at position i, the position just after its subtree. */
@@ -117,7 +130,9 @@ export class PlainNode {
   children: readonly PlainNode[] = NO_CHILDREN;
   hasError = false;
   isMissing = false;
-  /** Position in its tree's pre-order index (PlainTree.preorder), once that is built. */
+  /** The pre-order segment of the top-level subtree holding this node (PlainTree.indexSegments); none for a root. */
+  segment: PreorderIndex | undefined = undefined;
+  /** Position in `segment`. */
   order = -1;
   private namedCache: PlainNode[] | undefined;
 

@@ -17,23 +17,40 @@ export function textOf(node: SyntaxNode | null | undefined): string {
   return node ? node.text.replace(/\s+/g, ' ').trim() : '';
 }
 
-/** The tree's pre-order index and where `root`'s subtree lies in it. */
-function rangeInIndex(root: SyntaxNode): { index: PreorderIndex; from: number; to: number } | undefined {
-  const index = root.tree.preorder();
-  const from = root.order;
-  // A node not in its tree's index would be one from a replaced version: walk it directly.
-  if (index.nodes[from] !== root) return undefined;
-  return { index, from, to: index.ends[from] };
+interface IndexRange {
+  index: PreorderIndex;
+  from: number;
+  to: number;
+}
+
+/**
+ * Where `root`'s subtree lies in its tree's pre-order segments (PlainTree.indexSegments): one
+ * range, or for the tree's root — which is in no segment — every top-level segment, in order.
+ * Undefined for a node of a replaced version of the tree, which is walked directly.
+ */
+function rangesOf(root: SyntaxNode): { ranges: IndexRange[]; isTreeRoot: boolean } | undefined {
+  if (!root.segment) {
+    const tree = root.home.tree;
+    if (!tree) return undefined;
+    tree.indexSegments();
+    if (root === tree.rootNode) {
+      const ranges = root.children.map((child) => ({ index: child.segment!, from: 0, to: child.segment!.nodes.length }));
+      return { ranges, isTreeRoot: true };
+    }
+  }
+  const index = root.segment;
+  if (!index || index.nodes[root.order] !== root) return undefined;
+  return { ranges: [{ index, from: root.order, to: index.ends[root.order] }], isTreeRoot: false };
 }
 
 /**
  * Pre-order traversal over every node, named or not. Return false from `visit` to skip a node's
- * children. Runs down the tree's pre-order index (no recursion: code may be nested far deeper
- * than the call stack allows).
+ * children. Runs down the pre-order segments (no recursion: code may be nested far deeper than
+ * the call stack allows).
  */
 export function walkNodes(root: SyntaxNode, visit: (node: SyntaxNode) => boolean | void): void {
-  const range = rangeInIndex(root);
-  if (!range) {
+  const found = rangesOf(root);
+  if (!found) {
     const stack: SyntaxNode[] = [root];
     for (let node = stack.pop(); node; node = stack.pop()) {
       if (visit(node) === false) continue;
@@ -42,8 +59,11 @@ export function walkNodes(root: SyntaxNode, visit: (node: SyntaxNode) => boolean
     }
     return;
   }
-  const { nodes, ends } = range.index;
-  for (let i = range.from; i < range.to; ) i = visit(nodes[i]) === false ? ends[i] : i + 1;
+  if (found.isTreeRoot && visit(root) === false) return;
+  for (const { index, from, to } of found.ranges) {
+    const { nodes, ends } = index;
+    for (let i = from; i < to; ) i = visit(nodes[i]) === false ? ends[i] : i + 1;
+  }
 }
 
 /** Pre-order traversal over named nodes. Return false from `visit` to skip a node's children. */
@@ -54,11 +74,11 @@ export function walk(root: SyntaxNode, visit: (node: SyntaxNode) => boolean | vo
 /**
  * Pre-order traversal handing `visit` only the named nodes whose type is in `types`. Return false
  * from `visit` to skip that node's children; once `stop` returns true nothing more is visited.
- * Only the nodes of those types are looked at, from the tree's index by type.
+ * Only the nodes of those types are looked at, from the segments' indexes by type.
  */
 export function walkTypes(root: SyntaxNode, types: ReadonlySet<string>, visit: (node: SyntaxNode) => boolean | void, stop?: () => boolean): void {
-  const range = rangeInIndex(root);
-  if (!range) {
+  const found = rangesOf(root);
+  if (!found) {
     walkNodes(root, (node) => {
       if (stop?.()) return false;
       if (!types.has(node.type) || !node.isNamed) return true;
@@ -66,20 +86,26 @@ export function walkTypes(root: SyntaxNode, types: ReadonlySet<string>, visit: (
     });
     return;
   }
-  const { nodes, ends, byType } = range.index;
-  let positions: number[] = [];
-  for (const type of types) {
-    const all = byType.get(type);
-    if (!all) continue;
-    for (let k = lowerBound(all, range.from), end = lowerBound(all, range.to); k < end; k++) positions.push(all[k]);
-  }
-  if (types.size > 1) positions = positions.sort((a, b) => a - b);
-  let skipUntil = -1;
-  for (const i of positions) {
-    if (i < skipUntil) continue;
+  if (found.isTreeRoot && root.isNamed && types.has(root.type)) {
     if (stop?.()) return;
-    const node = nodes[i];
-    if (node.isNamed && visit(node) === false) skipUntil = ends[i];
+    if (visit(root) === false) return;
+  }
+  for (const { index, from, to } of found.ranges) {
+    const { nodes, ends, byType } = index;
+    let positions: number[] = [];
+    for (const type of types) {
+      const all = byType.get(type);
+      if (!all) continue;
+      for (let k = lowerBound(all, from), end = lowerBound(all, to); k < end; k++) positions.push(all[k]);
+    }
+    if (types.size > 1) positions = positions.sort((a, b) => a - b);
+    let skipUntil = -1;
+    for (const i of positions) {
+      if (i < skipUntil) continue;
+      if (stop?.()) return;
+      const node = nodes[i];
+      if (node.isNamed && visit(node) === false) skipUntil = ends[i];
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 // The analysis of a document kept up to date edit by edit (reparsed from its previous version,
-// plainTreeEdit.ts, with declarations carried over and the walks' pre-order index rebuilt) must
+// plainTreeEdit.ts, with declarations carried over, keeping their pre-order index segments) must
 // equal the analysis of a fresh parse of the same text, after every edit — also when other files'
 // summaries are present and the analysis reuses what the previous one built (AnalysisMemo), as
 // the analysis thread does.

@@ -15,6 +15,7 @@ import { discoverEntries, type RequestEntry } from './entries';
 import { computeSlices, type EntrySlices } from './slices';
 import { analyzeOffload, type OffloadEstimate, type OffloadOptions } from './offload';
 import { fallbackDiagnostics } from './slices/fallbackDiagnostics';
+import { splitHandovers } from './slices/splitHandovers';
 
 export interface AnalyzeOptions {
   /** Target kernel as "major.minor", e.g. "6.1". */
@@ -127,9 +128,10 @@ export function analyzeFile(
     .map((e) => ({ file, name: e.handler ?? e.name }));
   const ruleOptions = discoveredEntries.length ? { ...options, discoveredEntries } : options;
   const diagnostics = step('rules', [] as AnalysisDiagnostic[], () => runRules({ file, tree, text, summary, program, options: ruleOptions, check }));
-  const slices = step('slices', [] as EntrySlices[], () =>
-    entries.map((entry) => computeSlices({ file, tree, text, program, entry, diagnostics, check })).filter((s): s is EntrySlices => s !== undefined),
-  );
+  const slices = step('slices', [] as EntrySlices[], () => {
+    const handovers = entries.length ? splitHandovers(file, tree, diagnostics) : [];
+    return entries.map((entry) => computeSlices({ file, tree, text, program, entry, diagnostics, handovers, check })).filter((s): s is EntrySlices => s !== undefined);
+  });
   const offload = step('cost estimates', [] as OffloadEstimate[], () => analyzeOffload({ entries, slices }, options.offload));
   for (const estimate of offload) {
     const entry = entries.find((e) => e.id === estimate.entryId);

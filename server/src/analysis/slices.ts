@@ -5,8 +5,8 @@ import type { Tree } from './syntax';
 import { Severity, type AnalysisDiagnostic, type CfgBlock, type ControlFlowGraph, type FunctionInfo, type Range } from './model';
 import type { ProgramFacts } from './analyze';
 import type { RequestEntry } from './entries';
-import { blockAt, buildCfg, loopsContaining } from './cfg';
-import { findFunctionDefinition } from './treeHelpers';
+import { blockAt, loopsContaining } from './cfg';
+import { cfgOf, definitionOf } from './slices/fileIndex';
 import { enumeratePaths, type PathEnd, type RawPath } from './slices/enumerate';
 import { addWork, stateAccesses, toEstimate, WorkEstimator, type Work } from './slices/work';
 import { handlerSite, SEND_CALLS, type HandlerSite } from './slices/site';
@@ -26,6 +26,8 @@ export interface SliceInput {
   entry: RequestEntry;
   /** The rules' diagnostics for this file: Errors mark where paths fall back. */
   diagnostics: AnalysisDiagnostic[];
+  /** splitHandovers(file, tree, diagnostics), when the caller already has it (it is the same for every entry). */
+  handovers?: AnalysisDiagnostic[];
   maxPaths?: number;
   /** Throws when the analysis is cancelled (polled while calls are expanded). */
   check?: () => void;
@@ -45,9 +47,9 @@ export function computeSlices(input: SliceInput): EntrySlices | undefined {
   const mode: EntrySlices['mode'] = entry.handler || !entry.receive ? 'handler' : 'inline';
   const functionName = entry.handler ?? entry.name;
   const fn = summary?.functions.find((f) => f.name === functionName);
-  const definition = fn ? findFunctionDefinition(tree, functionName) : undefined;
+  const definition = fn ? definitionOf(tree, functionName) : undefined;
   if (!fn || !definition) return undefined;
-  const cfg = buildCfg(definition);
+  const cfg = cfgOf(definition);
   const lines = input.text.split('\n');
   const textAt = (r: Range) =>
     r.start.line === r.end.line
@@ -55,7 +57,7 @@ export function computeSlices(input: SliceInput): EntrySlices | undefined {
       : [lines[r.start.line]?.slice(r.start.character) ?? '', ...lines.slice(r.start.line + 1, r.end.line), lines[r.end.line]?.slice(0, r.end.character) ?? ''].join('\n');
   const estimator = new WorkEstimator(file, tree, program);
   // Where paths fall back: the rules' Errors, and the calls the split hands over though the rules would not.
-  const errors = [...input.diagnostics.filter((d) => d.severity === Severity.Error && d.file === file), ...splitHandovers(file, tree, input.diagnostics)];
+  const errors = [...input.diagnostics.filter((d) => d.severity === Severity.Error && d.file === file), ...(input.handovers ?? splitHandovers(file, tree, input.diagnostics))];
   const functionError = firstErrorFinder(summary!.functions, errors, program, file);
   const blockById = new Map(cfg.blocks.map((b) => [b.id, b]));
   const notes: string[] = [];

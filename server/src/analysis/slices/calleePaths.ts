@@ -12,8 +12,7 @@
 import type { AnalysisDiagnostic, CfgBlock, ControlFlowGraph, FunctionInfo, Range } from '../model';
 import type { Tree } from '../syntax';
 import type { ProgramFacts } from '../analyze';
-import { buildCfg } from '../cfg';
-import { findFunctionDefinition } from '../treeHelpers';
+import { cfgOf, definitionOf } from './fileIndex';
 import { enumeratePaths, type RawStep } from './enumerate';
 import type { BranchDecision } from './types';
 
@@ -157,12 +156,12 @@ export class CallExpander {
     };
     if (!this.input.firstError(name)) return summary();
     const fn = this.input.functions.find((f) => f.name === name);
-    const definition = fn ? findFunctionDefinition(this.input.tree, name) : undefined;
+    const definition = fn ? definitionOf(this.input.tree, name) : undefined;
     if (!fn || !definition || this.inProgress.has(name) || depth > MAX_EXPANSION_DEPTH) return summary();
     this.inProgress.add(name);
     try {
       // A callee whose every path falls back keeps the summary's Error, the one the rules list first.
-      const expanded = this.expand(fn, buildCfg(definition), depth);
+      const expanded = this.expand(fn, cfgOf(definition), depth);
       const result = expanded?.some((o) => !o.error) ? expanded : summary();
       this.memo.set(name, result);
       return result;

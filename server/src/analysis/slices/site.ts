@@ -1,7 +1,8 @@
 // How the code around a handler call turns the handler's return into a reply or a drop, and
 // which of the handler's parameters hold the packet and the reply.
 import type { SyntaxNode, Tree } from '../syntax';
-import { functionDefinitions, parameterNames, textOf, walk } from '../treeHelpers';
+import { parameterNames, textOf, walkTypes } from '../treeHelpers';
+import { fileDefinitions } from './fileIndex';
 import { callArguments, calleeName } from '../entries/sockets';
 
 export const SEND_CALLS = new Set(['send', 'sendto', 'sendmsg', 'sendmmsg', 'write', 'writev']);
@@ -25,17 +26,20 @@ const lastComponent = (text: string) => /([A-Za-z_]\w*)\s*$/.exec(text.replace(/
 
 /** Finds the first call of `handler` in the file and reads the code around it. */
 export function handlerSite(tree: Tree, handler: string, packetBuffer: string | undefined): HandlerSite {
-  const definitions = functionDefinitions(tree.rootNode);
+  const { all: definitions } = fileDefinitions(tree);
   const handlerDefinition = definitions.find((d) => functionNameOf(d) === handler);
   const params = handlerDefinition ? parameterNames(handlerDefinition) : [];
   let call: SyntaxNode | undefined;
   let caller: SyntaxNode | undefined;
   for (const definition of definitions) {
-    walk(definition, (node) => {
-      if (call) return false;
-      if (node.type === 'call_expression' && calleeName(node) === handler) call = node;
-      return true;
-    });
+    walkTypes(
+      definition,
+      CALLS,
+      (node) => {
+        if (isCallOf(node, handler)) call = node;
+      },
+      () => call !== undefined,
+    );
     if (call) {
       caller = definition;
       break;
@@ -70,12 +74,23 @@ function functionNameOf(definition: SyntaxNode): string | undefined {
 
 function firstSendAfter(scope: SyntaxNode, after: SyntaxNode): SyntaxNode | undefined {
   let found: SyntaxNode | undefined;
-  walk(scope, (node) => {
-    if (found) return false;
-    if (node.type === 'call_expression' && node.startIndex >= after.startIndex && SEND_CALLS.has(calleeName(node) ?? '')) found = node;
-    return true;
-  });
+  walkTypes(
+    scope,
+    CALLS,
+    (node) => {
+      if (node.startIndex >= after.startIndex && SEND_CALLS.has(calleeName(node) ?? '')) found = node;
+    },
+    () => found !== undefined,
+  );
   return found;
+}
+
+const CALLS: ReadonlySet<string> = new Set(['call_expression']);
+
+/** Whether `node` calls `name` directly (the callee's length is compared before its text is read). */
+function isCallOf(node: SyntaxNode, name: string): boolean {
+  const callee = node.childForFieldName('function');
+  return callee?.type === 'identifier' && callee.endIndex - callee.startIndex === name.length && callee.text === name;
 }
 
 function replyRule(call: SyntaxNode, send: SyntaxNode, stop: SyntaxNode): ReplyRule {

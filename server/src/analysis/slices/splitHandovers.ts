@@ -5,10 +5,12 @@
 // answers in the kernel. What counts comes from the generator itself (codegen/kernel/libc.ts
 // splitHandoverReason); these points are never reported as diagnostics of their own, only as
 // the fallback point of the paths that reach them.
-import type { Tree } from '../syntax';
+import type { SyntaxNode, Tree } from '../syntax';
 import { Severity, type AnalysisDiagnostic, type Range } from '../model';
-import { functionDefinitions, functionNameOf, rangeOf, walk } from '../treeHelpers';
+import { rangeOf, walkTypes } from '../treeHelpers';
 import { splitHandoverReason } from '../codegen/kernel/libc';
+import { calleeName } from '../entries/sockets';
+import { fileDefinitions } from './fileIndex';
 
 /** The code a path's fallback point carries when the split, not a rule, ends it in userspace. */
 export const SPLIT_HANDOVER_CODE = 'no-kernel-stand-in';
@@ -22,24 +24,68 @@ const inside = (outer: Range, inner: Range) => !before(inner.start, outer.start)
  * the slices treat them like Errors. `diagnostics` are the rules' findings of the file.
  */
 export function splitHandovers(file: string, tree: Tree, diagnostics: readonly AnalysisDiagnostic[]): AnalysisDiagnostic[] {
-  const definitions = functionDefinitions(tree.rootNode);
-  const defined = new Set(definitions.map(functionNameOf).filter((n): n is string => !!n));
-  const isDefined = (name: string) => defined.has(name);
-  const ofFile = diagnostics.filter((d) => d.file === file);
+  const definitions = fileDefinitions(tree);
+  const byLine = diagnosticsByStartLine(diagnostics.filter((d) => d.file === file));
   const found: AnalysisDiagnostic[] = [];
-  for (const definition of definitions) {
-    walk(definition, (node) => {
-      const reason = splitHandoverReason(node, isDefined);
-      if (!reason) return true;
-      const whole = rangeOf(node);
-      if (ofFile.some((d) => d.severity === Severity.Error && inside(whole, d.range))) return true;
-      const at = node.type === 'call_expression' ? rangeOf(node.childForFieldName('function') ?? node) : whole;
+  for (const definition of definitions.all) {
+    for (const candidate of candidatesIn(definition)) {
+      if (candidate.callee !== undefined && definitions.byName.has(candidate.callee)) continue;
+      const whole = candidate.whole;
+      // The file's diagnostics inside the construct, in their order in `diagnostics`.
+      const within: { order: number; diagnostic: AnalysisDiagnostic }[] = [];
+      for (let line = whole.start.line; line <= whole.end.line; line++)
+        for (const held of byLine.get(line) ?? []) if (inside(whole, held.diagnostic.range)) within.push(held);
+      if (within.some((h) => h.diagnostic.severity === Severity.Error)) continue;
       // A Warning or Information of the rules at the same call: say that the rules alone would keep it.
-      const rule = ofFile.find((d) => d.severity !== Severity.Error && inside(whole, d.range));
+      const rule = within.sort((a, b) => a.order - b.order)[0]?.diagnostic;
       const rulesSay = rule ? ` (the rules only report ${rule.code} here: the verifier could run a bounded form)` : '';
-      found.push({ file, range: at, severity: Severity.Error, code: SPLIT_HANDOVER_CODE, message: `${reason}: the split hands the request over to userspace here${rulesSay}` });
-      return true;
-    });
+      found.push({ file, range: candidate.at, severity: Severity.Error, code: SPLIT_HANDOVER_CODE, message: `${candidate.reason}: the split hands the request over to userspace here${rulesSay}` });
+    }
   }
+  return found;
+}
+
+function diagnosticsByStartLine(diagnostics: readonly AnalysisDiagnostic[]): Map<number, { order: number; diagnostic: AnalysisDiagnostic }[]> {
+  const byLine = new Map<number, { order: number; diagnostic: AnalysisDiagnostic }[]>();
+  diagnostics.forEach((diagnostic, order) => {
+    const list = byLine.get(diagnostic.range.start.line);
+    if (list) list.push({ order, diagnostic });
+    else byLine.set(diagnostic.range.start.line, [{ order, diagnostic }]);
+  });
+  return byLine;
+}
+
+/** A construct the split hands over unless `callee` is defined in the file. */
+interface Candidate {
+  callee?: string;
+  reason: string;
+  whole: Range;
+  at: Range;
+}
+
+const CANDIDATE_TYPES: ReadonlySet<string> = new Set(['call_expression', 'identifier']);
+const candidates = new WeakMap<SyntaxNode, { row: number; column: number; found: Candidate[] }>();
+
+/**
+ * The hand-over candidates of one definition, in source order. They depend on its syntax and
+ * position only, so they are kept on the node (which the next version may carry over) and
+ * reused while it starts at the same place.
+ */
+function candidatesIn(definition: SyntaxNode): Candidate[] {
+  const { row, column } = definition.startPosition;
+  const kept = candidates.get(definition);
+  if (kept && kept.row === row && kept.column === column) return kept.found;
+  const found: Candidate[] = [];
+  walkTypes(definition, CANDIDATE_TYPES, (node) => {
+    // Of the identifiers only errno counts (libc.ts): skip the others without reading their text.
+    if (node.type === 'identifier' && node.endIndex - node.startIndex !== 5) return true;
+    const reason = splitHandoverReason(node, () => false);
+    if (!reason) return true;
+    const whole = rangeOf(node);
+    const at = node.type === 'call_expression' ? rangeOf(node.childForFieldName('function') ?? node) : whole;
+    found.push({ callee: node.type === 'call_expression' ? calleeName(node) : undefined, reason, whole, at });
+    return true;
+  });
+  candidates.set(definition, { row, column, found });
   return found;
 }

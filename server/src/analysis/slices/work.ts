@@ -5,7 +5,8 @@
 import type { SyntaxNode, Tree } from '../syntax';
 import type { FunctionInfo, Range } from '../model';
 import type { ProgramFacts } from '../analyze';
-import { findFunctionDefinition, namedChildrenOf, walk } from '../treeHelpers';
+import { namedChildrenOf, walk } from '../treeHelpers';
+import { definitionOf } from './fileIndex';
 import type { StateAccess, WorkEstimate } from './types';
 
 /** Trip count assumed for a loop (bounded loops in handlers scan short keys and small tables). */
@@ -128,7 +129,7 @@ export class WorkEstimator {
     const cached = this.byFunction.get(name);
     if (cached) return cached;
     const fn = this.program.summaries.get(this.file)?.functions.find((f) => f.name === name);
-    const definition = fn ? findFunctionDefinition(this.tree, name) : undefined;
+    const definition = fn ? definitionOf(this.tree, name) : undefined;
     const body = definition?.childForFieldName('body');
     if (!fn || !body) return undefined;
     if (this.inProgress.has(name)) return emptyWork(); // recursion: counted once
@@ -150,7 +151,7 @@ export class WorkEstimator {
   private storesThroughPointers(fn: FunctionInfo): boolean {
     const known = this.pointerStores.get(fn.name);
     if (known !== undefined) return known;
-    const body = findFunctionDefinition(this.tree, fn.name)?.childForFieldName('body');
+    const body = definitionOf(this.tree, fn.name)?.childForFieldName('body');
     let found = false;
     if (body)
       walk(body, (node) => {

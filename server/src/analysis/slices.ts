@@ -6,7 +6,8 @@ import { Severity, type AnalysisDiagnostic, type CfgBlock, type ControlFlowGraph
 import type { ProgramFacts } from './analyze';
 import type { RequestEntry } from './entries';
 import { blockAt, loopsContaining } from './cfg';
-import { cfgOf, definitionOf } from './slices/fileIndex';
+import { cfgOf } from './slices/fileIndex';
+import { FileFacts } from './slices/facts';
 import { enumeratePaths, type PathEnd, type RawPath } from './slices/enumerate';
 import { addWork, stateAccesses, toEstimate, WorkEstimator, type Work } from './slices/work';
 import { handlerSite, SEND_CALLS, type HandlerSite } from './slices/site';
@@ -31,6 +32,10 @@ export interface SliceInput {
   maxPaths?: number;
   /** Throws when the analysis is cancelled (polled while calls are expanded). */
   check?: () => void;
+  /** The facts to read through (slices/memo.ts keeps what they recorded); a fresh FileFacts when absent. */
+  facts?: FileFacts;
+  /** handlerSite(tree, function, receive buffer) for a handler entry, when the caller already has it. */
+  site?: HandlerSite;
 }
 
 const before = (a: Range['start'], b: Range['start']) => a.line < b.line || (a.line === b.line && a.character < b.character);
@@ -40,14 +45,19 @@ const oneLine = (text: string, max = 80) => {
   return t.length > max ? `${t.slice(0, max - 1)}…` : t;
 };
 
+/** 'handler' when the entry's function is called per request, 'inline' when the receive is in its loop. */
+export function sliceMode(entry: RequestEntry): EntrySlices['mode'] {
+  return entry.handler || !entry.receive ? 'handler' : 'inline';
+}
+
 /** Paths of an entry; undefined when the function to slice is not defined in this file. */
 export function computeSlices(input: SliceInput): EntrySlices | undefined {
   const { entry, file, program, tree } = input;
-  const summary = program.summaries.get(file);
-  const mode: EntrySlices['mode'] = entry.handler || !entry.receive ? 'handler' : 'inline';
+  const facts = input.facts ?? new FileFacts(file, tree, program);
+  const mode = sliceMode(entry);
   const functionName = entry.handler ?? entry.name;
-  const fn = summary?.functions.find((f) => f.name === functionName);
-  const definition = fn ? definitionOf(tree, functionName) : undefined;
+  const fn = facts.functionNamed(functionName);
+  const definition = fn ? facts.definition(functionName) : undefined;
   if (!fn || !definition) return undefined;
   const cfg = cfgOf(definition);
   const lines = input.text.split('\n');
@@ -55,14 +65,14 @@ export function computeSlices(input: SliceInput): EntrySlices | undefined {
     r.start.line === r.end.line
       ? (lines[r.start.line] ?? '').slice(r.start.character, r.end.character)
       : [lines[r.start.line]?.slice(r.start.character) ?? '', ...lines.slice(r.start.line + 1, r.end.line), lines[r.end.line]?.slice(0, r.end.character) ?? ''].join('\n');
-  const estimator = new WorkEstimator(file, tree, program);
+  const estimator = new WorkEstimator(facts);
   // Where paths fall back: the rules' Errors, and the calls the split hands over though the rules would not.
   const errors = [...input.diagnostics.filter((d) => d.severity === Severity.Error && d.file === file), ...(input.handovers ?? splitHandovers(file, tree, input.diagnostics))];
-  const functionError = firstErrorFinder(summary!.functions, errors, program, file);
+  const functionError = firstErrorFinder(facts, errors);
   const blockById = new Map(cfg.blocks.map((b) => [b.id, b]));
   const notes: string[] = [];
 
-  const site: HandlerSite = mode === 'handler' ? handlerSite(tree, functionName, entry.receive?.buffer) : { rule: 'always' };
+  const site: HandlerSite = mode === 'handler' ? (input.site ?? handlerSite(tree, functionName, entry.receive?.buffer)) : { rule: 'always' };
   const packetBuffer = mode === 'handler' ? (site.packetParam ?? '') : (entry.receive?.buffer ?? '');
   const receiveStart = mode === 'inline' ? entry.receive!.range.start : undefined;
   const startBlock = receiveStart ? blockAt(cfg, receiveStart) : blockById.get(cfg.entry);
@@ -116,10 +126,7 @@ export function computeSlices(input: SliceInput): EntrySlices | undefined {
     return { text: stripParens(oneLine(textAt(range))), outcome, range };
   };
   const expander = new CallExpander({
-    file,
-    tree,
-    program,
-    functions: summary!.functions,
+    facts,
     errors,
     firstError: functionError,
     decisionOf,
@@ -186,7 +193,7 @@ export function computeSlices(input: SliceInput): EntrySlices | undefined {
       endsIn: fallback ? 'userspace' : 'kernel',
       end,
       packetBuffer,
-      state: stateAccesses(work, estimator.constGlobals),
+      state: stateAccesses(work, (name) => estimator.isConst(name)),
       calls: [...work.calls, ...work.libraryCalls],
       work: toEstimate(work),
       isErrorPath: end.kind === 'drop' || /reject|error|err\b|invalid|bad|formerr|refused|notimp/i.test(end.detail),
@@ -220,7 +227,7 @@ export function computeSlices(input: SliceInput): EntrySlices | undefined {
     paths,
     capped,
     maxPaths,
-    offloadableRegion: offloadableRegion(kernelPaths, summary!.functions),
+    offloadableRegion: offloadableRegion(kernelPaths, facts),
     notes,
   };
 }
@@ -278,20 +285,19 @@ function firstLineAfter(raw: RawPath, decision: BranchDecision, index: number, b
   return (range ?? decision.range).start.line + 1;
 }
 
-function firstErrorFinder(functions: FunctionInfo[], errors: AnalysisDiagnostic[], program: ProgramFacts, file: string) {
+function firstErrorFinder(facts: FileFacts, errors: AnalysisDiagnostic[]) {
   const memo = new Map<string, AnalysisDiagnostic | null>();
   const find = (name: string): AnalysisDiagnostic | undefined => {
     if (memo.has(name)) return memo.get(name) ?? undefined;
     memo.set(name, null); // recursion: no answer from inside the cycle
-    const fn = functions.find((f) => f.name === name);
+    const fn = facts.functionNamed(name);
     if (!fn) return undefined;
     // In source order: an error in a callee called before a direct error comes first.
     const direct = errors.filter((d) => inside(fn.range, d.range)).sort((a, b) => (before(a.range.start, b.range.start) ? -1 : 1))[0];
     let found: AnalysisDiagnostic | undefined;
     for (const call of [...fn.calls].sort((a, b) => (before(a.range.start, b.range.start) ? -1 : 1))) {
       if (found || (direct && !before(call.range.start, direct.range.start))) break;
-      const target = call.callee ? program.callGraph.resolve(file, call.callee) : undefined;
-      if (target && target.file === file) found = find(call.callee!);
+      if (call.callee && facts.resolvesHere(call.callee)) found = find(call.callee);
     }
     found ??= direct;
     memo.set(name, found ?? null);
@@ -346,10 +352,11 @@ function handoverFor(
   return { range, description, decisionIndex: decision ? decisionIndex : -1, wasted: toEstimate(workUpTo(shared + 1)) };
 }
 
-function offloadableRegion(kernelPaths: SlicePath[], functions: FunctionInfo[]): Range[] {
+function offloadableRegion(kernelPaths: SlicePath[], facts: FileFacts): Range[] {
   const ranges = kernelPaths.flatMap((p) => p.ranges);
   const called = new Set(kernelPaths.flatMap((p) => p.calls));
-  for (const fn of functions) if (called.has(fn.name)) ranges.push(fn.bodyRange);
+  // Order does not matter: the ranges are sorted by start, and of two with one start the inner one is dropped.
+  for (const name of called) for (const fn of facts.functionsNamed(name)) ranges.push(fn.bodyRange);
   const key = (r: Range) => `${r.start.line}:${r.start.character}-${r.end.line}:${r.end.character}`;
   const unique = [...new Map(ranges.map((r) => [key(r), r])).values()].sort((a, b) => (before(a.start, b.start) ? -1 : before(b.start, a.start) ? 1 : 0));
   // Ranges inside another listed range add nothing to shading.

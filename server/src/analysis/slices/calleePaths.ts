@@ -10,9 +10,8 @@
 // request. Such a callee is entered in userspace only, so every path through the call falls
 // back, as the generator does (it hands over at the call, see codegen/kernel/translate.ts).
 import type { AnalysisDiagnostic, CfgBlock, ControlFlowGraph, FunctionInfo, Range } from '../model';
-import type { Tree } from '../syntax';
-import type { ProgramFacts } from '../analyze';
-import { cfgOf, definitionOf } from './fileIndex';
+import { cfgOf } from './fileIndex';
+import type { FileFacts } from './facts';
 import { enumeratePaths, type RawStep } from './enumerate';
 import type { BranchDecision } from './types';
 
@@ -63,10 +62,8 @@ export function mergeRanges(a: Map<string, Range[]> | undefined, b: Map<string, 
 }
 
 export interface ExpanderInput {
-  file: string;
-  tree: Tree;
-  program: ProgramFacts;
-  functions: FunctionInfo[];
+  /** The file's functions, definitions and call resolution (read through it so reuse can check them). */
+  facts: FileFacts;
   /** The rules' Error diagnostics of the file. */
   errors: AnalysisDiagnostic[];
   /** The summary verdict: the first Error reachable from the function, for calls not expanded. */
@@ -155,8 +152,8 @@ export class CallExpander {
       return [{ decisions: [], ...(error ? { error } : {}) }];
     };
     if (!this.input.firstError(name)) return summary();
-    const fn = this.input.functions.find((f) => f.name === name);
-    const definition = fn ? definitionOf(this.input.tree, name) : undefined;
+    const fn = this.input.facts.functionNamed(name);
+    const definition = fn ? this.input.facts.definition(name) : undefined;
     if (!fn || !definition || this.inProgress.has(name) || depth > MAX_EXPANSION_DEPTH) return summary();
     this.inProgress.add(name);
     try {
@@ -214,8 +211,7 @@ export class CallExpander {
       if (inside(range, error.range) && !skip.some((s) => inside(s, error.range))) events.push({ kind: 'error', at: error.range, error });
     for (const call of fn.calls) {
       if (!call.callee || !inside(range, call.range) || skip.some((s) => inside(s, call.range))) continue;
-      const target = this.input.program.callGraph.resolve(this.input.file, call.callee);
-      if (target && target.file === this.input.file) events.push({ kind: 'call', at: call.range, callee: call.callee });
+      if (this.input.facts.resolvesHere(call.callee)) events.push({ kind: 'call', at: call.range, callee: call.callee });
     }
     return events.sort((a, b) => (before(a.at.start, b.at.start) ? -1 : before(b.at.start, a.at.start) ? 1 : a.kind === 'error' ? -1 : 1));
   }

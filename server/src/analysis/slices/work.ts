@@ -4,9 +4,8 @@
 // not a compiler: docs/entries-and-slices.md says how each number is made.
 import type { SyntaxNode, Tree } from '../syntax';
 import type { FunctionInfo, Range } from '../model';
-import type { ProgramFacts } from '../analyze';
 import { namedChildrenOf, walk } from '../treeHelpers';
-import { definitionOf } from './fileIndex';
+import type { FileFacts } from './facts';
 import type { StateAccess, WorkEstimate } from './types';
 
 /** Trip count assumed for a loop (bounded loops in handlers scan short keys and small tables). */
@@ -52,31 +51,27 @@ export function toEstimate(work: Work): WorkEstimate {
   };
 }
 
-export function stateAccesses(work: Work, constNames: Set<string>): StateAccess[] {
+export function stateAccesses(work: Work, isConst: (name: string) => boolean): StateAccess[] {
   const names = [...new Set([...work.reads, ...work.writes])].sort();
   return names.map((name) => ({
     name,
     access: work.reads.has(name) && work.writes.has(name) ? 'read-write' : work.writes.has(name) ? 'write' : 'read',
-    isConst: constNames.has(name),
+    isConst: isConst(name),
   }));
 }
 
 export class WorkEstimator {
   private readonly byFunction = new Map<string, Work>();
   private readonly inProgress = new Set<string>();
-  private readonly globals: Set<string>;
-  readonly constGlobals: Set<string>;
+  private readonly tree: Tree;
 
-  constructor(
-    private readonly file: string,
-    private readonly tree: Tree,
-    private readonly program: ProgramFacts,
-  ) {
-    const summary = program.summaries.get(file);
-    const globals = [...program.summaries.values()].flatMap((s) => s.globals.filter((g) => !g.isStatic || s.file === file));
-    this.globals = new Set(globals.map((g) => g.name));
-    this.constGlobals = new Set(globals.filter((g) => g.isConst).map((g) => g.name));
-    for (const fn of summary?.functions ?? []) for (const l of fn.locals) if (l.isStatic && l.isConst) this.constGlobals.add(`${fn.name}::${l.name}`);
+  constructor(private readonly facts: FileFacts) {
+    this.tree = facts.tree;
+  }
+
+  /** Whether a state name (a global, or `function::name` for a static local) is const. */
+  isConst(name: string): boolean {
+    return this.facts.isConst(name);
   }
 
   /** The node covering a range in the analysed file (the statement or condition of a CFG block). */
@@ -110,7 +105,7 @@ export class WorkEstimator {
   /** Work of the given ranges of a called function (one path through it), or undefined to count it whole. */
   private ofCalleePath(name: string): Work | undefined {
     const ranges = this.only?.get(name);
-    const fn = ranges ? this.program.summaries.get(this.file)?.functions.find((f) => f.name === name) : undefined;
+    const fn = ranges ? this.facts.functionNamed(name) : undefined;
     if (!ranges || !fn || this.inProgress.has(name)) return undefined;
     this.inProgress.add(name);
     const work = emptyWork();
@@ -128,8 +123,8 @@ export class WorkEstimator {
   ofFunction(name: string): Work | undefined {
     const cached = this.byFunction.get(name);
     if (cached) return cached;
-    const fn = this.program.summaries.get(this.file)?.functions.find((f) => f.name === name);
-    const definition = fn ? definitionOf(this.tree, name) : undefined;
+    const fn = this.facts.functionNamed(name);
+    const definition = fn ? this.facts.definition(name) : undefined;
     const body = definition?.childForFieldName('body');
     if (!fn || !body) return undefined;
     if (this.inProgress.has(name)) return emptyWork(); // recursion: counted once
@@ -151,7 +146,7 @@ export class WorkEstimator {
   private storesThroughPointers(fn: FunctionInfo): boolean {
     const known = this.pointerStores.get(fn.name);
     if (known !== undefined) return known;
-    const body = definitionOf(this.tree, fn.name)?.childForFieldName('body');
+    const body = this.facts.definition(fn.name)?.childForFieldName('body');
     let found = false;
     if (body)
       walk(body, (node) => {
@@ -173,7 +168,7 @@ export class WorkEstimator {
   private stateName(fn: FunctionInfo, name: string): string | undefined {
     const local = [...fn.params, ...fn.locals].find((v) => v.name === name);
     if (local) return local.isStatic ? `${fn.name}::${name}` : undefined;
-    return this.globals.has(name) ? name : undefined;
+    return this.facts.isGlobal(name) ? name : undefined;
   }
 
   private visit(node: SyntaxNode, fn: FunctionInfo, work: Work, times: number): void {
@@ -225,7 +220,7 @@ export class WorkEstimator {
     if (COPY_CALLS.has(name)) {
       const args = node.childForFieldName('arguments');
       const length = args ? namedChildrenOf(args)[2] : undefined;
-      const value = length ? this.program.types.evaluate(length.text) : undefined;
+      const value = length ? this.facts.evaluate(length.text) : undefined;
       const bytes = value !== undefined && Number.isFinite(value) && value >= 0 ? value : ASSUMED_COPY_BYTES;
       work.bytesCopied += bytes * times;
       // Copies are priced per byte by the cost model; only the call's set-up counts here.

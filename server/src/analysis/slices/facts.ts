@@ -1,0 +1,190 @@
+// Every fact about the program that the slices of an entry read, outside the syntax of the
+// functions they walk: which functions a name denotes (summary and definition), where a call
+// resolves, what a constant expression evaluates to, which names are globals. The slices read
+// them only through FileFacts, which records each answer, so that a later analysis can ask the
+// same questions again (sameAnswers) and reuse the slices when every answer is unchanged.
+import type { SyntaxNode, Tree } from '../syntax';
+import type { FileSummary, FunctionInfo } from '../model';
+import type { ProgramFacts } from '../analyze';
+import { definitionOf } from './fileIndex';
+
+/** The answers one computation received, by question. */
+export interface RecordedReads {
+  functions: Map<string, FunctionInfo | undefined>;
+  /** All functions of a name (the shading of called functions takes each one's body). */
+  allNamed: Map<string, FunctionInfo[]>;
+  definitions: Map<string, { node: SyntaxNode; row: number; column: number } | undefined>;
+  resolvesHere: Map<string, boolean>;
+  evaluations: Map<string, number | undefined>;
+  globals: Map<string, boolean>;
+  constGlobals: Map<string, boolean>;
+}
+
+const functionsByName = new WeakMap<FileSummary, Map<string, FunctionInfo[]>>();
+/** Per summary: its globals, each with whether it is static and whether any declaration is const. */
+const globalsOf = new WeakMap<FileSummary, Map<string, { isStatic: boolean; isConst: boolean }[]>>();
+
+function byName(summary: FileSummary | undefined): Map<string, FunctionInfo[]> {
+  if (!summary) return new Map();
+  let index = functionsByName.get(summary);
+  if (!index) {
+    index = new Map();
+    for (const fn of summary.functions) {
+      const list = index.get(fn.name);
+      if (list) list.push(fn);
+      else index.set(fn.name, [fn]);
+    }
+    functionsByName.set(summary, index);
+  }
+  return index;
+}
+
+function globalsIn(summary: FileSummary): Map<string, { isStatic: boolean; isConst: boolean }[]> {
+  let index = globalsOf.get(summary);
+  if (!index) {
+    index = new Map();
+    for (const g of summary.globals) {
+      const list = index.get(g.name);
+      const entry = { isStatic: !!g.isStatic, isConst: !!g.isConst };
+      if (list) list.push(entry);
+      else index.set(g.name, [entry]);
+    }
+    globalsOf.set(summary, index);
+  }
+  return index;
+}
+
+export class FileFacts {
+  readonly reads: RecordedReads = {
+    functions: new Map(),
+    allNamed: new Map(),
+    definitions: new Map(),
+    resolvesHere: new Map(),
+    evaluations: new Map(),
+    globals: new Map(),
+    constGlobals: new Map(),
+  };
+  private readonly functions: Map<string, FunctionInfo[]>;
+
+  constructor(
+    readonly file: string,
+    readonly tree: Tree,
+    readonly program: ProgramFacts,
+  ) {
+    this.functions = byName(program.summaries.get(file));
+  }
+
+  /** The first function of the file's summary with this name (summary.functions.find). */
+  functionNamed(name: string): FunctionInfo | undefined {
+    const known = this.reads.functions;
+    if (known.has(name)) return known.get(name);
+    const fn = this.functions.get(name)?.[0];
+    known.set(name, fn);
+    return fn;
+  }
+
+  /** Every function of the file's summary with this name, in summary order. */
+  functionsNamed(name: string): FunctionInfo[] {
+    let all = this.reads.allNamed.get(name);
+    if (!all) {
+      all = this.functions.get(name) ?? [];
+      this.reads.allNamed.set(name, all);
+    }
+    return all;
+  }
+
+  /** The first definition of `name` in the file's tree. */
+  definition(name: string): SyntaxNode | undefined {
+    const known = this.reads.definitions;
+    if (known.has(name)) return known.get(name)?.node;
+    const node = definitionOf(this.tree, name);
+    known.set(name, node ? { node, ...node.startPosition } : undefined);
+    return node;
+  }
+
+  /** Whether a call of `callee` from this file resolves to a function of this file. */
+  resolvesHere(callee: string): boolean {
+    const known = this.reads.resolvesHere.get(callee);
+    if (known !== undefined) return known;
+    const here = this.program.callGraph.resolve(this.file, callee)?.file === this.file;
+    this.reads.resolvesHere.set(callee, here);
+    return here;
+  }
+
+  evaluate(text: string): number | undefined {
+    const known = this.reads.evaluations;
+    if (known.has(text)) return known.get(text);
+    const value = this.program.types.evaluate(text);
+    known.set(text, value);
+    return value;
+  }
+
+  /** A global of any file (a static one only of this file): its reads and writes are state. */
+  isGlobal(name: string): boolean {
+    const known = this.reads.globals.get(name);
+    if (known !== undefined) return known;
+    const found = this.globalDeclarations(name).length > 0;
+    this.reads.globals.set(name, found);
+    return found;
+  }
+
+  /** A const global, or `function::name` for a static const local of a function of this file. */
+  isConst(name: string): boolean {
+    const known = this.reads.constGlobals.get(name);
+    if (known !== undefined) return known;
+    const split = name.indexOf('::');
+    const found =
+      split >= 0
+        ? this.functionsNamed(name.slice(0, split)).some((fn) => fn.locals.some((l) => l.isStatic && l.isConst && l.name === name.slice(split + 2)))
+        : this.globalDeclarations(name).some((g) => g.isConst);
+    this.reads.constGlobals.set(name, found);
+    return found;
+  }
+
+  private globalDeclarations(name: string): { isStatic: boolean; isConst: boolean }[] {
+    const found: { isStatic: boolean; isConst: boolean }[] = [];
+    for (const summary of this.program.summaries.values())
+      for (const g of globalsIn(summary).get(name) ?? []) if (!g.isStatic || summary.file === this.file) found.push(g);
+    return found;
+  }
+}
+
+const fingerprints = new WeakMap<FunctionInfo, string>();
+const fingerprint = (fn: FunctionInfo | undefined) => {
+  if (!fn) return '';
+  let text = fingerprints.get(fn);
+  if (text === undefined) {
+    text = JSON.stringify(fn);
+    fingerprints.set(fn, text);
+  }
+  return text;
+};
+
+const sameFunction = (a: FunctionInfo | undefined, b: FunctionInfo | undefined) => a === b || fingerprint(a) === fingerprint(b);
+
+/**
+ * Whether `facts` answer every question of `reads` as they did. A definition counts as the same
+ * only when it is the same node (carried over by the reparse, so the same text and structure)
+ * at the same line and column.
+ */
+export function sameAnswers(reads: RecordedReads, facts: FileFacts): boolean {
+  for (const [name, fn] of reads.functions) if (!sameFunction(fn, facts.functionNamed(name))) return false;
+  for (const [name, all] of reads.allNamed) {
+    const now = facts.functionsNamed(name);
+    if (now.length !== all.length || now.some((fn, i) => !sameFunction(fn, all[i]))) return false;
+  }
+  for (const [name, was] of reads.definitions) {
+    const node = facts.definition(name);
+    if (!was || !node) {
+      if (was || node) return false;
+      continue;
+    }
+    const { row, column } = node.startPosition;
+    if (node !== was.node || row !== was.row || column !== was.column) return false;
+  }
+  for (const [callee, here] of reads.resolvesHere) if (facts.resolvesHere(callee) !== here) return false;
+  for (const [text, value] of reads.evaluations) if (!Object.is(facts.evaluate(text), value)) return false;
+  for (const [name, global] of reads.globals) if (facts.isGlobal(name) !== global) return false;
+  for (const [name, isConst] of reads.constGlobals) if (facts.isConst(name) !== isConst) return false;
+  return true;
+}

@@ -12,10 +12,10 @@ import { TypeTable } from './typeTable';
 import { runRules } from './rules';
 import type { ProgramType } from './rules/definitions';
 import { discoverEntries, type RequestEntry } from './entries';
-import { computeSlices, type EntrySlices } from './slices';
+import type { EntrySlices } from './slices';
 import { analyzeOffload, type OffloadEstimate, type OffloadOptions } from './offload';
 import { fallbackDiagnostics } from './slices/fallbackDiagnostics';
-import { splitHandovers } from './slices/splitHandovers';
+import { SlicesMemo, sliceEntries } from './slices/memo';
 
 export interface AnalyzeOptions {
   /** Target kernel as "major.minor", e.g. "6.1". */
@@ -86,6 +86,8 @@ export class AnalysisMemo {
   facts?: ProgramFacts;
   /** Per file, what its latest summary can lend the next one (summarize/functionMemo.ts). */
   readonly summaries = new SummaryMemo();
+  /** Each file's entry slices of its latest analysis, reused while what they read is unchanged. */
+  readonly slices = new SlicesMemo();
 }
 
 /**
@@ -122,21 +124,22 @@ export function analyzeFile(
   summaries.set(file, summary);
   const program = step('call graph', undefined, () => buildProgramFacts(summaries, memo?.facts)) ?? buildProgramFacts(new Map([[file, summary]]));
   if (memo) memo.facts = program;
-  const entries = step('entries', [] as RequestEntry[], () => discoverEntries({ file, tree, text, summary, program, options }));
+  let entries = step('entries', [] as RequestEntry[], () => discoverEntries({ file, tree, text, summary, program, options }));
   const discoveredEntries = entries
     .filter((e) => e.how === 'receive-loop' || e.how === 'event-callback')
     .map((e) => ({ file, name: e.handler ?? e.name }));
   const ruleOptions = discoveredEntries.length ? { ...options, discoveredEntries } : options;
   const diagnostics = step('rules', [] as AnalysisDiagnostic[], () => runRules({ file, tree, text, summary, program, options: ruleOptions, check }));
   const slices = step('slices', [] as EntrySlices[], () => {
-    const handovers = entries.length ? splitHandovers(file, tree, diagnostics) : [];
-    return entries.map((entry) => computeSlices({ file, tree, text, program, entry, diagnostics, handovers, check })).filter((s): s is EntrySlices => s !== undefined);
+    const input = { file, tree, text, program, entries, diagnostics, check };
+    return memo ? memo.slices.slicesOf(input) : sliceEntries(input);
   });
   const offload = step('cost estimates', [] as OffloadEstimate[], () => analyzeOffload({ entries, slices }, options.offload));
-  for (const estimate of offload) {
-    const entry = entries.find((e) => e.id === estimate.entryId);
-    if (entry) entry.summary = `${entry.summary}; ${estimate.summary}`;
-  }
+  // New entry objects: the ones discovered may be shared with an earlier result.
+  entries = entries.map((entry) => {
+    const estimates = offload.filter((e) => e.entryId === entry.id);
+    return estimates.length && entries.find((e) => e.id === entry.id) === entry ? { ...entry, summary: [entry.summary, ...estimates.map((e) => e.summary)].join('; ') } : entry;
+  });
   const fallbacks = step('fallback points', [] as AnalysisDiagnostic[], () => fallbackDiagnostics(entries, slices));
   if (failures.length) diagnostics.push(analysisLimitDiagnostic(file, failures));
   return { file, summary, diagnostics, entries, slices, offload, fallbacks };

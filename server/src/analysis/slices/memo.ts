@@ -1,0 +1,106 @@
+// The slices of a file's entries, reused from the previous analysis of the same file when
+// nothing they depend on changed. An entry's slices depend on:
+//  - the entry itself, the handler's call site (site.ts) and the path cap;
+//  - every fact read through FileFacts (facts.ts): the summaries of the functions named on the
+//    way, their definitions (the same carried-over node at the same place, hence the same text,
+//    CFG and statement ranges), call resolution, constants and globals;
+//  - the Errors (the rules' and the split's hand-overs) inside the functions read.
+// Each is asked again of the new analysis; only when every answer is the same are the previous
+// slices handed out. They are shared with the previous result, so nothing downstream may change
+// them (analyze.ts and offload.ts only read them).
+import type { AnalysisDiagnostic, Range } from '../model';
+import { Severity } from '../model';
+import type { SyntaxNode, Tree } from '../syntax';
+import type { ProgramFacts } from '../analyze';
+import type { RequestEntry } from '../entries';
+import { computeSlices, sliceMode, type EntrySlices } from '../slices';
+import { FileFacts, sameAnswers, type RecordedReads } from './facts';
+import { handlerSite } from './site';
+import { splitHandovers } from './splitHandovers';
+
+export interface EntriesInput {
+  file: string;
+  tree: Tree;
+  text: string;
+  program: ProgramFacts;
+  entries: RequestEntry[];
+  /** The rules' diagnostics for this file. */
+  diagnostics: AnalysisDiagnostic[];
+  check?: () => void;
+}
+
+/** By the entry and handler site the slices were made for, as text. */
+interface KeptSlices {
+  reads: RecordedReads;
+  /** The Errors inside the functions read, as text. */
+  errors: string;
+  slices: EntrySlices | undefined;
+}
+
+/** Kept across analyses (AnalysisMemo): per file, what its latest analysis sliced. */
+export class SlicesMemo {
+  private readonly byFile = new Map<string, Map<string, KeptSlices>>();
+
+  /** The slices of each entry that can be sliced, in the order of `entries`; reuses what is unchanged. */
+  slicesOf(input: EntriesInput): EntrySlices[] {
+    const previous = this.byFile.get(input.file);
+    const kept = new Map<string, KeptSlices>();
+    const result = sliceEntries(input, (entry, compute) => {
+      const facts = new FileFacts(input.file, input.tree, input.program);
+      const before = previous?.get(entry.key);
+      if (before && sameAnswers(before.reads, facts) && errorsRead(entry.errors, facts.reads) === before.errors) {
+        kept.set(entry.key, { ...before, reads: facts.reads });
+        return before.slices;
+      }
+      const recorded = new FileFacts(input.file, input.tree, input.program);
+      const slices = compute(recorded);
+      kept.set(entry.key, { reads: recorded.reads, errors: errorsRead(entry.errors, recorded.reads), slices });
+      return slices;
+    });
+    this.byFile.set(input.file, kept);
+    return result;
+  }
+
+  /** Forgets a file (its document closed or deleted). */
+  forget(file: string): void {
+    this.byFile.delete(file);
+  }
+}
+
+type Reuse = (entry: { key: string; errors: AnalysisDiagnostic[] }, compute: (facts: FileFacts) => EntrySlices | undefined) => EntrySlices | undefined;
+
+/** Slices every entry (computeSlices), the hand-overs and handler sites worked out once; `reuse` may answer instead. */
+export function sliceEntries(input: EntriesInput, reuse?: Reuse): EntrySlices[] {
+  const { file, tree, text, program, diagnostics, check } = input;
+  if (input.entries.length === 0) return [];
+  const handovers = splitHandovers(file, tree, diagnostics);
+  // The Errors where paths fall back, as computeSlices gathers them.
+  const errors = [...diagnostics.filter((d) => d.severity === Severity.Error && d.file === file), ...handovers];
+  const out: EntrySlices[] = [];
+  for (const entry of input.entries) {
+    const mode = sliceMode(entry);
+    const site = mode === 'handler' ? handlerSite(tree, entry.handler ?? entry.name, entry.receive?.buffer) : undefined;
+    const compute = (facts?: FileFacts) => computeSlices({ file, tree, text, program, entry, diagnostics, handovers, check, facts, site });
+    const slices = reuse ? reuse({ key: JSON.stringify([entry, site ?? null]), errors }, compute) : compute();
+    if (slices) out.push(slices);
+  }
+  return out;
+}
+
+const before = (a: Range['start'], b: Range['start']) => a.line < b.line || (a.line === b.line && a.character < b.character);
+const inside = (outer: Range, inner: Range) => !before(inner.start, outer.start) && !before(outer.end, inner.end);
+
+const nodeRange = (node: SyntaxNode): Range => {
+  const { row: startLine, column: startCharacter } = node.startPosition;
+  const { row: endLine, column: endCharacter } = node.endPosition;
+  return { start: { line: startLine, character: startCharacter }, end: { line: endLine, character: endCharacter } };
+};
+
+/** The Errors inside the functions (summaries and definitions) a computation read, in order, as text. */
+function errorsRead(errors: AnalysisDiagnostic[], reads: RecordedReads): string {
+  const ranges: Range[] = [];
+  for (const fn of reads.functions.values()) if (fn) ranges.push(fn.range);
+  for (const all of reads.allNamed.values()) for (const fn of all) ranges.push(fn.range);
+  for (const definition of reads.definitions.values()) if (definition) ranges.push(nodeRange(definition.node));
+  return JSON.stringify(errors.filter((d) => ranges.some((r) => inside(r, d.range))));
+}

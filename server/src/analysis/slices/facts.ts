@@ -4,7 +4,7 @@
 // them only through FileFacts, which records each answer, so that a later analysis can ask the
 // same questions again (sameAnswers) and reuse the slices when every answer is unchanged.
 import type { SyntaxNode, Tree } from '../syntax';
-import type { FileSummary, FunctionInfo } from '../model';
+import type { FileSummary, FunctionInfo, Range, VariableInfo } from '../model';
 import type { ProgramFacts } from '../analyze';
 import { definitionOf } from './fileIndex';
 
@@ -21,8 +21,26 @@ export interface RecordedReads {
 }
 
 const functionsByName = new WeakMap<FileSummary, Map<string, FunctionInfo[]>>();
-/** Per summary: its globals, each with whether it is static and whether any declaration is const. */
-const globalsOf = new WeakMap<FileSummary, Map<string, { isStatic: boolean; isConst: boolean }[]>>();
+/** Names of globals: for the other files only non-static ones count, for the analysed file all. */
+interface GlobalsIndex {
+  file: string;
+  others: FileSummary[];
+  /** Per name: whether any counted declaration is const. */
+  ofOthers: Map<string, boolean>;
+}
+
+/** The last index built: while the other files' summaries are the same objects, the next analysis reuses it. */
+let lastGlobals: GlobalsIndex | undefined;
+
+function globalsOfOthers(file: string, summaries: Map<string, FileSummary>): Map<string, boolean> {
+  const others = [...summaries.values()].filter((s) => s.file !== file);
+  const last = lastGlobals;
+  if (last && last.file === file && last.others.length === others.length && last.others.every((s, i) => s === others[i])) return last.ofOthers;
+  const ofOthers = new Map<string, boolean>();
+  for (const summary of others) for (const g of summary.globals) if (!g.isStatic) ofOthers.set(g.name, !!ofOthers.get(g.name) || !!g.isConst);
+  lastGlobals = { file, others, ofOthers };
+  return ofOthers;
+}
 
 function byName(summary: FileSummary | undefined): Map<string, FunctionInfo[]> {
   if (!summary) return new Map();
@@ -39,21 +57,6 @@ function byName(summary: FileSummary | undefined): Map<string, FunctionInfo[]> {
   return index;
 }
 
-function globalsIn(summary: FileSummary): Map<string, { isStatic: boolean; isConst: boolean }[]> {
-  let index = globalsOf.get(summary);
-  if (!index) {
-    index = new Map();
-    for (const g of summary.globals) {
-      const list = index.get(g.name);
-      const entry = { isStatic: !!g.isStatic, isConst: !!g.isConst };
-      if (list) list.push(entry);
-      else index.set(g.name, [entry]);
-    }
-    globalsOf.set(summary, index);
-  }
-  return index;
-}
-
 export class FileFacts {
   readonly reads: RecordedReads = {
     functions: new Map(),
@@ -65,6 +68,7 @@ export class FileFacts {
     constGlobals: new Map(),
   };
   private readonly functions: Map<string, FunctionInfo[]>;
+  private globalsCache?: { ofOthers: Map<string, boolean>; own: Map<string, boolean> };
 
   constructor(
     readonly file: string,
@@ -123,7 +127,7 @@ export class FileFacts {
   isGlobal(name: string): boolean {
     const known = this.reads.globals.get(name);
     if (known !== undefined) return known;
-    const found = this.globalDeclarations(name).length > 0;
+    const found = this.globalDeclarations(name) !== undefined;
     this.reads.globals.set(name, found);
     return found;
   }
@@ -136,31 +140,46 @@ export class FileFacts {
     const found =
       split >= 0
         ? this.functionsNamed(name.slice(0, split)).some((fn) => fn.locals.some((l) => l.isStatic && l.isConst && l.name === name.slice(split + 2)))
-        : this.globalDeclarations(name).some((g) => g.isConst);
+        : !!this.globalDeclarations(name)?.isConst;
     this.reads.constGlobals.set(name, found);
     return found;
   }
 
-  private globalDeclarations(name: string): { isStatic: boolean; isConst: boolean }[] {
-    const found: { isStatic: boolean; isConst: boolean }[] = [];
-    for (const summary of this.program.summaries.values())
-      for (const g of globalsIn(summary).get(name) ?? []) if (!g.isStatic || summary.file === this.file) found.push(g);
-    return found;
+  /** Whether `name` is a global and whether any of its declarations is const; undefined when no global. */
+  private globalDeclarations(name: string): { isConst: boolean } | undefined {
+    if (!this.globalsCache) {
+      const own = new Map<string, boolean>();
+      for (const summary of this.program.summaries.values())
+        if (summary.file === this.file) for (const g of summary.globals) own.set(g.name, !!own.get(g.name) || !!g.isConst);
+      this.globalsCache = { ofOthers: globalsOfOthers(this.file, this.program.summaries), own };
+    }
+    const { ofOthers, own } = this.globalsCache;
+    if (!ofOthers.has(name) && !own.has(name)) return undefined;
+    return { isConst: !!ofOthers.get(name) || !!own.get(name) };
   }
 }
 
-const fingerprints = new WeakMap<FunctionInfo, string>();
-const fingerprint = (fn: FunctionInfo | undefined) => {
-  if (!fn) return '';
-  let text = fingerprints.get(fn);
-  if (text === undefined) {
-    text = JSON.stringify(fn);
-    fingerprints.set(fn, text);
-  }
-  return text;
-};
+const sameRange = (a: Range, b: Range) =>
+  a.start.line === b.start.line && a.start.character === b.start.character && a.end.line === b.end.line && a.end.character === b.end.character;
 
-const sameFunction = (a: FunctionInfo | undefined, b: FunctionInfo | undefined) => a === b || fingerprint(a) === fingerprint(b);
+const sameVariables = (a: VariableInfo[], b: VariableInfo[]) =>
+  a.length === b.length && a.every((v, i) => v.name === b[i].name && !!v.isStatic === !!b[i].isStatic && !!v.isConst === !!b[i].isConst);
+
+/** Equal in every field the slices read: name, ranges, calls, and the names and storage of parameters and locals. */
+function sameFunction(a: FunctionInfo | undefined, b: FunctionInfo | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  return (
+    a.name === b.name &&
+    sameRange(a.range, b.range) &&
+    sameRange(a.bodyRange, b.bodyRange) &&
+    sameRange(a.nameRange, b.nameRange) &&
+    sameVariables(a.params, b.params) &&
+    sameVariables(a.locals, b.locals) &&
+    a.calls.length === b.calls.length &&
+    a.calls.every((c, i) => c.callee === b.calls[i].callee && sameRange(c.range, b.calls[i].range))
+  );
+}
 
 /**
  * Whether `facts` answer every question of `reads` as they did. A definition counts as the same

@@ -10,7 +10,7 @@
 import type { SyntaxNode, Tree } from '../syntax';
 import type { ControlFlowGraph } from '../model';
 import { buildCfg } from '../cfg';
-import { functionDefinitions, functionNameOf } from '../treeHelpers';
+import { functionDefinitions, functionNameOf, walkTypes } from '../treeHelpers';
 
 export interface FileDefinitions {
   /** Every function definition at file scope, in source order (treeHelpers.functionDefinitions). */
@@ -52,4 +52,22 @@ export function cfgOf(definition: SyntaxNode): ControlFlowGraph {
   const cfg = buildCfg(definition);
   graphs.set(definition, { row, column, cfg });
   return cfg;
+}
+
+const calledNames = new WeakMap<SyntaxNode, Set<string>>();
+const CALLS: ReadonlySet<string> = new Set(['call_expression']);
+
+/** Names called directly (`name(...)`) anywhere in a definition; kept on the node, they depend on its text only. */
+export function namesCalledIn(definition: SyntaxNode): Set<string> {
+  let names = calledNames.get(definition);
+  if (!names) {
+    names = new Set();
+    const found = names;
+    walkTypes(definition, CALLS, (call) => {
+      const callee = call.childForFieldName('function');
+      if (callee?.type === 'identifier') found.add(callee.text);
+    });
+    calledNames.set(definition, names);
+  }
+  return names;
 }

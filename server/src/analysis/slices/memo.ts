@@ -32,8 +32,8 @@ export interface EntriesInput {
 /** By the entry and handler site the slices were made for, as text. */
 interface KeptSlices {
   reads: RecordedReads;
-  /** The Errors inside the functions read, as text. */
-  errors: string;
+  /** The Errors inside the functions read, in order. */
+  errors: AnalysisDiagnostic[];
   slices: EntrySlices | undefined;
 }
 
@@ -48,7 +48,7 @@ export class SlicesMemo {
     const result = sliceEntries(input, (entry, compute) => {
       const facts = new FileFacts(input.file, input.tree, input.program);
       const before = previous?.get(entry.key);
-      if (before && sameAnswers(before.reads, facts) && errorsRead(entry.errors, facts.reads) === before.errors) {
+      if (before && sameAnswers(before.reads, facts) && sameErrors(errorsRead(entry.errors, facts.reads), before.errors)) {
         kept.set(entry.key, { ...before, reads: facts.reads });
         return before.slices;
       }
@@ -96,11 +96,22 @@ const nodeRange = (node: SyntaxNode): Range => {
   return { start: { line: startLine, character: startCharacter }, end: { line: endLine, character: endCharacter } };
 };
 
-/** The Errors inside the functions (summaries and definitions) a computation read, in order, as text. */
-function errorsRead(errors: AnalysisDiagnostic[], reads: RecordedReads): string {
+/** The Errors inside the functions (summaries and definitions) a computation read, in order. */
+function errorsRead(errors: AnalysisDiagnostic[], reads: RecordedReads): AnalysisDiagnostic[] {
   const ranges: Range[] = [];
   for (const fn of reads.functions.values()) if (fn) ranges.push(fn.range);
   for (const all of reads.allNamed.values()) for (const fn of all) ranges.push(fn.range);
   for (const definition of reads.definitions.values()) if (definition) ranges.push(nodeRange(definition.node));
-  return JSON.stringify(errors.filter((d) => ranges.some((r) => inside(r, d.range))));
+  // Most Errors lie outside the functions read: a look at the lines covered rules them out first.
+  const covered = new Set<number>();
+  for (const r of ranges) for (let line = r.start.line; line <= r.end.line; line++) covered.add(line);
+  return errors.filter((d) => covered.has(d.range.start.line) && ranges.some((r) => inside(r, d.range)));
+}
+
+const sameRange = (a: Range, b: Range) =>
+  a.start.line === b.start.line && a.start.character === b.start.character && a.end.line === b.end.line && a.end.character === b.end.character;
+
+/** Equal in what the slices read of an Error: where, its code and its message. */
+function sameErrors(a: AnalysisDiagnostic[], b: AnalysisDiagnostic[]): boolean {
+  return a.length === b.length && a.every((d, i) => d.code === b[i].code && d.message === b[i].message && d.file === b[i].file && sameRange(d.range, b[i].range));
 }

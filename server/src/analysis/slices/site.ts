@@ -2,7 +2,7 @@
 // which of the handler's parameters hold the packet and the reply.
 import type { SyntaxNode, Tree } from '../syntax';
 import { parameterNames, textOf, walkTypes } from '../treeHelpers';
-import { fileDefinitions } from './fileIndex';
+import { fileDefinitions, namesCalledIn } from './fileIndex';
 import { callArguments, calleeName } from '../entries/sockets';
 
 export const SEND_CALLS = new Set(['send', 'sendto', 'sendmsg', 'sendmmsg', 'write', 'writev']);
@@ -32,6 +32,7 @@ export function handlerSite(tree: Tree, handler: string, packetBuffer: string | 
   let call: SyntaxNode | undefined;
   let caller: SyntaxNode | undefined;
   for (const definition of definitions) {
+    if (!namesCalledIn(definition).has(handler)) continue;
     walkTypes(
       definition,
       CALLS,

@@ -13,6 +13,7 @@ import {
   type CostPath,
   type ParameterName,
 } from '../../server/src/analysis/cost';
+import { groupedThousands } from '../../server/src/analysis/cost/model';
 
 // Round numbers so every expected value below can be checked by hand.
 const FIXED_NS: Record<ParameterName, number> = {
@@ -266,4 +267,8 @@ test('an sk_skb reply is priced only with a measured redirect cost; otherwise a 
   assert.ok(measured.paths[0].splitTerms.some((t) => t.parameter === 'skSkbRedirect'));
   assert.ok(!measured.notes.some((n) => /not modelled/.test(n)));
   assert.ok(unmeasured.notes.some((n) => /sk_skb.*not modelled/.test(n)));
+});
+
+test('break-even explanations group thousands as en-US does, without Intl', () => {
+  for (const value of [0, 7, 999, 1000, 12345, 1234567, -1234, 2 ** 53 - 1, 98765432101]) assert.equal(groupedThousands(value), value.toLocaleString('en-US'), String(value));
 });

@@ -290,7 +290,7 @@ export function breakEven(paths: PathCost[], hookEntryNs: number): { breakEvenSh
   const sK = mean(kernel);
   // With no fallback path described, a miss is assumed to pay the hook entry and nothing more.
   const sF = mean(fallback) ?? -hookEntryNs;
-  const fmt = (ns: number) => `${Math.round(Math.abs(ns)).toLocaleString('en-US')} ns`;
+  const fmt = (ns: number) => `${groupedThousands(Math.round(Math.abs(ns)))} ns`;
   if (sK === undefined) return { breakEvenShare: null, breakEvenExplanation: 'no path finishes in the kernel, so no share of requests makes the split pay' };
   if (sK <= 0) {
     return { breakEvenShare: null, breakEvenExplanation: `a request that finishes in the kernel costs ${fmt(sK)} more than in userspace, so no share of requests makes the split pay` };
@@ -301,4 +301,16 @@ export function breakEven(paths: PathCost[], hookEntryNs: number): { breakEvenSh
     breakEvenShare: share,
     breakEvenExplanation: `each request finished in the kernel saves ${fmt(sK)} and each fallback wastes ${fmt(sF)}, so more than ${(share * 100).toFixed(1)}% of requests must finish in the kernel`,
   };
+}
+
+/**
+ * An integer written as toLocaleString('en-US') writes it ("1,234,567"), without going through
+ * Intl: its first use in a process costs milliseconds, more than the whole cost model.
+ */
+export function groupedThousands(value: number): string {
+  if (!Number.isSafeInteger(value)) return value.toLocaleString('en-US');
+  const digits = String(Math.abs(value));
+  let out = '';
+  for (let end = digits.length; end > 0; end -= 3) out = (end > 3 ? ',' : '') + digits.slice(Math.max(0, end - 3), end) + out;
+  return value < 0 ? `-${out}` : out;
 }

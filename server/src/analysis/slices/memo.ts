@@ -102,10 +102,21 @@ function errorsRead(errors: AnalysisDiagnostic[], reads: RecordedReads): Analysi
   for (const fn of reads.functions.values()) if (fn) ranges.push(fn.range);
   for (const all of reads.allNamed.values()) for (const fn of all) ranges.push(fn.range);
   for (const definition of reads.definitions.values()) if (definition) ranges.push(nodeRange(definition.node));
-  // Most Errors lie outside the functions read: a look at the lines covered rules them out first.
-  const covered = new Set<number>();
-  for (const r of ranges) for (let line = r.start.line; line <= r.end.line; line++) covered.add(line);
-  return errors.filter((d) => covered.has(d.range.start.line) && ranges.some((r) => inside(r, d.range)));
+  // Per line, the ranges over it (one per function; a summary's range and its definition's are
+  // usually the same), so each Error is checked against the one or two functions around it.
+  const seen = new Set<string>();
+  const byLine = new Map<number, Range[]>();
+  for (const r of ranges) {
+    const key = `${r.start.line}:${r.start.character}:${r.end.line}:${r.end.character}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    for (let line = r.start.line; line <= r.end.line; line++) {
+      const list = byLine.get(line);
+      if (list) list.push(r);
+      else byLine.set(line, [r]);
+    }
+  }
+  return errors.filter((d) => byLine.get(d.range.start.line)?.some((r) => inside(r, d.range)) ?? false);
 }
 
 const sameRange = (a: Range, b: Range) =>

@@ -4,7 +4,7 @@
 // not a compiler: docs/entries-and-slices.md says how each number is made.
 import type { SyntaxNode, Tree } from '../syntax';
 import type { FunctionInfo, Range } from '../model';
-import { namedChildrenOf, walk } from '../treeHelpers';
+import { namedChildrenOf, walkTypes } from '../treeHelpers';
 import type { FileFacts } from './facts';
 import type { StateAccess, WorkEstimate } from './types';
 
@@ -147,20 +147,7 @@ export class WorkEstimator {
     const known = this.pointerStores.get(fn.name);
     if (known !== undefined) return known;
     const body = this.facts.definition(fn.name)?.childForFieldName('body');
-    let found = false;
-    if (body)
-      walk(body, (node) => {
-        if (found) return false;
-        if (node.type === 'assignment_expression' || node.type === 'update_expression') {
-          const target = node.childForFieldName('left') ?? node.childForFieldName('argument');
-          if (target && /->|^\*/.test(target.text)) found = true;
-        } else if (node.type === 'call_expression' && COPY_CALLS.has(node.childForFieldName('function')?.text ?? '')) {
-          const args = node.childForFieldName('arguments');
-          const first = args ? namedChildrenOf(args)[0] : undefined;
-          if (first && /->/.test(first.text)) found = true;
-        }
-        return true;
-      });
+    const found = body ? bodyStoresThroughPointers(body) : false;
     this.pointerStores.set(fn.name, found);
     return found;
   }
@@ -228,6 +215,34 @@ export class WorkEstimator {
     }
     work.instructions += times * ASSUMED_LIBRARY_CALL_INSNS;
   }
+}
+
+const STORES: ReadonlySet<string> = new Set(['assignment_expression', 'update_expression', 'call_expression']);
+/** Per function body: it depends on the body's syntax only, so it is kept on the node (carried over by reparses). */
+const storesInBody = new WeakMap<SyntaxNode, boolean>();
+
+function bodyStoresThroughPointers(body: SyntaxNode): boolean {
+  const known = storesInBody.get(body);
+  if (known !== undefined) return known;
+  let found = false;
+  walkTypes(
+    body,
+    STORES,
+    (node) => {
+      if (node.type === 'call_expression') {
+        if (!COPY_CALLS.has(node.childForFieldName('function')?.text ?? '')) return;
+        const args = node.childForFieldName('arguments');
+        const first = args ? namedChildrenOf(args)[0] : undefined;
+        if (first && /->/.test(first.text)) found = true;
+        return;
+      }
+      const target = node.childForFieldName('left') ?? node.childForFieldName('argument');
+      if (target && /->|^\*/.test(target.text)) found = true;
+    },
+    () => found,
+  );
+  storesInBody.set(body, found);
+  return found;
 }
 
 /**

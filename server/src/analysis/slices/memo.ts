@@ -60,11 +60,6 @@ export class SlicesMemo {
     this.byFile.set(input.file, kept);
     return result;
   }
-
-  /** Forgets a file (its document closed or deleted). */
-  forget(file: string): void {
-    this.byFile.delete(file);
-  }
 }
 
 type Reuse = (entry: { key: string; errors: AnalysisDiagnostic[] }, compute: (facts: FileFacts) => EntrySlices | undefined) => EntrySlices | undefined;

@@ -37,7 +37,10 @@ interface KeptSlices {
   slices: EntrySlices | undefined;
 }
 
-/** Kept across analyses (AnalysisMemo): per file, what its latest analysis sliced. */
+/** Files whose slices are kept: what is kept holds definition nodes, so a file's tree stays alive with it. */
+export const KEPT_FILES = 8;
+
+/** Kept across analyses (AnalysisMemo): per file, what its latest analysis sliced, for the files analysed last. */
 export class SlicesMemo {
   private readonly byFile = new Map<string, Map<string, KeptSlices>>();
 
@@ -57,7 +60,12 @@ export class SlicesMemo {
       kept.set(entry.key, { reads: recorded.reads, errors: errorsRead(entry.errors, recorded.reads), slices });
       return slices;
     });
+    this.byFile.delete(input.file);
     this.byFile.set(input.file, kept);
+    for (const oldest of this.byFile.keys()) {
+      if (this.byFile.size <= KEPT_FILES) break;
+      this.byFile.delete(oldest);
+    }
     return result;
   }
 }

@@ -119,3 +119,33 @@ test('reused slices follow edits of callees, new Errors, moved functions and oth
     session.close();
   }
 });
+
+test('work cut at a recursion is not reused where the recursion is entered from elsewhere', async () => {
+  await initC();
+  const file = 'recursive.c';
+  const options = { ...DEFAULT_ANALYZE_OPTIONS, entries: ['handle'] };
+  // ping and pong call each other (pong does more): the one entered first counts the other once, itself not again.
+  const source = (first: string, second: string) => `static int total;
+static int pong(int n);
+static int ping(int n) { total += 1; if (n > 0) return pong(n - 1); return total * 3 + n; }
+static int pong(int n) { total += 2; total ^= n << 3; if (n > 0) return ping(n - 1); return total / 7 - n; }
+int handle(char *buf, int len, char *out, int cap) {
+  int a = ${first}(len);
+  int b = ${second}(len);
+  return a + b;
+}
+`;
+  const memo = new AnalysisMemo();
+  let version = reparse(undefined, source('ping', 'pong'));
+  try {
+    for (const text of [source('ping', 'pong'), source('pong', 'ping'), source('ping', 'pong')]) {
+      version = reparse(version, text);
+      const incremental = analyzeFile(file, version.plain, text, new Map(), options, memo);
+      const fresh = analyzeFile(file, parsePlainC(text), text, new Map(), options);
+      assert.ok(incremental.slices.length > 0, 'the entry is sliced');
+      assert.deepEqual(incremental, fresh, text.split('\n')[5]);
+    }
+  } finally {
+    version.tree.delete();
+  }
+});

@@ -7,6 +7,7 @@ import type { SyntaxNode, Tree } from '../syntax';
 import type { FileSummary, FunctionInfo, Range, VariableInfo } from '../model';
 import type { ProgramFacts } from '../analyze';
 import { definitionOf } from './fileIndex';
+import type { Work } from './work';
 
 /** The answers one computation received, by question. */
 export interface RecordedReads {
@@ -18,6 +19,24 @@ export interface RecordedReads {
   evaluations: Map<string, number | undefined>;
   globals: Map<string, boolean>;
   constGlobals: Map<string, boolean>;
+}
+
+type ValueOf<M> = M extends Map<string, infer V> ? V : never;
+
+/** The answers recorded while one result was computed; `cut` when it also depends on where it was computed from. */
+export interface FactsScope {
+  reads: RecordedReads;
+  cut: boolean;
+}
+
+/** A function's whole work (work.ts), kept with the answers it was computed from. */
+export interface KeptWork {
+  work: Work;
+  reads: RecordedReads;
+}
+
+function emptyReads(): RecordedReads {
+  return { functions: new Map(), allNamed: new Map(), definitions: new Map(), resolvesHere: new Map(), evaluations: new Map(), globals: new Map(), constGlobals: new Map() };
 }
 
 const functionsByName = new WeakMap<FileSummary, Map<string, FunctionInfo[]>>();
@@ -58,15 +77,12 @@ function byName(summary: FileSummary | undefined): Map<string, FunctionInfo[]> {
 }
 
 export class FileFacts {
-  readonly reads: RecordedReads = {
-    functions: new Map(),
-    allNamed: new Map(),
-    definitions: new Map(),
-    resolvesHere: new Map(),
-    evaluations: new Map(),
-    globals: new Map(),
-    constGlobals: new Map(),
-  };
+  readonly reads: RecordedReads = emptyReads();
+  private readonly scopes: FactsScope[] = [];
+  /** Work of whole functions from the previous analysis of the file, to be reused after a check (work.ts). */
+  readonly previousWork: ReadonlyMap<string, KeptWork>;
+  /** Work of whole functions this computation computed or reused, with the answers each depends on. */
+  readonly usedWork = new Map<string, KeptWork>();
   private readonly functions: Map<string, FunctionInfo[]>;
   private globalsCache?: { ofOthers: Map<string, boolean>; own: Map<string, boolean> };
 
@@ -74,75 +90,87 @@ export class FileFacts {
     readonly file: string,
     readonly tree: Tree,
     readonly program: ProgramFacts,
+    previousWork?: ReadonlyMap<string, KeptWork>,
   ) {
     this.functions = byName(program.summaries.get(file));
+    this.previousWork = previousWork ?? new Map();
   }
 
   /** The first function of the file's summary with this name (summary.functions.find). */
   functionNamed(name: string): FunctionInfo | undefined {
-    const known = this.reads.functions;
-    if (known.has(name)) return known.get(name);
-    const fn = this.functions.get(name)?.[0];
-    known.set(name, fn);
-    return fn;
+    return this.answer('functions', name, () => this.functions.get(name)?.[0]);
   }
 
   /** Every function of the file's summary with this name, in summary order. */
   functionsNamed(name: string): FunctionInfo[] {
-    let all = this.reads.allNamed.get(name);
-    if (!all) {
-      all = this.functions.get(name) ?? [];
-      this.reads.allNamed.set(name, all);
-    }
-    return all;
+    return this.answer('allNamed', name, () => this.functions.get(name) ?? []);
   }
 
   /** The first definition of `name` in the file's tree. */
   definition(name: string): SyntaxNode | undefined {
-    const known = this.reads.definitions;
-    if (known.has(name)) return known.get(name)?.node;
-    const node = definitionOf(this.tree, name);
-    known.set(name, node ? { node, ...node.startPosition } : undefined);
-    return node;
+    return this.answer('definitions', name, () => {
+      const node = definitionOf(this.tree, name);
+      return node ? { node, ...node.startPosition } : undefined;
+    })?.node;
   }
 
   /** Whether a call of `callee` from this file resolves to a function of this file. */
   resolvesHere(callee: string): boolean {
-    const known = this.reads.resolvesHere.get(callee);
-    if (known !== undefined) return known;
-    const here = this.program.callGraph.resolve(this.file, callee)?.file === this.file;
-    this.reads.resolvesHere.set(callee, here);
-    return here;
+    return this.answer('resolvesHere', callee, () => this.program.callGraph.resolve(this.file, callee)?.file === this.file);
   }
 
   evaluate(text: string): number | undefined {
-    const known = this.reads.evaluations;
-    if (known.has(text)) return known.get(text);
-    const value = this.program.types.evaluate(text);
-    known.set(text, value);
-    return value;
+    return this.answer('evaluations', text, () => this.program.types.evaluate(text));
   }
 
   /** A global of any file (a static one only of this file): its reads and writes are state. */
   isGlobal(name: string): boolean {
-    const known = this.reads.globals.get(name);
-    if (known !== undefined) return known;
-    const found = this.globalDeclarations(name) !== undefined;
-    this.reads.globals.set(name, found);
-    return found;
+    return this.answer('globals', name, () => this.globalDeclarations(name) !== undefined);
   }
 
   /** A const global, or `function::name` for a static const local of a function of this file. */
   isConst(name: string): boolean {
-    const known = this.reads.constGlobals.get(name);
-    if (known !== undefined) return known;
-    const split = name.indexOf('::');
-    const found =
-      split >= 0
-        ? this.functionsNamed(name.slice(0, split)).some((fn) => fn.locals.some((l) => l.isStatic && l.isConst && l.name === name.slice(split + 2)))
-        : !!this.globalDeclarations(name)?.isConst;
-    this.reads.constGlobals.set(name, found);
-    return found;
+    return this.answer('constGlobals', name, () => {
+      const split = name.indexOf('::');
+      if (split < 0) return !!this.globalDeclarations(name)?.isConst;
+      return this.functionsNamed(name.slice(0, split)).some((fn) => fn.locals.some((l) => l.isStatic && l.isConst && l.name === name.slice(split + 2)));
+    });
+  }
+
+  /**
+   * Starts recording the answers given from now on separately too (nested scopes each get every
+   * answer), for a result that may be kept on its own (a function's work, slices/work.ts).
+   */
+  beginScope(): FactsScope {
+    const scope: FactsScope = { reads: emptyReads(), cut: false };
+    this.scopes.push(scope);
+    return scope;
+  }
+
+  get openScopes(): number {
+    return this.scopes.length;
+  }
+
+  endScope(scope: FactsScope): void {
+    const at = this.scopes.lastIndexOf(scope);
+    if (at >= 0) this.scopes.splice(at, 1);
+  }
+
+  /** The open scopes' results depend on more than their answers (a recursion was cut): keep none of them. */
+  cutScopes(): void {
+    for (const scope of this.scopes) scope.cut = true;
+  }
+
+  private answer<F extends keyof RecordedReads>(field: F, key: string, make: () => ValueOf<RecordedReads[F]>): ValueOf<RecordedReads[F]> {
+    const known = this.reads[field] as Map<string, ValueOf<RecordedReads[F]>>;
+    let value: ValueOf<RecordedReads[F]>;
+    if (known.has(key)) value = known.get(key) as ValueOf<RecordedReads[F]>;
+    else {
+      value = make();
+      known.set(key, value);
+    }
+    for (const scope of this.scopes) (scope.reads[field] as Map<string, ValueOf<RecordedReads[F]>>).set(key, value);
+    return value;
   }
 
   /** Whether `name` is a global and whether any of its declarations is const; undefined when no global. */

@@ -14,7 +14,7 @@ import type { SyntaxNode, Tree } from '../syntax';
 import type { ProgramFacts } from '../analyze';
 import type { RequestEntry } from '../entries';
 import { computeSlices, sliceMode, type EntrySlices } from '../slices';
-import { FileFacts, sameAnswers, type RecordedReads } from './facts';
+import { FileFacts, sameAnswers, type KeptWork, type RecordedReads } from './facts';
 import { handlerSite } from './site';
 import { splitHandovers } from './splitHandovers';
 
@@ -35,6 +35,8 @@ interface KeptSlices {
   /** The Errors inside the functions read, in order. */
   errors: AnalysisDiagnostic[];
   slices: EntrySlices | undefined;
+  /** The whole-function work the computation used (work.ts), for a recomputation to reuse. */
+  works: ReadonlyMap<string, KeptWork>;
 }
 
 /** Files whose slices are kept: what is kept holds definition nodes, so a file's tree stays alive with it. */
@@ -55,9 +57,12 @@ export class SlicesMemo {
         kept.set(entry.key, { ...before, reads: facts.reads });
         return before.slices;
       }
-      const recorded = new FileFacts(input.file, input.tree, input.program);
+      // Recomputed, with the previous whole-function work of the file's entries to reuse what still holds.
+      const previousWork = new Map<string, KeptWork>();
+      for (const other of previous?.values() ?? []) for (const [name, work] of other.works) previousWork.set(name, work);
+      const recorded = new FileFacts(input.file, input.tree, input.program, previousWork);
       const slices = compute(recorded);
-      kept.set(entry.key, { reads: recorded.reads, errors: errorsRead(entry.errors, recorded.reads), slices });
+      kept.set(entry.key, { reads: recorded.reads, errors: errorsRead(entry.errors, recorded.reads), slices, works: recorded.usedWork });
       return slices;
     });
     this.byFile.delete(input.file);

@@ -2,10 +2,13 @@
 // and written, calls made. Called functions defined in the file are folded in (memoised,
 // recursion cut), loops count at an assumed trip count. These are estimates for the cost model,
 // not a compiler: docs/entries-and-slices.md says how each number is made.
+// A whole function's work is also handed to the next analysis (slices/memo.ts), with every fact
+// it read (FileFacts scopes), and reused there when they all answer the same; work in which a
+// recursion was cut depends on where it was entered from, so it is never kept.
 import type { SyntaxNode, Tree } from '../syntax';
 import type { FunctionInfo, Range } from '../model';
 import { namedChildrenOf, walkTypes } from '../treeHelpers';
-import type { FileFacts } from './facts';
+import { sameAnswers, type FileFacts, type RecordedReads } from './facts';
 import type { StateAccess, WorkEstimate } from './types';
 
 /** Trip count assumed for a loop (bounded loops in handlers scan short keys and small tables). */
@@ -61,7 +64,7 @@ export function stateAccesses(work: Work, isConst: (name: string) => boolean): S
 }
 
 export class WorkEstimator {
-  private readonly byFunction = new Map<string, Work>();
+  private readonly byFunction = new Map<string, { work: Work; reads?: RecordedReads }>();
   private readonly inProgress = new Set<string>();
   private readonly tree: Tree;
 
@@ -122,22 +125,59 @@ export class WorkEstimator {
   /** Work of a whole function defined in this file, its callees included; undefined when not defined here. */
   ofFunction(name: string): Work | undefined {
     const cached = this.byFunction.get(name);
-    if (cached) return cached;
+    if (cached) {
+      this.dependOn(cached.reads);
+      return cached.work;
+    }
     const fn = this.facts.functionNamed(name);
     const definition = fn ? this.facts.definition(name) : undefined;
     const body = definition?.childForFieldName('body');
     if (!fn || !body) return undefined;
-    if (this.inProgress.has(name)) return emptyWork(); // recursion: counted once
+    if (this.inProgress.has(name)) {
+      // recursion: counted once, so the callers' work depends on which was entered first
+      this.facts.cutScopes();
+      return emptyWork();
+    }
+    // The previous analysis's work of this function, when every answer it read is the same.
+    const previous = this.facts.previousWork.get(name);
+    // The check asks every question again, so the open scopes (the callers) note the answers too.
+    if (previous && sameAnswers(previous.reads, this.facts)) {
+      this.byFunction.set(name, previous);
+      this.facts.usedWork.set(name, previous);
+      // Its callees' kept work stays usable for the next analysis (their answers are among its own).
+      for (const callee of previous.reads.definitions.keys()) {
+        const kept = this.facts.previousWork.get(callee);
+        if (kept && !this.facts.usedWork.has(callee) && sameAnswers(kept.reads, this.facts)) this.facts.usedWork.set(callee, kept);
+      }
+      return previous.work;
+    }
+    const scope = this.facts.beginScope();
     this.inProgress.add(name);
     const work = emptyWork();
-    // A whole function counts its callees whole too (and is memoised as such).
-    const only = this.only;
-    this.only = undefined;
-    this.visit(body, fn, work, 1);
-    this.only = only;
-    this.inProgress.delete(name);
-    this.byFunction.set(name, work);
+    try {
+      this.facts.functionNamed(name);
+      this.facts.definition(name);
+      // A whole function counts its callees whole too (and is memoised as such).
+      const only = this.only;
+      this.only = undefined;
+      this.visit(body, fn, work, 1);
+      this.only = only;
+    } finally {
+      this.inProgress.delete(name);
+      this.facts.endScope(scope);
+    }
+    const kept = { work, reads: scope.cut ? undefined : scope.reads };
+    this.byFunction.set(name, kept);
+    if (kept.reads) this.facts.usedWork.set(name, { work, reads: kept.reads });
+    else this.facts.cutScopes();
     return work;
+  }
+
+  /** The open scopes depend on what `reads` answered too (undefined: on more than answers). */
+  private dependOn(reads: RecordedReads | undefined): void {
+    if (this.facts.openScopes === 0) return;
+    if (!reads) this.facts.cutScopes();
+    else sameAnswers(reads, this.facts);
   }
 
   private readonly pointerStores = new Map<string, boolean>();

@@ -95,13 +95,21 @@ test('edits of broken C and of text with attribute macros reparse to a fresh par
 
 test('walks of a reparsed tree visit what walks of a fresh parse visit, and untouched declarations keep their index segment', async () => {
   await initC();
-  const { walkNodes, walkTypes } = await import('../../server/src/analysis/treeHelpers');
+  const { nodesOfTypes, walkNodes, walkTypes } = await import('../../server/src/analysis/treeHelpers');
+  const TYPES: ReadonlySet<string> = new Set(['call_expression', 'identifier', 'translation_unit']);
   const original = readFileSync(join(repoRoot(), 'examples', 'kv-cache', 'kv-cache.c'), 'utf8');
   const visited = (root: SyntaxNode) => {
     const all: string[] = [];
     walkNodes(root, (n) => void all.push(`${n.type}@${n.startIndex}`));
     const some: string[] = [];
-    walkTypes(root, new Set(['call_expression', 'identifier', 'translation_unit']), (n) => void some.push(`${n.type}@${n.startIndex}`));
+    walkTypes(root, TYPES, (n) => void some.push(`${n.type}@${n.startIndex}`));
+    // The kept lists answer what walkTypes visits, from the root and from every top-level subtree.
+    assert.deepEqual(nodesOfTypes(root, TYPES).map((n) => `${n.type}@${n.startIndex}`), some);
+    for (const child of root.children) {
+      const inChild: string[] = [];
+      walkTypes(child, TYPES, (n) => void inChild.push(`${n.type}@${n.startIndex}`));
+      assert.deepEqual(nodesOfTypes(child, TYPES).map((n) => `${n.type}@${n.startIndex}`), inChild);
+    }
     return { all, some };
   };
   let version: ParsedVersion = reparse(undefined, original);
@@ -109,6 +117,7 @@ test('walks of a reparsed tree visit what walks of a fresh parse visit, and unto
   try {
     assert.deepEqual(visited(version.plain.rootNode), visited(plainTreeOf(fresh).rootNode));
     const before = new Map(version.plain.rootNode.children.map((c) => [c, c.segment]));
+    const keptLists = new Map(version.plain.rootNode.children.map((c) => [c, nodesOfTypes(c, TYPES)]));
     assert.ok([...before.values()].every((s) => s !== undefined), 'the walk indexed every top-level subtree');
     const at = original.lastIndexOf('return');
     const edited = `${original.slice(0, at)}x${original.slice(at)}`;
@@ -119,6 +128,7 @@ test('walks of a reparsed tree visit what walks of a fresh parse visit, and unto
     try {
       assert.deepEqual(visited(version.plain.rootNode), visited(plainTreeOf(freshEdited).rootNode));
       for (const child of kept) assert.equal(child.segment, before.get(child), 'a carried-over subtree is not indexed again');
+      for (const child of kept) assert.equal(nodesOfTypes(child, TYPES), keptLists.get(child), 'nor walked again for the same types');
       // A walk from inside a carried-over subtree stays inside it.
       const inner = kept[kept.length - 1];
       const innerWalk: SyntaxNode[] = [];

@@ -5,7 +5,7 @@
 import type { SyntaxNode, Tree } from './syntax';
 import type { FileSummary, Range } from './model';
 import type { AnalyzeOptions, ProgramFacts } from './analyze';
-import { functionDefinitions, functionNameOf, parameterNames, rangeOf, textOf, walkTypes } from './treeHelpers';
+import { functionDefinitions, functionNameOf, parameterNames, nodesOfTypes, rangeOf, textOf, walkTypes } from './treeHelpers';
 
 const CALLS: ReadonlySet<string> = new Set(['call_expression']);
 const IOVEC_SETTERS: ReadonlySet<string> = new Set(['initializer_pair', 'assignment_expression']);
@@ -137,11 +137,10 @@ function discoverFromCode(input: EntryInput): RequestEntry[] {
     if (!body) continue;
     const isCallback = callbacks.has(fn.name) || polledCallees.has(fn.name);
     const receives: SyntaxNode[] = [];
-    walkTypes(body, CALLS, (node) => {
+    for (const node of nodesOfTypes(body, CALLS)) {
       const callee = calleeName(node);
       if (callee && RECEIVE_CALLS.has(callee) && (callee !== 'read' || sockets.isSocketDescriptor(callArguments(node)[0]))) receives.push(node);
-      return true;
-    });
+    }
     for (const call of receives) {
       const loop = enclosingLoop(call, body);
       if (!loop && !isCallback) continue;
@@ -314,7 +313,7 @@ function definitionNamed(input: EntryInput, name: string): SyntaxNode | undefine
 
 function registeredCallbacks(root: SyntaxNode): Map<string, string> {
   const found = new Map<string, string>();
-  walkTypes(root, CALLS, (node) => {
+  for (const node of nodesOfTypes(root, CALLS)) {
     const callee = calleeName(node);
     const index = callee ? CALLBACK_REGISTRATIONS.get(callee) : undefined;
     if (callee && index !== undefined) {
@@ -322,8 +321,7 @@ function registeredCallbacks(root: SyntaxNode): Map<string, string> {
       const name = arg ? textOf(stripWrappers(arg)).replace(/^&/, '') : '';
       if (/^[A-Za-z_]\w*$/.test(name) && name !== 'NULL') found.set(name, callee);
     }
-    return true;
-  });
+  }
   return found;
 }
 

@@ -109,6 +109,34 @@ export function walkTypes(root: SyntaxNode, types: ReadonlySet<string>, visit: (
   }
 }
 
+const typedNodes = new WeakMap<SyntaxNode, Map<ReadonlySet<string>, readonly SyntaxNode[]>>();
+
+/**
+ * The named nodes of `types` in `root`'s subtree, in pre-order: what walkTypes visits when
+ * nothing is skipped. Kept on each node asked about, and for a tree's root on each top-level
+ * declaration, so a declaration carried over unchanged from the previous version of the document
+ * (plainTreeEdit.ts; a subtree is never changed once built) answers without a walk. `types` must
+ * be a long-lived set: its identity is the key. The list must not be changed.
+ */
+export function nodesOfTypes(root: SyntaxNode, types: ReadonlySet<string>): readonly SyntaxNode[] {
+  if (root.parent !== null) return keptNodesOfTypes(root, types);
+  const all: SyntaxNode[] = root.isNamed && types.has(root.type) ? [root] : [];
+  for (const child of root.children) for (const node of keptNodesOfTypes(child, types)) all.push(node);
+  return all;
+}
+
+function keptNodesOfTypes(node: SyntaxNode, types: ReadonlySet<string>): readonly SyntaxNode[] {
+  let byTypes = typedNodes.get(node);
+  if (!byTypes) typedNodes.set(node, (byTypes = new Map()));
+  let found = byTypes.get(types);
+  if (!found) {
+    const list: SyntaxNode[] = [];
+    walkTypes(node, types, (n) => void list.push(n));
+    byTypes.set(types, (found = list));
+  }
+  return found;
+}
+
 /** The first position in ascending `values` not below `value`. */
 function lowerBound(values: number[], value: number): number {
   let low = 0;

@@ -2,7 +2,7 @@
 // whether they are datagram or stream sockets, and the port bound when it is visible.
 import type { SyntaxNode } from '../syntax';
 import type { ProgramFacts } from '../analyze';
-import { functionDefinitions, namedChildrenOf, textOf, walkTypes } from '../treeHelpers';
+import { functionDefinitions, namedChildrenOf, nodesOfTypes, textOf, walkTypes } from '../treeHelpers';
 
 const CALLS: ReadonlySet<string> = new Set(['call_expression']);
 const COLLECTED: ReadonlySet<string> = new Set(['call_expression', 'return_statement', 'assignment_expression', 'init_declarator']);
@@ -90,13 +90,12 @@ export class SocketFacts {
     const calls: SyntaxNode[] = [];
     const stores: SyntaxNode[] = [];
     const returns: SyntaxNode[] = [];
-    walkTypes(root, COLLECTED, (node) => {
+    for (const node of nodesOfTypes(root, COLLECTED)) {
       const type = node.type;
       if (type === 'call_expression') calls.push(node);
       else if (type === 'return_statement') returns.push(node);
       else stores.push(node);
-      return true;
-    });
+    }
     for (const node of calls) {
       const name = calleeName(node);
       if (name === 'socket' || name === 'accept' || name === 'accept4') {
@@ -154,18 +153,18 @@ export class SocketFacts {
    */
   port(context: { program: ProgramFacts }): { port: number; source: string } | undefined {
     let found: { port: number; source: string } | undefined;
-    walkTypes(this.root, CALLS, (node) => {
-      if (calleeName(node) !== 'htons') return true;
+    for (const node of nodesOfTypes(this.root, CALLS)) {
+      if (found) break;
+      if (calleeName(node) !== 'htons') continue;
       const target = node.parent;
       const setsPort =
         (target?.type === 'assignment_expression' && /sin6?_port$/.test(textOf(target.childForFieldName('left')))) ||
         (target?.type === 'initializer_pair' && /sin6?_port/.test(textOf(target.childForFieldName('designator'))));
       const arg = callArguments(node)[0];
-      if (!setsPort || !arg) return true;
+      if (!setsPort || !arg) continue;
       const value = resolvePort(stripWrappers(arg), context.program, enclosingFunction(node), this.root, 0);
       if (value) found = value;
-      return true;
-    }, () => found !== undefined);
+    }
     return found;
   }
 }
@@ -208,14 +207,13 @@ function resolvePort(expr: SyntaxNode, program: ProgramFacts, fn: SyntaxNode | u
   const index = names.indexOf(text);
   const fnName = params?.text.match(/^[*\s]*([A-Za-z_]\w*)/)?.[1];
   if (index < 0 || !fnName) return undefined;
-  walkTypes(root, CALLS, (node) => {
-    if (calleeName(node) === fnName) {
-      const arg = callArguments(node)[index];
-      const caller = enclosingFunction(node);
-      const inner = arg ? resolvePort(stripWrappers(arg), program, caller, root, depth + 1) : undefined;
-      if (inner) result = { port: inner.port, source: `${inner.source} (passed to ${fnName})` };
-    }
-    return true;
-  }, () => result !== undefined);
+  for (const node of nodesOfTypes(root, CALLS)) {
+    if (result) break;
+    if (calleeName(node) !== fnName) continue;
+    const arg = callArguments(node)[index];
+    const caller = enclosingFunction(node);
+    const inner = arg ? resolvePort(stripWrappers(arg), program, caller, root, depth + 1) : undefined;
+    if (inner) result = { port: inner.port, source: `${inner.source} (passed to ${fnName})` };
+  }
   return result;
 }

@@ -9,7 +9,7 @@ import { summarizeFile } from './summarize';
 import { SummaryMemo } from './summarize/functionMemo';
 import { CallGraph } from './callGraph';
 import { TypeTable } from './typeTable';
-import { runRules } from './rules';
+import { runRules, RulesMemo } from './rules';
 import type { ProgramType } from './rules/definitions';
 import { discoverEntries, type RequestEntry } from './entries';
 import type { EntrySlices } from './slices';
@@ -88,6 +88,8 @@ export class AnalysisMemo {
   readonly summaries = new SummaryMemo();
   /** Each file's entry slices of its latest analysis, reused while what they read is unchanged. */
   readonly slices = new SlicesMemo();
+  /** Per-function rule results of each file's latest analysis (rules/functionResults.ts). */
+  readonly rules = new RulesMemo();
 }
 
 /**
@@ -129,7 +131,7 @@ export function analyzeFile(
     .filter((e) => e.how === 'receive-loop' || e.how === 'event-callback')
     .map((e) => ({ file, name: e.handler ?? e.name }));
   const ruleOptions = discoveredEntries.length ? { ...options, discoveredEntries } : options;
-  const diagnostics = step('rules', [] as AnalysisDiagnostic[], () => runRules({ file, tree, text, summary, program, options: ruleOptions, check }));
+  const diagnostics = step('rules', [] as AnalysisDiagnostic[], () => runRules({ file, tree, text, summary, program, options: ruleOptions, check }, memo?.rules));
   const slices = step('slices', [] as EntrySlices[], () => {
     const input = { file, tree, text, program, entries, diagnostics, check };
     return memo ? memo.slices.slicesOf(input) : sliceEntries(input);

@@ -17,11 +17,11 @@ import type { ReplaceCallFix } from './quickFixes';
 export interface CallFacts {
   resolver: CalleeResolver;
   /** Names of function-like macros anywhere in the program: their "calls" are expansions. */
-  macros: Set<string>;
+  macros: { has(name: string): boolean };
   /** Names declared by a prototype somewhere in the program. */
-  prototypes: Set<string>;
+  prototypes: { has(name: string): boolean };
   /** Recursive strongly connected components, by functionKey. */
-  recursive: Map<string, FunctionInfo[]>;
+  recursive: { get(key: string): FunctionInfo[] | undefined };
   /** Typedef names of the program and standard type names. */
   isTypeName(name: string): boolean;
 }

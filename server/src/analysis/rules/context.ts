@@ -88,7 +88,7 @@ const globalsByProgram = new WeakMap<ProgramFacts, Map<string, Map<string, strin
  * wins). Built once per program and file: rebuilding it for every function made files with many
  * functions and globals quadratic.
  */
-function visibleGlobals(program: ProgramFacts, file: string): Map<string, string> {
+export function visibleGlobals(program: ProgramFacts, file: string): Map<string, string> {
   let byFile = globalsByProgram.get(program);
   if (!byFile) globalsByProgram.set(program, (byFile = new Map()));
   let globals = byFile.get(file);
@@ -100,6 +100,14 @@ function visibleGlobals(program: ProgramFacts, file: string): Map<string, string
   return globals;
 }
 
+/** The program facts a function's evaluation scope reads (recordedReads.ts can record them). */
+export interface ScopeFacts {
+  constants: ConstantSource;
+  /** Type text of a global visible from the file. */
+  globalType(name: string): string | undefined;
+  macros?: EvalScope['macros'];
+}
+
 export function makeFunctionScope(
   rule: RuleContext,
   reach: Reach,
@@ -107,10 +115,9 @@ export function makeFunctionScope(
   node: SyntaxNode,
   chain: ChainStep[],
   sink: DiagnosticSink,
-  macros?: EvalScope['macros'],
+  facts: ScopeFacts,
 ): FunctionScope {
-  const constants = constantSource(rule.program);
-  const globals = visibleGlobals(rule.program, rule.file);
+  const { constants, globalType, macros } = facts;
   const locals = new Map<string, string>();
   for (const v of [...fn.params, ...fn.locals]) locals.set(v.name, v.typeText);
   const related = relatedForChain(chain);
@@ -123,7 +130,7 @@ export function makeFunctionScope(
   return {
     rule, fn, node, chain, isRoot, reach,
     body: node.childForFieldName('body'),
-    evalScope: { constants, typeOfVariable: (name) => locals.get(name) ?? globals.get(name), macros },
+    evalScope: { constants, typeOfVariable: (name) => locals.get(name) ?? globalType(name), macros },
     report(code, range, message, options = {}) {
       const severity = options.severity ?? defaultSeverity(code);
       const fixes = [...(options.fixes ?? [])];

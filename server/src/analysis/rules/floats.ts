@@ -28,6 +28,9 @@ export interface FloatFacts {
   floatGlobals: Set<string>;
 }
 
+/** The lookups the per-function walk makes in FloatFacts (recordedReads.ts records them). */
+export type FloatLookups = { [K in keyof FloatFacts]: { has(name: string): boolean } };
+
 export function collectFloatFacts(summaries: Iterable<FileSummary>, root: SyntaxNode): FloatFacts {
   const facts: FloatFacts = { floatTypedefs: new Set(), vectorTypedefs: new Set(), floatFields: new Set(), floatGlobals: new Set() };
   const all = [...summaries];
@@ -56,7 +59,7 @@ export function collectFloatFacts(summaries: Iterable<FileSummary>, root: Syntax
   return facts;
 }
 
-export function checkFloatsAndSimd(scope: FunctionScope, facts: FloatFacts): void {
+export function checkFloatsAndSimd(scope: FunctionScope, facts: FloatLookups): void {
   const fallback = 'the path must fall back to userspace here';
   const locals = new Set([...scope.fn.params, ...scope.fn.locals].map((v) => v.name));
   walk(scope.node, (n) => {

@@ -1,25 +1,32 @@
 // Runs every rule family over the functions of one file that are reachable from a request
 // entry (or over all of them when the program has no entry yet).
-import type { AnalysisDiagnostic, FunctionInfo, GlobalInfo } from '../model';
+import type { AnalysisDiagnostic, FunctionInfo } from '../model';
 import type { CallGraph } from '../callGraph';
 import { MacroExpander } from './macros';
 import { isBuiltinTypeName } from '../summarize/builtinTypes';
 import type { SyntaxNode } from '../syntax';
 import { checkCalls, type CallFacts } from './calls';
-import { constantSource, DiagnosticSink, makeFunctionScope, type RuleContext } from './context';
-import { checkFloatsAndSimd, collectFloatFacts, type FloatFacts } from './floats';
+import { constantSource, DiagnosticSink, makeFunctionScope, visibleGlobals, type RuleContext } from './context';
+import { checkFloatsAndSimd, collectFloatFacts } from './floats';
+import { frozenCopy, resultContext, type FunctionResult, type RulesMemo } from './functionResults';
 import { checkLoops } from './loops';
-import { functionNodesByStart } from './nodes';
-import { computeReach, functionKey, type Reach } from './reach';
-import { checkProgramSize } from './size';
+import { functionNodesByStart, lineStart } from './nodes';
+import { computeReach, functionKey, type ChainStep } from './reach';
+import { recordingFacts, stillAnswered, type ProgramReads } from './recordedReads';
+import { checkProgramSize, sizePlanOf, type SizePlan } from './size';
 import { checkStack } from './stack';
 import { checkDeclarations, checkGlobalState, mutableGlobals } from './state';
 
 export type { RuleContext, DiagnosticData } from './context';
+export { RulesMemo } from './functionResults';
 export { quickFixesFor, messageWithCallChain, fixDataOf } from './quickFixes';
 export type { QuickFix, QuickFixData, TextEdit, CapLoopFix, ReplaceCallFix, MarkSkipFix } from './quickFixes';
 
-export function runRules(ctx: RuleContext): AnalysisDiagnostic[] {
+/**
+ * `memo`, kept across analyses (AnalysisMemo), lets a function whose results cannot have changed
+ * reuse them (functionResults.ts); the diagnostics equal those of an analysis without it.
+ */
+export function runRules(ctx: RuleContext, memo?: RulesMemo): AnalysisDiagnostic[] {
   const { program, file } = ctx;
   const resolver = program.callGraph;
   const reach = computeReach(file, program.summaries, resolver, ctx.options, ctx.check);
@@ -33,11 +40,19 @@ export function runRules(ctx: RuleContext): AnalysisDiagnostic[] {
     recursive: recursiveByKey(resolver),
     isTypeName: (name) => typeNames.has(name) || isBuiltinTypeName(name),
   };
-  const floatFacts = collectFloatFacts(summaries, ctx.tree.rootNode);
-  const globals = mutableGlobals(summaries, file);
   const macros = new MacroExpander(summaries, file);
+  const facts: ProgramReads = {
+    file,
+    reach,
+    callFacts,
+    floatFacts: collectFloatFacts(summaries, ctx.tree.rootNode),
+    mutableGlobals: mutableGlobals(summaries, file),
+    visibleGlobals: visibleGlobals(program, file),
+    constants: constantSource(program),
+    macros,
+  };
   try {
-    return runChecks(ctx, reach, callFacts, floatFacts, globals, macros);
+    return runChecks(ctx, facts, memo);
   } finally {
     macros.dispose();
   }
@@ -50,46 +65,57 @@ function recursiveByKey(callGraph: CallGraph): Map<string, FunctionInfo[]> {
   return byKey;
 }
 
-function runChecks(
-  ctx: RuleContext,
-  reach: Reach,
-  callFacts: CallFacts,
-  floatFacts: FloatFacts,
-  globals: Map<string, GlobalInfo>,
-  macros: MacroExpander,
-): AnalysisDiagnostic[] {
+/** Runs every per-function check on `fn` with views that record what they read. */
+function checkFunction(ctx: RuleContext, facts: ProgramReads, fn: FunctionInfo, node: SyntaxNode, chain: ChainStep[], text: string, context: string): FunctionResult {
+  const sink = new DiagnosticSink();
+  const recording = recordingFacts(facts);
+  const scope = makeFunctionScope(ctx, facts.reach, fn, node, chain, sink, recording);
+  checkCalls(scope, recording.callFacts);
+  checkLoops(scope);
+  checkFloatsAndSimd(scope, recording.floatLookups);
+  checkDeclarations(scope);
+  checkGlobalState(scope, recording.mutableGlobals);
+  const plan = sizePlanOf(node, scope.evalScope, ctx.check);
+  return { text, context, reads: recording.reads, diagnostics: frozenCopy(sink.diagnostics), plan };
+}
+
+function runChecks(ctx: RuleContext, facts: ProgramReads, memo: RulesMemo | undefined): AnalysisDiagnostic[] {
   const { program, file } = ctx;
+  const { reach } = facts;
   const resolver = program.callGraph;
   const nodesByStart = functionNodesByStart(ctx.tree.rootNode);
   const sink = new DiagnosticSink();
-  const nodes = new Map<string, SyntaxNode>();
-  const scopes = new Map<string, ReturnType<typeof makeFunctionScope>>();
+  const plans = new Map<string, SizePlan>();
+  const used = new Map<string, FunctionResult>();
+  const options = { targetKernel: ctx.options.targetKernel, fromEntries: reach.fromEntries };
 
   for (const fn of ctx.summary.functions) {
-    const reached = reach.reached.get(functionKey(fn));
+    const key = functionKey(fn);
+    const reached = reach.reached.get(key);
     const node = nodesByStart.get(`${fn.range.start.line}:${fn.range.start.character}`);
     if (!reached || !node) continue;
     ctx.check();
-    const scope = makeFunctionScope(ctx, reach, fn, node, reached.chain, sink, macros);
-    nodes.set(functionKey(fn), node);
-    scopes.set(functionKey(fn), scope);
-    checkCalls(scope, callFacts);
-    checkLoops(scope);
-    checkFloatsAndSimd(scope, floatFacts);
-    checkDeclarations(scope);
-    checkGlobalState(scope, globals);
+    const text = node.text;
+    const context = resultContext(fn, node, lineStart(ctx.text, node.startPosition.row).indent, reached.chain, options);
+    const previous = memo?.previous(file, key);
+    const result =
+      previous && previous.text === text && previous.context === context && stillAnswered(previous.reads, facts)
+        ? previous
+        : checkFunction(ctx, facts, fn, node, reached.chain, text, context);
+    used.set(key, result);
+    plans.set(key, result.plan);
+    for (const d of result.diagnostics) sink.add(d);
   }
-  const constants = constantSource(program);
-  checkStack(file, reach, resolver, constants, sink, ctx.check);
+  checkStack(file, reach, resolver, facts.constants, sink, ctx.check);
   checkProgramSize(
     {
-      file, reach, resolver, nodes,
-      scopeFor: (fn) => scopes.get(functionKey(fn))?.evalScope ?? { constants, typeOfVariable: () => undefined, macros },
+      file, reach, resolver, plans,
       targetKernel: ctx.options.targetKernel,
       check: ctx.check,
       isCalled: (fn) => resolver.callers(fn).length > 0,
     },
     sink,
   );
+  memo?.keep(file, used);
   return sink.diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
 }

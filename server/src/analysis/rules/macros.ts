@@ -13,6 +13,12 @@ export class MacroExpander {
       for (const d of s.defines) if (!this.defines.has(d.name) || s.file === preferredFile) this.defines.set(d.name, d);
   }
 
+  /** What expanding `name` depends on: its parameters and value, or undefined when not defined. */
+  definitionText(name: string): string | undefined {
+    const d = this.defines.get(name);
+    return d ? `${d.params?.join(',') ?? '\u0002'}\u0001${d.value}` : undefined;
+  }
+
   /** The expression an object-like macro stands for, or undefined. */
   objectLike(name: string): SyntaxNode | undefined {
     const d = this.defines.get(name);

@@ -25,13 +25,44 @@ export interface SizeInputs {
   file: string;
   reach: Reach;
   resolver: CalleeResolver;
-  /** Syntax of this file's functions, by functionKey. */
-  nodes: Map<string, SyntaxNode>;
-  scopeFor(fn: FunctionInfo): EvalScope;
+  /** Size plans of this file's checked functions, by functionKey (others are estimated from their summary). */
+  plans: Map<string, SizePlan>;
   targetKernel: string;
   check: () => void;
   /** Whether some function of the program calls `fn` (it is then not the top of a program). */
   isCalled(fn: FunctionInfo): boolean;
+}
+
+/**
+ * One function's estimate with its callees left open: `own` instructions, plus each named call
+ * (in source pre-order) counted `times` times (the product of the bounds of its enclosing loops).
+ * It depends on the function's syntax and on the constants its loop bounds read, not on which
+ * functions the names resolve to, so a later analysis can reuse it and resolve the calls anew.
+ */
+export interface SizePlan {
+  own: number;
+  calls: { callee: string; times: number }[];
+}
+
+export function sizePlanOf(node: SyntaxNode, scope: EvalScope, check: () => void): SizePlan {
+  const plan: SizePlan = { own: 0, calls: [] };
+  const visit = (n: SyntaxNode, times: number): void => {
+    check();
+    if (!FREE_NODES.has(n.type)) plan.own += times;
+    if (n.type === 'call_expression') {
+      const callee = unparenthesize(n.childForFieldName('function'));
+      // A call through an expression counts as one instruction (see ofCall).
+      if (callee?.type === 'identifier') plan.calls.push({ callee: callee.text, times });
+      else plan.own += times;
+    }
+    let inner = times;
+    // The verifier walks every iteration: a loop's body, condition and update count once per trip.
+    if (n.type === 'for_statement' || n.type === 'while_statement' || n.type === 'do_statement')
+      inner = times * Math.max(1, analyzeLoop(n, scope).bound ?? DEFAULT_LOOP_CAP);
+    for (const child of namedChildren(n)) if (child.type !== 'function_definition') visit(child, inner);
+  };
+  visit(node, 1);
+  return plan;
 }
 
 /** Estimates past this are reported as "more than" it: the digits would mean nothing. */
@@ -46,10 +77,13 @@ export function estimateInstructions(root: FunctionInfo, inputs: SizeInputs): nu
     if (known !== undefined) return known;
     if (active.has(key)) return 0; // recursion has its own rule
     active.add(key);
-    const node = inputs.nodes.get(key);
+    inputs.check();
+    const plan = inputs.plans.get(key);
     let total: number;
-    if (node) total = ofNode(node, fn, inputs.scopeFor(fn));
-    else {
+    if (plan) {
+      total = plan.own;
+      for (const call of plan.calls) total += call.times * ofCall(fn, call.callee);
+    } else {
       total = (fn.range.end.line - fn.range.start.line + 1) * INSNS_PER_LINE;
       for (const site of fn.calls) total += ofCall(fn, site.callee);
     }
@@ -64,21 +98,6 @@ export function estimateInstructions(root: FunctionInfo, inputs: SizeInputs): nu
     const entry = libcEntry(name);
     // Unbounded string operations become loops capped at STRING_BOUND bytes.
     return entry?.kind === 'string' ? STRING_BOUND * 4 : 1;
-  };
-  const ofNode = (node: SyntaxNode, fn: FunctionInfo, scope: EvalScope): number => {
-    inputs.check();
-    let own = FREE_NODES.has(node.type) ? 0 : 1;
-    if (node.type === 'call_expression') {
-      const callee = unparenthesize(node.childForFieldName('function'));
-      own += ofCall(fn, callee?.type === 'identifier' ? callee.text : undefined);
-    }
-    let inner = 0;
-    for (const child of namedChildren(node)) inner += child.type === 'function_definition' ? 0 : ofNode(child, fn, scope);
-    if (node.type === 'for_statement' || node.type === 'while_statement' || node.type === 'do_statement') {
-      const verdict = analyzeLoop(node, scope);
-      return own + inner * Math.max(1, verdict.bound ?? DEFAULT_LOOP_CAP);
-    }
-    return own + inner;
   };
   return ofFunction(root);
 }

@@ -31,7 +31,13 @@ export function mutableGlobals(summaries: Iterable<FileSummary>, file: string): 
   return globals;
 }
 
-export function checkGlobalState(scope: FunctionScope, globals: Map<string, GlobalInfo>): void {
+/** The lookups checkGlobalState makes in mutableGlobals' map (recordedReads.ts records them). */
+export interface GlobalLookup {
+  get(name: string): GlobalInfo | undefined;
+  readonly size: number;
+}
+
+export function checkGlobalState(scope: FunctionScope, globals: GlobalLookup): void {
   const { fn } = scope;
   const target = scope.rule.options.targetKernel;
   const globalData = kernelAtLeast(target, 'global-state', '5.2');

@@ -1,0 +1,84 @@
+// Per-function rule results kept from one analysis of a file to the next. A function's
+// diagnostics and size plan are reused when its text, position, summary, reach chain and the
+// options the checks read are the same, and every program fact its checks read (recordedReads.ts)
+// still has the same answer. Anything else is checked afresh.
+import type { AnalysisDiagnostic, FunctionInfo, VariableInfo } from '../model';
+import type { SyntaxNode } from '../syntax';
+import type { ChainStep } from './reach';
+import type { Reads } from './recordedReads';
+import type { SizePlan } from './size';
+
+export interface FunctionResult {
+  /** The function's definition text. */
+  text: string;
+  /** Everything else the result depends on apart from the recorded reads (see resultContext). */
+  context: string;
+  reads: Reads;
+  /** Frozen: the same objects are handed out by every analysis that reuses them. */
+  diagnostics: readonly AnalysisDiagnostic[];
+  plan: SizePlan;
+}
+
+/**
+ * Kept in AnalysisMemo across analyses of all documents: per file, the results its latest
+ * completed analysis used (so memory stays bounded by what the files currently hold).
+ */
+export class RulesMemo {
+  private readonly byFile = new Map<string, Map<string, FunctionResult>>();
+
+  /** The result kept for the function of `file` with this functionKey, if it was checked last time. */
+  previous(file: string, key: string): FunctionResult | undefined {
+    return this.byFile.get(file)?.get(key);
+  }
+
+  /** Replaces what is kept for `file` by the results one complete analysis used. */
+  keep(file: string, results: Map<string, FunctionResult>): void {
+    this.byFile.set(file, results);
+  }
+
+  /** Number of functions with a kept result, for tests. */
+  size(file: string): number {
+    return this.byFile.get(file)?.size ?? 0;
+  }
+}
+
+function variables(vars: VariableInfo[]): string {
+  return vars.map((v) => `${v.name}\u0002${v.typeText}\u0002${v.isVariableLength ? 1 : 0}${v.isStatic ? 1 : 0}${v.isConst ? 1 : 0}`).join('\u0003');
+}
+
+function rangeText(r: { start: { line: number; character: number }; end: { line: number; character: number } }): string {
+  return `${r.start.line}:${r.start.character}-${r.end.line}:${r.end.character}`;
+}
+
+/**
+ * What a function's results depend on besides its text and the recorded reads: where it starts
+ * (diagnostics carry positions) and the indentation of its first line (a loop's quick fix copies
+ * its line's), what the summary says of it (a local's "variable length" depends on the
+ * file's constants, not only on the text), its chain from the entry (each diagnostic lists it),
+ * whether it is a root, and the options the checks read.
+ */
+export function resultContext(fn: FunctionInfo, node: SyntaxNode, firstLineIndent: string, chain: ChainStep[], facts: { targetKernel: string; fromEntries: boolean }): string {
+  const chainText = chain
+    .map((s) => `${s.caller.file}\u0002${s.caller.name}\u0002${rangeText(s.site.range)}\u0002${s.site.callee ?? `\u0004${s.site.calleeText}`}`)
+    .join('\u0003');
+  return [
+    facts.targetKernel,
+    facts.fromEntries,
+    rangeText(fn.range),
+    rangeText(fn.nameRange),
+    `${node.startPosition.row}:${node.startPosition.column}`,
+    firstLineIndent,
+    fn.name,
+    fn.isVariadic,
+    variables(fn.params),
+    variables(fn.locals),
+    chainText,
+  ].join('\u0001');
+}
+
+/** A deep copy of plain diagnostic data, frozen so no consumer can change what later analyses reuse. */
+export function frozenCopy<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  const copy = (Array.isArray(value) ? value.map(frozenCopy) : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, frozenCopy(v)]))) as T;
+  return Object.freeze(copy);
+}

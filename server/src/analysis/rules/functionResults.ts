@@ -25,20 +25,22 @@ export interface FunctionResult {
  */
 export class RulesMemo {
   private readonly byFile = new Map<string, Map<string, FunctionResult>>();
+  private readonly reusedByFile = new Map<string, number>();
 
   /** The result kept for the function of `file` with this functionKey, if it was checked last time. */
   previous(file: string, key: string): FunctionResult | undefined {
     return this.byFile.get(file)?.get(key);
   }
 
-  /** Replaces what is kept for `file` by the results one complete analysis used. */
-  keep(file: string, results: Map<string, FunctionResult>): void {
+  /** Replaces what is kept for `file` by the results one complete analysis used, `reused` of them from before. */
+  keep(file: string, results: Map<string, FunctionResult>, reused: number): void {
     this.byFile.set(file, results);
+    this.reusedByFile.set(file, reused);
   }
 
-  /** Number of functions with a kept result, for tests. */
-  size(file: string): number {
-    return this.byFile.get(file)?.size ?? 0;
+  /** How many functions the latest analysis of `file` checked, and how many of those results it reused. */
+  lastUse(file: string): { checked: number; reused: number } {
+    return { checked: this.byFile.get(file)?.size ?? 0, reused: this.reusedByFile.get(file) ?? 0 };
   }
 }
 

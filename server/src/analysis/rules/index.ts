@@ -87,6 +87,7 @@ function runChecks(ctx: RuleContext, facts: ProgramReads, memo: RulesMemo | unde
   const sink = new DiagnosticSink();
   const plans = new Map<string, SizePlan>();
   const used = new Map<string, FunctionResult>();
+  let reused = 0;
   const options = { targetKernel: ctx.options.targetKernel, fromEntries: reach.fromEntries };
 
   for (const fn of ctx.summary.functions) {
@@ -98,10 +99,9 @@ function runChecks(ctx: RuleContext, facts: ProgramReads, memo: RulesMemo | unde
     const text = node.text;
     const context = resultContext(fn, node, lineStart(ctx.text, node.startPosition.row).indent, reached.chain, options);
     const previous = memo?.previous(file, key);
-    const result =
-      previous && previous.text === text && previous.context === context && stillAnswered(previous.reads, facts)
-        ? previous
-        : checkFunction(ctx, facts, fn, node, reached.chain, text, context);
+    const reusable = previous !== undefined && previous.text === text && previous.context === context && stillAnswered(previous.reads, facts);
+    if (reusable) reused++;
+    const result = reusable ? previous : checkFunction(ctx, facts, fn, node, reached.chain, text, context);
     used.set(key, result);
     plans.set(key, result.plan);
     for (const d of result.diagnostics) sink.add(d);
@@ -116,6 +116,6 @@ function runChecks(ctx: RuleContext, facts: ProgramReads, memo: RulesMemo | unde
     },
     sink,
   );
-  memo?.keep(file, used);
+  memo?.keep(file, used, reused);
   return sink.diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
 }

@@ -31,8 +31,17 @@ export interface Reach {
   isSkipped(fn: FunctionInfo): boolean;
 }
 
+// The rules look functions up by key many times per analysis; a key built once per function
+// (and rebuilt only if the function moved or was renamed in place) is hashed once, not per lookup.
+const keys = new WeakMap<FunctionInfo, { file: string; name: string; line: number; key: string }>();
+
 export function functionKey(fn: FunctionInfo): string {
-  return `${fn.file}\u0000${fn.name}\u0000${fn.range.start.line}`;
+  const known = keys.get(fn);
+  const line = fn.range.start.line;
+  if (known && known.line === line && known.name === fn.name && known.file === fn.file) return known.key;
+  const key = `${fn.file}\u0000${fn.name}\u0000${line}`;
+  keys.set(fn, { file: fn.file, name: fn.name, line, key });
+  return key;
 }
 
 function annotated(summaries: Iterable<FileSummary>, kind: 'entry' | 'skip'): Set<string> {
@@ -51,7 +60,7 @@ export function computeReach(
 ): Reach {
   const skipped = annotated(summaries.values(), 'skip');
   const entryNames = annotated(summaries.values(), 'entry');
-  const isSkipped = (fn: FunctionInfo) => skipped.has(`${fn.file}\u0000${fn.name}`);
+  const isSkipped = (fn: FunctionInfo) => skipped.size > 0 && skipped.has(`${fn.file}\u0000${fn.name}`);
   const wanted = new Set(options.entries);
   const roots: FunctionInfo[] = [];
   for (const s of summaries.values())

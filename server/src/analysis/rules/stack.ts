@@ -33,9 +33,17 @@ export function frameOf(fn: FunctionInfo, constants: ConstantSource): Frame {
   return frame;
 }
 
+/** The deepest chain below a function: its total, and the chain's next step (absent at the end). */
 interface Deepest {
   total: number;
-  path: FunctionInfo[];
+  fn: FunctionInfo;
+  next?: Deepest;
+}
+
+function pathOf(deepest: Deepest): FunctionInfo[] {
+  const path: FunctionInfo[] = [];
+  for (let d: Deepest | undefined = deepest; d; d = d.next) path.push(d.fn);
+  return path;
 }
 
 export function checkStack(
@@ -49,8 +57,9 @@ export function checkStack(
   const frames = new Map<string, Frame>();
   const frame = (fn: FunctionInfo) => {
     const key = functionKey(fn);
-    if (!frames.has(key)) frames.set(key, frameOf(fn, constants));
-    return frames.get(key)!;
+    let known = frames.get(key);
+    if (!known) frames.set(key, (known = frameOf(fn, constants)));
+    return known;
   };
   const memo = new Map<string, Deepest>();
   const active = new Set<string>();
@@ -61,24 +70,26 @@ export function checkStack(
     if (known) return known;
     check();
     active.add(key);
-    let best: Deepest = { total: 0, path: [] };
+    let best: Deepest | undefined;
     if (depth < 64) {
       for (const site of fn.calls) {
         const callee = site.callee ? resolver.resolve(fn.file, site.callee) : undefined;
         if (!callee || reach.isSkipped(callee) || active.has(functionKey(callee))) continue;
         const d = deepest(callee, depth + 1);
-        if (d.total > best.total) best = d;
+        if (d.total > (best?.total ?? 0)) best = d;
       }
     }
     active.delete(key);
-    const result = { total: frame(fn).bytes + best.total, path: [fn, ...best.path] };
+    const result = { total: frame(fn).bytes + (best?.total ?? 0), fn, next: best };
     memo.set(key, result);
     return result;
   };
 
   for (const root of reach.roots) {
-    const { total, path } = deepest(root, 0);
+    const found = deepest(root, 0);
+    const total = found.total;
     if (total <= STACK_LIMIT) continue;
+    const path = pathOf(found);
     // Report where the running sum crosses the limit, or at the last function of this file before it.
     let running = 0;
     let crossing = path.length - 1;

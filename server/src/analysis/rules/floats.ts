@@ -31,7 +31,8 @@ export interface FloatFacts {
 /** The lookups the per-function walk makes in FloatFacts (recordedReads.ts records them). */
 export type FloatLookups = { [K in keyof FloatFacts]: { has(name: string): boolean } };
 
-export function collectFloatFacts(summaries: Iterable<FileSummary>, root: SyntaxNode): FloatFacts {
+/** Facts over all summaries; `treeVectorTypedefs` are the vector typedefs of the analysed file's tree (vectorTypedefsInTree). */
+export function collectFloatFacts(summaries: Iterable<FileSummary>, treeVectorTypedefs: string[]): FloatFacts {
   const facts: FloatFacts = { floatTypedefs: new Set(), vectorTypedefs: new Set(), floatFields: new Set(), floatGlobals: new Set() };
   const all = [...summaries];
   for (const s of all) {
@@ -48,15 +49,21 @@ export function collectFloatFacts(summaries: Iterable<FileSummary>, root: Syntax
     for (const r of s.records) for (const f of r.fields) if (isFloat(f.typeText)) facts.floatFields.add(f.name);
     for (const g of s.globals) if (isFloat(g.typeText)) facts.floatGlobals.add(g.name);
   }
-  // The summary may drop attributes from typedef text: read vector_size typedefs from this tree too.
+  for (const name of treeVectorTypedefs) facts.vectorTypedefs.add(name);
+  return facts;
+}
+
+/** The summary may drop attributes from typedef text: vector_size typedefs are read from the tree too. */
+export function vectorTypedefsInTree(root: SyntaxNode): string[] {
+  const names: string[] = [];
   walk(root, (n) => {
     if (n.type === 'type_definition' && n.text.includes('vector_size')) {
       const name = declaratorName(n.childForFieldName('declarator'));
-      if (name) facts.vectorTypedefs.add(name.text);
+      if (name) names.push(name.text);
     }
     return n.type === 'translation_unit' || n.type.startsWith('preproc_') || n.type === 'type_definition';
   });
-  return facts;
+  return names;
 }
 
 export function checkFloatsAndSimd(scope: FunctionScope, facts: FloatLookups): void {

@@ -7,6 +7,7 @@ import type { SyntaxNode } from '../syntax';
 import type { ChainStep } from './reach';
 import type { Reads } from './recordedReads';
 import type { SizePlan } from './size';
+import type { KeptSummaryFacts } from './summaryFacts';
 
 export interface FunctionResult {
   /** The function's definition text. */
@@ -26,6 +27,19 @@ export interface FunctionResult {
 export class RulesMemo {
   private readonly byFile = new Map<string, Map<string, FunctionResult>>();
   private readonly reusedByFile = new Map<string, number>();
+  private readonly factsByFile = new Map<string, KeptSummaryFacts>();
+
+  /** The summary facts of the latest analysis of `file` (summaryFacts.ts). */
+  summaryFacts(file: string): KeptSummaryFacts | undefined {
+    return this.factsByFile.get(file);
+  }
+
+  /** Keeps `kept` for the next analysis of `file`, freeing the facts it replaces. */
+  keepSummaryFacts(file: string, kept: KeptSummaryFacts): void {
+    const before = this.factsByFile.get(file);
+    if (before && before.facts !== kept.facts) before.facts.macros.dispose();
+    this.factsByFile.set(file, kept);
+  }
 
   /** The result kept for the function of `file` with this functionKey, if it was checked last time. */
   previous(file: string, key: string): FunctionResult | undefined {

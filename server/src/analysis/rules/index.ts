@@ -2,12 +2,11 @@
 // entry (or over all of them when the program has no entry yet).
 import type { AnalysisDiagnostic, FunctionInfo } from '../model';
 import type { CallGraph } from '../callGraph';
-import { MacroExpander } from './macros';
 import { isBuiltinTypeName } from '../summarize/builtinTypes';
 import type { SyntaxNode } from '../syntax';
 import { checkCalls, type CallFacts } from './calls';
 import { constantSource, DiagnosticSink, makeFunctionScope, visibleGlobals, type RuleContext } from './context';
-import { checkFloatsAndSimd, collectFloatFacts } from './floats';
+import { checkFloatsAndSimd } from './floats';
 import { frozenCopy, resultContext, type FunctionResult, type RulesMemo } from './functionResults';
 import { checkLoops } from './loops';
 import { functionNodesByStart, lineStart } from './nodes';
@@ -15,7 +14,8 @@ import { computeReach, functionKey, type ChainStep } from './reach';
 import { recordingFacts, stillAnswered, type ProgramReads } from './recordedReads';
 import { checkProgramSize, sizePlanOf, type SizePlan } from './size';
 import { checkStack } from './stack';
-import { checkDeclarations, checkGlobalState, mutableGlobals } from './state';
+import { checkDeclarations, checkGlobalState } from './state';
+import { summaryFacts } from './summaryFacts';
 
 export type { RuleContext, DiagnosticData } from './context';
 export { RulesMemo } from './functionResults';
@@ -32,21 +32,21 @@ export function runRules(ctx: RuleContext, memo?: RulesMemo): AnalysisDiagnostic
   const reach = computeReach(file, program.summaries, resolver, ctx.options, ctx.check);
   ctx.check();
   const summaries = [...program.summaries.values()];
-  const typeNames = new Set(summaries.flatMap((s) => s.typedefs.map((t) => t.name)));
+  const kept = summaryFacts(summaries, file, ctx.tree.rootNode, memo?.summaryFacts(file));
+  const { typeNames, functionMacros, prototypes, floatFacts, macros } = kept.facts;
   const callFacts: CallFacts = {
     resolver,
-    macros: new Set(summaries.flatMap((s) => s.defines.filter((d) => d.params !== undefined).map((d) => d.name))),
-    prototypes: new Set(summaries.flatMap((s) => s.prototypes.map((p) => p.name))),
+    macros: functionMacros,
+    prototypes,
     recursive: recursiveByKey(resolver),
     isTypeName: (name) => typeNames.has(name) || isBuiltinTypeName(name),
   };
-  const macros = new MacroExpander(summaries, file);
   const facts: ProgramReads = {
     file,
     reach,
     callFacts,
-    floatFacts: collectFloatFacts(summaries, ctx.tree.rootNode),
-    mutableGlobals: mutableGlobals(summaries, file),
+    floatFacts,
+    mutableGlobals: kept.facts.mutableGlobals,
     visibleGlobals: visibleGlobals(program, file),
     constants: constantSource(program),
     macros,
@@ -54,7 +54,9 @@ export function runRules(ctx: RuleContext, memo?: RulesMemo): AnalysisDiagnostic
   try {
     return runChecks(ctx, facts, memo);
   } finally {
-    macros.dispose();
+    // The memo keeps the facts (and the expander's parsed expansions) for the next analysis.
+    if (memo) memo.keepSummaryFacts(file, kept);
+    else macros.dispose();
   }
 }
 

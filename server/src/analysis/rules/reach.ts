@@ -63,9 +63,10 @@ export function computeReach(
   const isSkipped = (fn: FunctionInfo) => skipped.size > 0 && skipped.has(`${fn.file}\u0000${fn.name}`);
   const wanted = new Set(options.entries);
   const roots: FunctionInfo[] = [];
-  for (const s of summaries.values())
-    for (const fn of s.functions)
-      if ((entryNames.has(`${s.file}\u0000${fn.name}`) || wanted.has(fn.name)) && !isSkipped(fn)) roots.push(fn);
+  if (entryNames.size > 0 || wanted.size > 0)
+    for (const s of summaries.values())
+      for (const fn of s.functions)
+        if ((entryNames.has(`${s.file}\u0000${fn.name}`) || wanted.has(fn.name)) && !isSkipped(fn)) roots.push(fn);
   // Entries found in the code (receive loops, callbacks) stand in when none is declared.
   if (roots.length === 0)
     for (const found of options.discoveredEntries ?? []) {

@@ -92,8 +92,17 @@ export function resultContext(fn: FunctionInfo, node: SyntaxNode, firstLineInden
   ].join('\u0001');
 }
 
-/** A deep copy of plain diagnostic data, frozen so no consumer can change what later analyses reuse. */
+/**
+ * A copy of `s` sharing no memory with the text it was cut from: V8 keeps a slice's whole parent
+ * string alive, and a kept result must not pin the text of the version it was computed on.
+ */
+export function detached(s: string): string {
+  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
+}
+
+/** A deep copy of plain diagnostic data (strings detached), frozen so no consumer can change what later analyses reuse. */
 export function frozenCopy<T>(value: T): T {
+  if (typeof value === 'string') return detached(value) as T;
   if (typeof value !== 'object' || value === null) return value;
   const copy = (Array.isArray(value) ? value.map(frozenCopy) : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, frozenCopy(v)]))) as T;
   return Object.freeze(copy);

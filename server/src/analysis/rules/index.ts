@@ -7,7 +7,7 @@ import type { SyntaxNode } from '../syntax';
 import { checkCalls, type CallFacts } from './calls';
 import { constantSource, DiagnosticSink, makeFunctionScope, visibleGlobals, type RuleContext } from './context';
 import { checkFloatsAndSimd } from './floats';
-import { frozenCopy, resultContext, type FunctionResult, type RulesMemo } from './functionResults';
+import { detached, frozenCopy, resultContext, type FunctionResult, type RulesMemo } from './functionResults';
 import { checkLoops } from './loops';
 import { functionNodesByStart, lineStart } from './nodes';
 import { computeReach, functionKey, type ChainStep } from './reach';
@@ -78,7 +78,8 @@ function checkFunction(ctx: RuleContext, facts: ProgramReads, fn: FunctionInfo, 
   checkDeclarations(scope);
   checkGlobalState(scope, recording.mutableGlobals);
   const plan = sizePlanOf(node, scope.evalScope, ctx.check);
-  return { text, context, reads: recording.reads, diagnostics: frozenCopy(sink.diagnostics), plan };
+  for (const call of plan.calls) call.callee = detached(call.callee);
+  return { text: detached(text), context: detached(context), reads: recording.reads, diagnostics: frozenCopy(sink.diagnostics), plan };
 }
 
 function runChecks(ctx: RuleContext, facts: ProgramReads, memo: RulesMemo | undefined): AnalysisDiagnostic[] {

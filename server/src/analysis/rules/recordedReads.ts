@@ -7,6 +7,7 @@ import type { SyntaxNode } from '../syntax';
 import type { CallFacts } from './calls';
 import type { ConstantSource } from './constEval';
 import type { FloatFacts, FloatLookups } from './floats';
+import { detached } from './functionResults';
 import type { MacroExpander } from './macros';
 import { functionKey, type Reach } from './reach';
 import type { GlobalLookup } from './state';
@@ -89,7 +90,9 @@ export function recordingFacts(facts: ProgramReads): RecordingFacts {
   const note = (kind: ReadKind, argument = ''): void => {
     let byArgument = reads.get(kind);
     if (!byArgument) reads.set(kind, (byArgument = new Map()));
-    if (!byArgument.has(argument)) byArgument.set(argument, ANSWER[kind](facts, argument));
+    if (byArgument.has(argument)) return;
+    const answer = ANSWER[kind](facts, argument);
+    byArgument.set(detached(argument), typeof answer === 'string' ? detached(answer) : answer);
   };
   const noted = <T>(kind: ReadKind, argument: string, value: T): T => {
     note(kind, argument);

@@ -57,10 +57,11 @@ function answer(job: WorkerJob): WorkerAnswer {
   if (isCancelled()) return { id: job.id, cancelled: true };
   try {
     const { plain } = parseFor(job.key, job.text);
-    const others = new Map(summaries);
-    const base = others.get(job.file);
-    others.delete(job.file);
-    const { summary, ...analysis } = analyzeFile(job.file, plain, job.text, others, { ...job.options, isCancelled }, memo);
+    const base = summaries.get(job.file);
+    // The file's old summary stays in the map handed over, which analyzeFile replaces in place:
+    // the files keep their order, so the program facts built before (memo) are reused — with the
+    // file moved to the end they were rebuilt from scratch on the first analysis of each file.
+    const { summary, ...analysis } = analyzeFile(job.file, plain, job.text, summaries, { ...job.options, isCancelled }, memo);
     // The server keeps this summary as the file's current one (analysisRunner.ts counts it as
     // sent): keeping it here too spares sending the largest summary back with the next job.
     summaries.set(job.file, summary);
@@ -89,22 +90,46 @@ function buildFactsWhenIdle(): void {
     } catch {
       // The next job builds them (and reports what fails) itself.
     }
+    warmUpWhileIdle();
   }, FACTS_IDLE_MS);
   factsTimer.unref();
 }
 
 /** See analysisWarmUp.ts. A failure here only means the first real analysis runs cold. */
 function warmUp(): void {
+  for (let round = 0; round < 3; round++) warmUpRound();
+}
+
+function warmUpRound(): void {
   try {
     const version = reparse(undefined, WARM_UP_SOURCE);
     try {
-      for (let round = 0; round < 3; round++) analyzeFile(WARM_UP_FILE, version.plain, WARM_UP_SOURCE, new Map(), DEFAULT_ANALYZE_OPTIONS);
+      analyzeFile(WARM_UP_FILE, version.plain, WARM_UP_SOURCE, new Map(), DEFAULT_ANALYZE_OPTIONS);
     } finally {
       version.tree.delete();
     }
   } catch {
     // Nothing to report: the same code runs again on the first document.
   }
+}
+
+/** Warm-up rounds run once the index is in and nothing else is asked (warmUpWhileIdle). */
+const IDLE_WARM_UP_ROUNDS = 100;
+let idleWarmUpLeft = IDLE_WARM_UP_ROUNDS;
+let jobsTaken = 0;
+
+/**
+ * More rounds of the warm-up while the thread has nothing to do, one per turn of the event loop
+ * so that a job arriving meanwhile waits for one small analysis at most. Why: V8 optimises a
+ * function only after many calls, and after the three rounds at start-up the first analysis of
+ * a large file still ran mostly unoptimised code, two to three times slower than the next one.
+ * Ends for good with the first job: real work warms the code from then on.
+ */
+function warmUpWhileIdle(): void {
+  if (idleWarmUpLeft <= 0 || jobsTaken > 0) return;
+  idleWarmUpLeft--;
+  warmUpRound();
+  setTimeout(warmUpWhileIdle, 0).unref();
 }
 
 parentPort?.on('message', (message: WorkerMessage) => {
@@ -116,6 +141,7 @@ parentPort?.on('message', (message: WorkerMessage) => {
     });
     return;
   }
+  jobsTaken++;
   void ready.then(
     () => parentPort?.postMessage(answer(message)),
     (error: unknown) => parentPort?.postMessage({ id: message.id, error: `the C grammar did not load: ${String(error)}` } satisfies WorkerAnswer),

@@ -128,7 +128,7 @@ async function run(context: BenchContext): Promise<EditorLatencyData> {
     const missed = isError(target) || target.edit.p95 > TARGETS.editP95Ms;
     if (missed || context.options.has('profile')) {
       log('  profiling our server on the edits of the largest file (node --cpu-prof)…');
-      data.profile = await profileOurServer(context, corpus, first, quick ? 4 : 10);
+      data.profile = await profileOurServer(context, corpus, first, quick ? 10 : 60);
     }
   } finally {
     rmSync(corpus.compileCommandsDir, { recursive: true, force: true });
@@ -149,13 +149,14 @@ async function profileOurServer(
     const changes = editSequence(await planEditPositions(file, Math.ceil(edits / 2))).slice(0, edits);
     await measureFile(spec, corpus, file, changes, 0, context.log, 300_000);
     // The analysis runs in a worker thread, which writes its own profile beside the main
-    // thread's: keep the one whose samples fall inside analyzeFile.
+    // thread's: keep the one whose samples fall inside a job of that thread (`answer` in
+    // analysisWorker.ts: the reparse, the analysis and the summary sent back).
     const profiles = readdirSync(directory).filter((f) => f.endsWith('.cpuprofile'));
     if (profiles.length === 0) throw new Error('node --cpu-prof wrote no profile');
     const summary = profiles
-      .map((f) => summarizeProfile(path.join(directory, f), 12, 'analyzeFile'))
+      .map((f) => summarizeProfile(path.join(directory, f), 12, 'answer'))
       .reduce((best, next) => (next.busyMs > best.busyMs ? next : best));
-    if (summary.busyMs === 0) throw new Error('no profile holds samples inside analyzeFile (was the worker thread profiled?)');
+    if (summary.busyMs === 0) throw new Error('no profile holds samples inside the analysis thread\'s jobs (was the worker thread profiled?)');
     return { file: path.basename(file), edits, analyses: edits + 1, summary };
   } catch (error) {
     context.log(`  profiling FAILED: ${errorOf(error).error}`);

@@ -20,14 +20,21 @@ export interface FunctionResult {
   plan: SizePlan;
 }
 
+/** Files whose results are kept; the least recently analysed beyond these is forgotten. */
+const KEPT_FILES = 16;
+
 /**
  * Kept in AnalysisMemo across analyses of all documents: per file, the results its latest
- * completed analysis used (so memory stays bounded by what the files currently hold).
+ * completed analysis used, for the KEPT_FILES most recently analysed files (documents that were
+ * closed long ago, or never come back, must not pile up: each holds a macro expander and every
+ * reached function's results).
  */
 export class RulesMemo {
   private readonly byFile = new Map<string, Map<string, FunctionResult>>();
   private readonly reusedByFile = new Map<string, number>();
   private readonly factsByFile = new Map<string, KeptSummaryFacts>();
+  /** Files in the order they were last analysed, oldest first. */
+  private readonly recent = new Set<string>();
 
   /** The summary facts of the latest analysis of `file` (summaryFacts.ts). */
   summaryFacts(file: string): KeptSummaryFacts | undefined {
@@ -37,8 +44,9 @@ export class RulesMemo {
   /** Keeps `kept` for the next analysis of `file`, freeing the facts it replaces. */
   keepSummaryFacts(file: string, kept: KeptSummaryFacts): void {
     const before = this.factsByFile.get(file);
-    if (before && before.facts !== kept.facts) before.facts.macros.dispose();
     this.factsByFile.set(file, kept);
+    if (before && before.facts !== kept.facts) this.release(before);
+    this.touch(file);
   }
 
   /** The result kept for the function of `file` with this functionKey, if it was checked last time. */
@@ -50,11 +58,37 @@ export class RulesMemo {
   keep(file: string, results: Map<string, FunctionResult>, reused: number): void {
     this.byFile.set(file, results);
     this.reusedByFile.set(file, reused);
+    this.touch(file);
   }
 
   /** How many functions the latest analysis of `file` checked, and how many of those results it reused. */
   lastUse(file: string): { checked: number; reused: number } {
     return { checked: this.byFile.get(file)?.size ?? 0, reused: this.reusedByFile.get(file) ?? 0 };
+  }
+
+  /** How many files have something kept. */
+  keptFiles(): number {
+    return this.recent.size;
+  }
+
+  private touch(file: string): void {
+    this.recent.delete(file);
+    this.recent.add(file);
+    for (const oldest of this.recent) {
+      if (this.recent.size <= KEPT_FILES) break;
+      this.recent.delete(oldest);
+      this.byFile.delete(oldest);
+      this.reusedByFile.delete(oldest);
+      const facts = this.factsByFile.get(oldest);
+      this.factsByFile.delete(oldest);
+      if (facts) this.release(facts);
+    }
+  }
+
+  /** Disposes facts no kept file still uses. */
+  private release(kept: KeptSummaryFacts): void {
+    for (const other of this.factsByFile.values()) if (other.facts === kept.facts) return;
+    kept.facts.macros.dispose();
   }
 }
 

@@ -73,12 +73,14 @@ function resolutionInputsOf(summary: FileSummary): string {
 
 export class CallGraph {
   private all: FunctionInfo[] = [];
-  private readonly indexOf = new Map<FunctionInfo, number>();
+  private indexOf = new Map<FunctionInfo, number>();
   /** For FunctionInfo objects from another build of the same summaries: file + name. */
   private byFileAndName = new Map<string, number>();
-  private readonly definedIn = new Map<string, Map<string, FunctionInfo>>();
-  private readonly externalByName = new Map<string, FunctionInfo[]>();
-  private readonly staticByName = new Map<string, FunctionInfo[]>();
+  // Name indices hold positions in `all`, not objects: a reuse keeps every function's position,
+  // so it shares them (and the resolve cache) with the previous graph instead of rebuilding them.
+  private definedIn = new Map<string, Map<string, number>>();
+  private externalByName = new Map<string, number[]>();
+  private staticByName = new Map<string, number[]>();
   private includes = new Map<string, string[]>();
   /** Function-like macro names #defined in each file. */
   private functionMacros = new Map<string, Set<string>>();
@@ -89,8 +91,8 @@ export class CallGraph {
   private incoming: IncomingCall[][] = [];
   private cycles: FunctionInfo[][] | undefined;
   private recursive: Set<number> | undefined;
-  /** resolve's answers by file and name; a reuse carries them over, pointed at the new objects. */
-  private readonly resolved = new Map<string, Map<string, FunctionInfo | undefined>>();
+  /** resolve's answers by file and name, as positions in `all` (-1: none); shared by a reuse. */
+  private resolved = new Map<string, Map<string, number>>();
   /** The cycles as indices into `all`, kept by a reuse that leaves every edge in place. */
   private cycleIndices: number[][] | undefined;
   /** The summaries built from, in order, and what name resolution read from each (see reuse). */
@@ -153,88 +155,102 @@ export class CallGraph {
       if (summary !== previous.sources[i]) changed.add(summary.file);
     }
     const all = previous.all.slice();
+    const redoneIndices: number[] = [];
     for (const summary of this.sources) {
       if (!changed.has(summary.file)) continue;
       const fresh = [...summary.functions].sort(compareFunctions);
       let at = previous.byFileAndName.get(`${summary.file}\0${fresh[0]?.name}`);
       if (at === undefined) continue;
       while (at > 0 && all[at - 1].file === summary.file) at--;
-      fresh.forEach((fn, offset) => (all[at! + offset] = fn));
+      fresh.forEach((fn, offset) => {
+        const index = at! + offset;
+        all[index] = fn;
+        // A changed file's summary may still hold some of the previous FunctionInfo objects (the
+        // summary memo lends them when a definition is untouched): their calls resolve as before.
+        if (fn !== previous.all[index]) redoneIndices.push(index);
+      });
     }
     this.all = all;
-    this.indexFunctions(previous.byFileAndName);
-    // Read (or filled lazily) from the name-resolution inputs alone, which are the same.
+    this.byFileAndName = previous.byFileAndName;
+    this.indexOf = new Map(previous.indexOf);
+    // All deletions first: a lent object may have moved to another redone position.
+    for (const index of redoneIndices) this.indexOf.delete(previous.all[index]);
+    for (const index of redoneIndices) this.indexOf.set(all[index], index);
+    // Read (or filled lazily) from the name-resolution inputs alone, which are the same, and
+    // holding positions, which are the same too.
+    this.definedIn = previous.definedIn;
+    this.staticByName = previous.staticByName;
+    this.externalByName = previous.externalByName;
+    this.resolved = previous.resolved;
     this.includes = previous.includes;
     this.functionMacros = previous.functionMacros;
     this.visibleMacros = previous.visibleMacros;
     this.filesByBaseName = previous.filesByBaseName;
     this.headerClosures = previous.headerClosures;
-    for (const [fromFile, targets] of previous.resolved) {
-      const copy = new Map(targets);
-      for (const [name, target] of targets) if (target && !this.indexOf.has(target)) copy.set(name, all[previous.indexOf.get(target)!]);
-      this.resolved.set(fromFile, copy);
-    }
 
-    // A changed file's summary may still hold some of the previous FunctionInfo objects (the
-    // summary memo lends them when a definition is untouched): their calls resolve as before.
-    const redone = (index: number) => all[index] !== previous.all[index];
+    const redone = new Set(redoneIndices);
+    const targetsOf = (list: ResolvedCall[], indexOf: Map<FunctionInfo, number>) => list.flatMap((c) => (c.target ? [indexOf.get(c.target)!] : []));
     let sameEdges = true;
-    this.outgoing = previous.outgoing.map((calls, index) => {
-      if (redone(index)) {
-        const fresh = this.resolveCalls(all[index]);
-        const targets = (list: ResolvedCall[], indexOf: Map<FunctionInfo, number>) => list.flatMap((c) => (c.target ? [indexOf.get(c.target)] : []));
-        if (sameEdges && targets(fresh, this.indexOf).join() !== targets(calls, previous.indexOf).join()) sameEdges = false;
-        return fresh;
+    this.outgoing = previous.outgoing.slice();
+    for (const index of redoneIndices) {
+      const fresh = this.resolveCalls(all[index]);
+      if (sameEdges && targetsOf(fresh, this.indexOf).join() !== targetsOf(previous.outgoing[index], previous.indexOf).join()) sameEdges = false;
+      this.outgoing[index] = fresh;
+    }
+    // Calls into a replaced function, from a function that was not redone, are pointed at its new object.
+    const stale = (call: ResolvedCall) => call.target !== undefined && redone.has(previous.indexOf.get(call.target)!);
+    const remapped = new Set<number>();
+    for (const index of redoneIndices)
+      for (const { caller } of previous.incoming[index]) {
+        const callerIndex = previous.indexOf.get(caller)!;
+        if (redone.has(callerIndex) || remapped.has(callerIndex)) continue;
+        remapped.add(callerIndex);
+        this.outgoing[callerIndex] = previous.outgoing[callerIndex].map((call) => (stale(call) ? { site: call.site, target: all[previous.indexOf.get(call.target!)!] } : call));
       }
-      const stale = (call: ResolvedCall) => call.target !== undefined && !this.indexOf.has(call.target);
-      if (!calls.some(stale)) return calls;
-      return calls.map((call) => (stale(call) ? { site: call.site, target: all[previous.indexOf.get(call.target!)!] } : call));
-    });
-    // A function's callers: the kept ones, merged in caller order with the redone functions' calls.
-    const added = all.map((): IncomingCall[] => []);
-    this.outgoing.forEach((calls, callerIndex) => {
-      if (!redone(callerIndex)) return;
-      for (const call of calls) if (call.target) added[this.indexOf.get(call.target)!].push({ site: call.site, caller: all[callerIndex] });
-    });
-    this.incoming = previous.incoming.map((callers, index) => {
-      const replaced = (c: IncomingCall) => !this.indexOf.has(c.caller);
-      if (added[index].length === 0 && !callers.some(replaced)) return callers;
-      const kept = callers.filter((c) => !replaced(c));
+
+    // A function's callers change only where a redone function called it, before or now: there
+    // the kept callers are merged, in caller order, with the redone functions' calls.
+    const added = new Map<number, IncomingCall[]>();
+    for (const index of redoneIndices) {
+      for (const target of targetsOf(previous.outgoing[index], previous.indexOf)) if (!added.has(target)) added.set(target, []);
+      for (const call of this.outgoing[index]) {
+        if (!call.target) continue;
+        const target = this.indexOf.get(call.target)!;
+        const list = added.get(target) ?? [];
+        list.push({ site: call.site, caller: all[index] });
+        added.set(target, list);
+      }
+    }
+    this.incoming = previous.incoming.slice();
+    for (const [index, calls] of added) {
+      const kept = previous.incoming[index].filter((c) => !redone.has(previous.indexOf.get(c.caller)!));
       const merged: IncomingCall[] = [];
       let k = 0;
-      for (const call of added[index]) {
+      for (const call of calls) {
         const at = this.indexOf.get(call.caller)!;
         while (k < kept.length && previous.indexOf.get(kept[k].caller)! < at) merged.push(kept[k++]);
         merged.push(call);
       }
-      return merged.concat(kept.slice(k));
-    });
+      this.incoming[index] = merged.concat(kept.slice(k));
+    }
     // Functions keep their indices, so with the same edges the cycles are the same index groups.
     if (sameEdges && previous.cycleIndices) this.setCycles(previous.cycleIndices);
     return true;
   }
 
-  /** `sameIndices`: a reuse, where every function keeps its index, so byFileAndName is the previous one's. */
-  private indexFunctions(sameIndices?: Map<string, number>): void {
-    if (sameIndices) this.byFileAndName = sameIndices;
+  private indexFunctions(): void {
     this.all.forEach((fn, index) => {
       this.indexOf.set(fn, index);
-      if (!sameIndices) {
-        const fileKey = `${fn.file}\0${fn.name}`;
-        if (!this.byFileAndName.has(fileKey)) this.byFileAndName.set(fileKey, index);
-      }
-      this.indexName(fn);
+      const fileKey = `${fn.file}\0${fn.name}`;
+      if (!this.byFileAndName.has(fileKey)) this.byFileAndName.set(fileKey, index);
+      let names = this.definedIn.get(fn.file);
+      if (!names) this.definedIn.set(fn.file, (names = new Map()));
+      if (!names.has(fn.name)) names.set(fn.name, index);
+      const byName = fn.isStatic ? this.staticByName : this.externalByName;
+      const list = byName.get(fn.name) ?? [];
+      list.push(index);
+      byName.set(fn.name, list);
     });
-  }
-
-  private indexName(fn: FunctionInfo): void {
-    let names = this.definedIn.get(fn.file);
-    if (!names) this.definedIn.set(fn.file, (names = new Map()));
-    if (!names.has(fn.name)) names.set(fn.name, fn);
-    const byName = fn.isStatic ? this.staticByName : this.externalByName;
-    const list = byName.get(fn.name) ?? [];
-    list.push(fn);
-    byName.set(fn.name, list);
   }
 
   private resolveCalls(fn: FunctionInfo): ResolvedCall[] {
@@ -260,31 +276,31 @@ export class CallGraph {
   resolve(fromFile: string, name: string): FunctionInfo | undefined {
     let known = this.resolved.get(fromFile);
     if (!known) this.resolved.set(fromFile, (known = new Map()));
-    if (known.has(name)) return known.get(name);
-    const target = this.resolveUncached(fromFile, name);
-    known.set(name, target);
-    return target;
+    let target = known.get(name);
+    if (target === undefined) known.set(name, (target = this.resolveUncached(fromFile, name)));
+    return target < 0 ? undefined : this.all[target];
   }
 
-  private resolveUncached(fromFile: string, name: string): FunctionInfo | undefined {
+  /** The position in `all` of the function a call to `name` from `fromFile` reaches, -1 for none. */
+  private resolveUncached(fromFile: string, name: string): number {
     const local = this.definedIn.get(fromFile)?.get(name);
-    if (local) return local;
-    if (this.isFunctionMacroIn(fromFile, name)) return undefined;
+    if (local !== undefined) return local;
+    if (this.isFunctionMacroIn(fromFile, name)) return -1;
     const statics = this.staticByName.get(name);
     if (statics) {
       const headers = this.headerClosure(fromFile);
-      const fromHeader = statics.find((fn) => headers.has(fn.file));
-      if (fromHeader) return fromHeader;
+      const fromHeader = statics.find((index) => headers.has(this.all[index].file));
+      if (fromHeader !== undefined) return fromHeader;
     }
     const candidates = this.externalByName.get(name);
-    if (!candidates) return undefined;
+    if (!candidates) return -1;
     const from = normalizePath(fromFile);
     let best = candidates[0];
-    let bestShared = commonPrefixLength(from, normalizePath(best.file));
-    for (const fn of candidates.slice(1)) {
-      const shared = commonPrefixLength(from, normalizePath(fn.file));
+    let bestShared = commonPrefixLength(from, normalizePath(this.all[best].file));
+    for (const index of candidates.slice(1)) {
+      const shared = commonPrefixLength(from, normalizePath(this.all[index].file));
       if (shared > bestShared) {
-        best = fn;
+        best = index;
         bestShared = shared;
       }
     }

@@ -98,6 +98,11 @@ export class CallGraph {
   /** The summaries built from, in order, and what name resolution read from each (see reuse). */
   private readonly sources: FileSummary[];
   private readonly resolutionInputs: string[];
+  /**
+   * Shared by every graph reused from this one (see reuse): graphs with the same lineage put each
+   * function at the same position and resolve every name from every file to the same position.
+   */
+  lineage: object = {};
 
   private constructor(summaries: FileSummary[], previous?: CallGraph) {
     this.sources = summaries;
@@ -171,6 +176,7 @@ export class CallGraph {
       });
     }
     this.all = all;
+    this.lineage = previous.lineage;
     this.byFileAndName = previous.byFileAndName;
     this.indexOf = new Map(previous.indexOf);
     // All deletions first: a lent object may have moved to another redone position.
@@ -265,6 +271,16 @@ export class CallGraph {
   /** Every defined function, ordered by file, then position. */
   functions(): FunctionInfo[] {
     return [...this.all];
+  }
+
+  /** Where `fn` (or, for an object of another build, the function of its file and name) is in functions(). */
+  positionOf(fn: FunctionInfo): number | undefined {
+    return this.find(fn);
+  }
+
+  /** The function at `position` of functions(). */
+  functionAt(position: number): FunctionInfo | undefined {
+    return this.all[position];
   }
 
   /** `file::name` for static functions (each file has its own), `name` for external ones. */

@@ -8,6 +8,7 @@ import type { ChainStep } from './reach';
 import type { Reads } from './recordedReads';
 import type { SizePlan } from './size';
 import type { KeptSummaryFacts } from './summaryFacts';
+import type { KeptWalks } from './programWalks';
 
 export interface FunctionResult {
   /** The function's definition text. */
@@ -33,8 +34,19 @@ export class RulesMemo {
   private readonly byFile = new Map<string, Map<string, FunctionResult>>();
   private readonly reusedByFile = new Map<string, number>();
   private readonly factsByFile = new Map<string, KeptSummaryFacts>();
+  private readonly walksByFile = new Map<string, KeptWalks>();
   /** Files in the order they were last analysed, oldest first. */
   private readonly recent = new Set<string>();
+
+  /** The whole-program walks of the latest analysis of `file` (programWalks.ts). */
+  walks(file: string): KeptWalks | undefined {
+    return this.walksByFile.get(file);
+  }
+
+  keepWalks(file: string, kept: KeptWalks): void {
+    this.walksByFile.set(file, kept);
+    this.touch(file);
+  }
 
   /** The summary facts of the latest analysis of `file` (summaryFacts.ts). */
   summaryFacts(file: string): KeptSummaryFacts | undefined {
@@ -79,6 +91,7 @@ export class RulesMemo {
       this.recent.delete(oldest);
       this.byFile.delete(oldest);
       this.reusedByFile.delete(oldest);
+      this.walksByFile.delete(oldest);
       const facts = this.factsByFile.get(oldest);
       this.factsByFile.delete(oldest);
       if (facts) this.release(facts);

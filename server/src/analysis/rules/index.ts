@@ -10,10 +10,11 @@ import { checkFloatsAndSimd } from './floats';
 import { detached, frozenCopy, resultContext, type FunctionResult, type RulesMemo } from './functionResults';
 import { checkLoops } from './loops';
 import { functionNodesByStart, lineStart } from './nodes';
-import { computeReach, functionKey, type ChainStep } from './reach';
+import { functionKey, reachFrom, reachRoots, type ChainStep } from './reach';
+import { keptWalks, reusedEstimates, reusedStack, reuseReach, type WalkInputs } from './programWalks';
 import { recordingFacts, stillAnswered, type ProgramReads } from './recordedReads';
 import { checkProgramSize, sizePlanOf, type SizePlan } from './size';
-import { checkStack } from './stack';
+import { deepestPaths, reportStack } from './stack';
 import { checkDeclarations, checkGlobalState } from './state';
 import { summaryFacts } from './summaryFacts';
 
@@ -29,7 +30,10 @@ export type { QuickFix, QuickFixData, TextEdit, CapLoopFix, ReplaceCallFix, Mark
 export function runRules(ctx: RuleContext, memo?: RulesMemo): AnalysisDiagnostic[] {
   const { program, file } = ctx;
   const resolver = program.callGraph;
-  const reach = computeReach(file, program.summaries, resolver, ctx.options, ctx.check);
+  const constants = constantSource(program);
+  const walkInputs: WalkInputs = { graph: resolver, types: program.types, roots: reachRoots(file, program.summaries, ctx.options), constants };
+  const reused = reuseReach(memo?.walks(file), walkInputs);
+  const reach = reused?.reach ?? reachFrom(walkInputs.roots, resolver, ctx.check);
   ctx.check();
   const summaries = [...program.summaries.values()];
   const kept = summaryFacts(summaries, file, ctx.tree.rootNode, memo?.summaryFacts(file));
@@ -48,11 +52,11 @@ export function runRules(ctx: RuleContext, memo?: RulesMemo): AnalysisDiagnostic
     floatFacts,
     mutableGlobals: kept.facts.mutableGlobals,
     visibleGlobals: visibleGlobals(program, file),
-    constants: constantSource(program),
+    constants,
     macros,
   };
   try {
-    return runChecks(ctx, facts, memo);
+    return runChecks(ctx, facts, memo, { inputs: walkInputs, reused: reused !== undefined });
   } finally {
     // The memo keeps the facts (and the expander's parsed expansions) for the next analysis.
     if (memo) memo.keepSummaryFacts(file, kept);
@@ -82,7 +86,7 @@ function checkFunction(ctx: RuleContext, facts: ProgramReads, fn: FunctionInfo, 
   return { text: detached(text), context: detached(context), reads: recording.reads, diagnostics: frozenCopy(sink.diagnostics), plan };
 }
 
-function runChecks(ctx: RuleContext, facts: ProgramReads, memo: RulesMemo | undefined): AnalysisDiagnostic[] {
+function runChecks(ctx: RuleContext, facts: ProgramReads, memo: RulesMemo | undefined, walks: { inputs: WalkInputs; reused: boolean }): AnalysisDiagnostic[] {
   const { program, file } = ctx;
   const { reach } = facts;
   const resolver = program.callGraph;
@@ -109,8 +113,11 @@ function runChecks(ctx: RuleContext, facts: ProgramReads, memo: RulesMemo | unde
     plans.set(key, result.plan);
     for (const d of result.diagnostics) sink.add(d);
   }
-  checkStack(file, reach, resolver, facts.constants, sink, ctx.check);
-  checkProgramSize(
+  // Reused walks (programWalks.ts) take the previous analysis's results by graph position.
+  const previousWalks = walks.reused ? memo?.walks(file) : undefined;
+  const stack = previousWalks ? reusedStack(previousWalks, resolver, reach.roots) : deepestPaths(reach, resolver, facts.constants, ctx.check);
+  reportStack(file, stack, facts.constants, sink);
+  const estimates = checkProgramSize(
     {
       file, reach, resolver, plans,
       targetKernel: ctx.options.targetKernel,
@@ -118,7 +125,9 @@ function runChecks(ctx: RuleContext, facts: ProgramReads, memo: RulesMemo | unde
       isCalled: (fn) => resolver.callers(fn).length > 0,
     },
     sink,
+    previousWalks ? reusedEstimates(previousWalks, plans) : undefined,
   );
+  memo?.keepWalks(file, keptWalks(walks.inputs, reach, stack, plans, estimates, previousWalks));
   memo?.keep(file, used, reused);
   return sink.diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
 }

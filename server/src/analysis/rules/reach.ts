@@ -51,6 +51,15 @@ function annotated(summaries: Iterable<FileSummary>, kind: 'entry' | 'skip'): Se
   return names;
 }
 
+/** The roots of a reach and what decides them, before any call is followed. */
+export interface ReachRoots {
+  roots: FunctionInfo[];
+  fromEntries: boolean;
+  isSkipped(fn: FunctionInfo): boolean;
+  /** The skip and entry marks and options the roots and the walk read, as one comparable string. */
+  marks: string;
+}
+
 export function computeReach(
   file: string,
   summaries: Map<string, FileSummary>,
@@ -58,6 +67,10 @@ export function computeReach(
   options: Pick<AnalyzeOptions, 'entries' | 'discoveredEntries'>,
   check: () => void = () => {},
 ): Reach {
+  return reachFrom(reachRoots(file, summaries, options), resolver, check);
+}
+
+export function reachRoots(file: string, summaries: Map<string, FileSummary>, options: Pick<AnalyzeOptions, 'entries' | 'discoveredEntries'>): ReachRoots {
   const skipped = annotated(summaries.values(), 'skip');
   const entryNames = annotated(summaries.values(), 'entry');
   const isSkipped = (fn: FunctionInfo) => skipped.size > 0 && skipped.has(`${fn.file}\u0000${fn.name}`);
@@ -75,7 +88,11 @@ export function computeReach(
     }
   const fromEntries = roots.length > 0;
   if (!fromEntries) roots.push(...(summaries.get(file)?.functions ?? []).filter((fn) => !isSkipped(fn)));
+  const marks = JSON.stringify([file, [...skipped], [...entryNames], options.entries, options.discoveredEntries ?? []]);
+  return { roots, fromEntries, isSkipped, marks };
+}
 
+export function reachFrom({ roots, fromEntries, isSkipped }: ReachRoots, resolver: CalleeResolver, check: () => void = () => {}): Reach {
   const reached = new Map<string, Reached>();
   // Breadth-first so each function keeps its shortest chain from an entry.
   const queue: Reached[] = [];

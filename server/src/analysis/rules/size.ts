@@ -102,16 +102,21 @@ export function estimateInstructions(root: FunctionInfo, inputs: SizeInputs): nu
   return ofFunction(root);
 }
 
-export function checkProgramSize(inputs: SizeInputs, sink: DiagnosticSink): void {
+/**
+ * `estimates`, by the root's index in reach.roots: used where present (a previous analysis's
+ * estimate when nothing it read changed, see rules/programWalks.ts), filled where computed.
+ */
+export function checkProgramSize(inputs: SizeInputs, sink: DiagnosticSink, estimates = new Map<number, number>()): Map<number, number> {
   const privileged = kernelAtLeast(inputs.targetKernel, 'program-size', '5.2');
   const limit = privileged ? PRIVILEGED_LIMIT : OLD_OR_UNPRIVILEGED_LIMIT;
-  for (const root of inputs.reach.roots) {
+  for (const [index, root] of inputs.reach.roots.entries()) {
     if (root.file !== inputs.file) continue;
     // With no entry every function of the file is a root, and each caller's estimate contains
     // its callees': reporting all of them repeats one finding down every chain. Only a function
     // nobody calls is plausibly the top of a program.
     if (!inputs.reach.fromEntries && inputs.isCalled(root)) continue;
-    const estimate = estimateInstructions(root, inputs);
+    let estimate = estimates.get(index);
+    if (estimate === undefined) estimates.set(index, (estimate = estimateInstructions(root, inputs)));
     if (estimate <= limit) continue;
     const about = estimate > ABSURD_ESTIMATE ? `more than ${ABSURD_ESTIMATE.toLocaleString('en-US')}` : `about ${estimate.toLocaleString('en-US')}`;
     const which = privileged
@@ -126,4 +131,5 @@ export function checkProgramSize(inputs: SizeInputs, sink: DiagnosticSink): void
       data: { fixes: [] },
     });
   }
+  return estimates;
 }

@@ -46,6 +46,13 @@ function pathOf(deepest: Deepest): FunctionInfo[] {
   return path;
 }
 
+/** The deepest chain from one root: its total and its functions, root first. */
+export interface StackPath {
+  root: FunctionInfo;
+  total: number;
+  path: FunctionInfo[];
+}
+
 export function checkStack(
   file: string,
   reach: Reach,
@@ -53,12 +60,18 @@ export function checkStack(
   constants: ConstantSource,
   sink: DiagnosticSink,
   check: () => void,
-): void {
-  const frames = new Map<string, Frame>();
-  const frame = (fn: FunctionInfo) => {
-    const key = functionKey(fn);
+): StackPath[] {
+  const paths = deepestPaths(reach, resolver, constants, check);
+  reportStack(file, paths, constants, sink);
+  return paths;
+}
+
+/** The deepest chain from each root of `reach`, in root order. */
+export function deepestPaths(reach: Reach, resolver: CalleeResolver, constants: ConstantSource, check: () => void): StackPath[] {
+  const frames = new Map<string, number>();
+  const frameBytes = (fn: FunctionInfo, key: string) => {
     let known = frames.get(key);
-    if (!known) frames.set(key, (known = frameOf(fn, constants)));
+    if (known === undefined) frames.set(key, (known = frameOf(fn, constants).bytes));
     return known;
   };
   const memo = new Map<string, Deepest>();
@@ -80,16 +93,27 @@ export function checkStack(
       }
     }
     active.delete(key);
-    const result = { total: frame(fn).bytes + (best?.total ?? 0), fn, next: best };
+    const result = { total: frameBytes(fn, key) + (best?.total ?? 0), fn, next: best };
     memo.set(key, result);
     return result;
   };
-
-  for (const root of reach.roots) {
+  return reach.roots.map((root) => {
     const found = deepest(root, 0);
-    const total = found.total;
+    return { root, total: found.total, path: pathOf(found) };
+  });
+}
+
+/** One diagnostic per root whose deepest chain is over the limit, at a function of `file` on it. */
+export function reportStack(file: string, paths: StackPath[], constants: ConstantSource, sink: DiagnosticSink): void {
+  const frames = new Map<string, Frame>();
+  const frame = (fn: FunctionInfo) => {
+    const key = functionKey(fn);
+    let known = frames.get(key);
+    if (!known) frames.set(key, (known = frameOf(fn, constants)));
+    return known;
+  };
+  for (const { root, total, path } of paths) {
     if (total <= STACK_LIMIT) continue;
-    const path = pathOf(found);
     // Report where the running sum crosses the limit, or at the last function of this file before it.
     let running = 0;
     let crossing = path.length - 1;

@@ -1,0 +1,121 @@
+// The reach from the roots, the deepest stack chain of each root and the program-size estimates
+// walk the whole call graph below the entries, which costs what the program holds. After an edit
+// that leaves the walks' inputs alone (the same roots, skip and entry marks, call graph lineage
+// and type table, and every reached function that is a new object calling the same names with
+// the same frame size and line count), each walk takes the same steps as before: its results are
+// carried over by graph position, pointed at the new objects, instead of walked again.
+import type { FunctionInfo } from '../model';
+import type { CallGraph } from '../callGraph';
+import type { ConstantSource } from './constEval';
+import { functionKey, type Reach, type Reached, type ReachRoots } from './reach';
+import type { SizePlan } from './size';
+import { frameOf, type StackPath } from './stack';
+
+/** What one file's latest analysis walked, by graph position, and what the walks read. */
+export interface KeptWalks {
+  lineage: object;
+  types: object;
+  marks: string;
+  fromEntries: boolean;
+  rootPositions: string;
+  reach: Reach;
+  /** The graph position of each reached function, in the order of reach.reached. */
+  positions: number[];
+  stack: { total: number; path: number[] }[];
+  /** Size plans of the file's checked functions, and the estimates made from them (by root index). */
+  plans: Map<string, SizePlan>;
+  estimates: Map<number, number>;
+}
+
+export interface WalkInputs {
+  graph: CallGraph;
+  types: object;
+  roots: ReachRoots;
+  constants: ConstantSource;
+}
+
+function rootPositions(graph: CallGraph, roots: FunctionInfo[]): string {
+  return roots.map((fn) => graph.positionOf(fn) ?? -1).join();
+}
+
+function lineCount(fn: FunctionInfo): number {
+  return fn.range.end.line - fn.range.start.line;
+}
+
+/** Whether `now`, the function at `was`'s graph position, leads every walk the same way `was` did. */
+function walksAlike(was: FunctionInfo, now: FunctionInfo, constants: ConstantSource): boolean {
+  if (now.file !== was.file || now.name !== was.name || now.range.start.line !== was.range.start.line || lineCount(now) !== lineCount(was)) return false;
+  if (now.calls.length !== was.calls.length || now.calls.some((site, i) => site.callee !== was.calls[i].callee)) return false;
+  return frameOf(now, constants).bytes === frameOf(was, constants).bytes;
+}
+
+/** The reach of `previous`, rebuilt over the current objects, when the walks' inputs are the same; else undefined. */
+export function reuseReach(previous: KeptWalks | undefined, inputs: WalkInputs): { reach: Reach; changed: FunctionInfo[] } | undefined {
+  const { graph, roots } = inputs;
+  if (!previous || previous.lineage !== graph.lineage || previous.types !== inputs.types || previous.marks !== roots.marks) return undefined;
+  if (previous.fromEntries !== roots.fromEntries || previous.rootPositions !== rootPositions(graph, roots.roots)) return undefined;
+  const current: FunctionInfo[] = [];
+  const changed: FunctionInfo[] = [];
+  let at = 0;
+  for (const entry of previous.reach.reached.values()) {
+    const fn = graph.functionAt(previous.positions[at++]);
+    if (!fn) return undefined;
+    if (fn !== entry.fn) {
+      if (!walksAlike(entry.fn, fn, inputs.constants)) return undefined;
+      changed.push(fn);
+    }
+    current.push(fn);
+  }
+  // Breadth-first order: a function's parent (its chain's last caller) is rebuilt before it.
+  const reached = new Map<string, Reached>();
+  at = 0;
+  for (const [key, entry] of previous.reach.reached) {
+    const fn = current[at++];
+    const last = entry.chain[entry.chain.length - 1];
+    const parentKey = last && functionKey(last.caller);
+    const parent = last ? reached.get(parentKey)! : undefined;
+    if (fn === entry.fn && parent === (last ? previous.reach.reached.get(parentKey) : undefined)) {
+      reached.set(key, entry);
+      continue;
+    }
+    if (!parent) {
+      reached.set(key, { fn, root: fn, chain: [] });
+      continue;
+    }
+    const site = parent.fn.calls[last.caller.calls.indexOf(last.site)];
+    reached.set(key, { fn, root: parent.root, chain: [...parent.chain, { caller: parent.fn, site }] });
+  }
+  return { reach: { reached, roots: roots.roots, fromEntries: roots.fromEntries, isSkipped: roots.isSkipped }, changed };
+}
+
+/** The previous analysis's deepest chains over the current objects (valid where reuseReach was). */
+export function reusedStack(previous: KeptWalks, graph: CallGraph, roots: FunctionInfo[]): StackPath[] {
+  return previous.stack.map((kept, index) => ({ root: roots[index], total: kept.total, path: kept.path.map((position) => graph.functionAt(position)!) }));
+}
+
+function samePlan(a: SizePlan | undefined, b: SizePlan): boolean {
+  return a !== undefined && (a === b || (a.own === b.own && a.calls.length === b.calls.length && a.calls.every((c, i) => c.callee === b.calls[i].callee && c.times === b.calls[i].times)));
+}
+
+/** The previous estimates when the plans they were made from are the same (valid where reuseReach was). */
+export function reusedEstimates(previous: KeptWalks, plans: Map<string, SizePlan>): Map<number, number> {
+  if (previous.plans.size !== plans.size) return new Map();
+  for (const [key, plan] of plans) if (!samePlan(previous.plans.get(key), plan)) return new Map();
+  return new Map(previous.estimates);
+}
+
+export function keptWalks(inputs: WalkInputs, reach: Reach, stack: StackPath[], plans: Map<string, SizePlan>, estimates: Map<number, number>, previous?: KeptWalks): KeptWalks {
+  const { graph } = inputs;
+  return {
+    lineage: graph.lineage,
+    types: inputs.types,
+    marks: inputs.roots.marks,
+    fromEntries: reach.fromEntries,
+    rootPositions: previous?.rootPositions ?? rootPositions(graph, reach.roots),
+    reach,
+    positions: previous?.positions ?? [...reach.reached.values()].map((r) => graph.positionOf(r.fn)!),
+    stack: previous?.stack ?? stack.map((s) => ({ total: s.total, path: s.path.map((fn) => graph.positionOf(fn)!) })),
+    plans,
+    estimates,
+  };
+}

@@ -299,3 +299,31 @@ test('a graph built from the previous one answers as a graph built from scratch'
   const reused = CallGraph.build([x0, y2, h], CallGraph.build([x0, y, h]));
   assert.deepEqual(graphView(reused), graphView(CallGraph.build([x0, y2, h])));
 });
+
+test('a reuse shares its caches with the graph it came from, which still answers as before', () => {
+  const x: FileSummary = summary('x.c', [fn('x.c', 'even', 1, [call('odd', 2)]), fn('x.c', 'loop', 20, [call('loop', 21)])]);
+  const y: FileSummary = summary('y.c', [fn('y.c', 'odd', 1, [call('even', 2), call('helper', 3)]), fn('y.c', 'helper', 20)]);
+  const h: FileSummary = { ...summary('lib/h.h', [fn('lib/h.h', 'helper', 1, [], true)]), includes: [] };
+  const first = CallGraph.build([x, y, h]);
+  const before = graphView(first);
+  const x2 = summary('x.c', [fn('x.c', 'even', 3, [call('helper', 4)]), x.functions[1]]);
+  const second = CallGraph.build([x2, y, h], first);
+  assert.deepEqual(graphView(second), graphView(CallGraph.build([x2, y, h])));
+  // Names the second graph resolved first (into its shared cache) answer with the first graph's objects.
+  assert.deepEqual(graphView(first), before);
+  assert.equal(first.resolve('x.c', 'odd'), y.functions[0]);
+  assert.equal(second.resolve('x.c', 'even'), x2.functions[0]);
+  assert.equal(first.resolve('x.c', 'even'), x.functions[0]);
+});
+
+test('a lent function object that moves to another position among same-named functions is found there', () => {
+  // Two definitions of one name (#if alternatives): the one before the kept object goes, one after it comes.
+  const kept = fn('x.c', 'dup', 5, [call('odd', 6)]);
+  const x: FileSummary = summary('x.c', [fn('x.c', 'dup', 1, [call('dup', 2)]), kept]);
+  const y: FileSummary = summary('y.c', [fn('y.c', 'odd', 1, [call('dup', 2)])]);
+  const x2 = summary('x.c', [kept, fn('x.c', 'dup', 10, [call('dup', 11)])]);
+  const reused = CallGraph.build([x2, y], CallGraph.build([x, y]));
+  assert.deepEqual(graphView(reused), graphView(CallGraph.build([x2, y])));
+  assert.equal(reused.positionOf(kept), 0);
+  assert.deepEqual(reused.callers(kept).map((c) => c.caller.file), ['x.c', 'y.c']);
+});

@@ -35,6 +35,9 @@ export class TypeTable {
   private readonly layouts = new Map<string, RecordLayout | null>();
   /** sizeOf/alignOf answers by type text (the table never changes once built). */
   private readonly textLayouts = new Map<string, Layout | undefined>();
+  /** evaluate and constantValue answers asked from outside (no cycle cut in progress), by argument. */
+  private readonly evaluated = new Map<string, number | undefined>();
+  private readonly constants = new Map<string, number | undefined>();
   private readonly inProgress = new Set<string>();
   private readonly evaluating = new Set<string>();
   private readonly scope: ConstantScope = {
@@ -88,17 +91,33 @@ export class TypeTable {
     if (enumValue !== undefined) return Number.isFinite(enumValue) ? enumValue : undefined;
     const text = this.macros.get(name);
     if (text === undefined || this.evaluating.has(name)) return undefined;
-    this.evaluating.add(name);
-    try {
-      return evaluateConstant(text, this.scope);
-    } finally {
-      this.evaluating.delete(name);
-    }
+    return this.outermost(this.constants, name, () => {
+      this.evaluating.add(name);
+      try {
+        return evaluateConstant(text, this.scope);
+      } finally {
+        this.evaluating.delete(name);
+      }
+    });
   }
 
   /** Integer constant expression over the known constants and type sizes; no eval(). */
   evaluate(expression: string): number | undefined {
-    return evaluateConstant(expression, this.scope);
+    return this.outermost(this.evaluated, expression, () => evaluateConstant(expression, this.scope));
+  }
+
+  /**
+   * `compute`'s answer, kept in `cache` when asked from outside: the table never changes once
+   * built (and is reused across analyses), so the rules' repeated questions are not re-tokenised.
+   * Inside a layout or another constant a cycle cut may answer, so nothing is kept there.
+   */
+  private outermost(cache: Map<string, number | undefined>, key: string, compute: () => number | undefined): number | undefined {
+    const outside = this.inProgress.size === 0 && this.evaluating.size === 0;
+    if (outside && cache.has(key)) return cache.get(key);
+    const value = compute();
+    // A copy of the key: the source slice it may be would keep the whole text of its version alive.
+    if (outside) cache.set(key.length < 13 ? key : (JSON.parse(JSON.stringify(key)) as string), value);
+    return value;
   }
 
   /** The record a type names after typedefs ("foo_t" → struct foo), if it is a known one. */

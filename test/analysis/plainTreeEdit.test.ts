@@ -143,3 +143,36 @@ test('walks of a reparsed tree visit what walks of a fresh parse visit, and unto
     version.tree.delete();
   }
 });
+
+test('carried-over subtrees moved by edits before them have every node where a fresh parse puts it, and move alone', async () => {
+  await initC();
+  const original = 'int a(void) { return 1; }\nint b(int x) { if (x) { return x * 2; } return 0; }\nint c(void) { return b(3); }\n';
+  let version: ParsedVersion = reparse(undefined, original);
+  try {
+    const [, b, c] = version.plain.rootNode.children;
+    // Insert then delete before b and c, several times: each moves their anchors back and forth.
+    const texts = [`int  a${original.slice(5)}`, `in a${original.slice(5)}`, original, `int a(void) { return 12; }${original.slice(25)}`];
+    for (const text of texts) {
+      version = reparse(version, text);
+      const fresh = parseC(text);
+      try {
+        assert.deepEqual(shape(version.plain.rootNode), shape(plainTreeOf(fresh).rootNode), JSON.stringify(text));
+      } finally {
+        fresh.delete();
+      }
+      const children = version.plain.rootNode.children;
+      assert.ok(children.includes(b) && children.includes(c), 'b and c are carried over, not copied');
+      // A node deep inside b reads its own text at its new offsets.
+      const deep: SyntaxNode[] = [];
+      const stack = [b];
+      for (let node = stack.pop(); node; node = stack.pop()) {
+        if (node.type === 'number_literal') deep.push(node);
+        stack.push(...node.children);
+      }
+      assert.deepEqual(deep.map((n) => n.text).sort(), ['0', '2']);
+      assert.notEqual(b.anchor, c.anchor, 'each top-level subtree has its own anchor');
+    }
+  } finally {
+    version.tree.delete();
+  }
+});

@@ -120,6 +120,15 @@ export interface PreorderIndex {
   byType: Map<string, number[]>;
 }
 
+/**
+ * The base that offsets of one subtree are stored against: every node of a top-level subtree
+ * holds its offsets relative to the subtree's anchor, so moving the subtree after an edit
+ * (plainTreeEdit.ts) is one addition, not a visit of each of its nodes.
+ */
+export interface Anchor {
+  offset: number;
+}
+
 export class PlainNode {
   readonly id = nextId++;
   parent: PlainNode | null = null;
@@ -135,14 +144,30 @@ export class PlainNode {
   /** Position in `segment`. */
   order = -1;
   private namedCache: PlainNode[] | undefined;
+  /** Offsets relative to `anchor.offset`. */
+  private relativeStart: number;
+  private relativeEnd: number;
 
   constructor(
     public home: Home,
     readonly type: string,
     readonly isNamed: boolean,
-    public startIndex: number,
-    public endIndex: number,
-  ) {}
+    startIndex: number,
+    endIndex: number,
+    /** Shared by the nodes of one top-level subtree (or owned by a root); see Anchor. */
+    readonly anchor: Anchor = { offset: 0 },
+  ) {
+    this.relativeStart = startIndex - anchor.offset;
+    this.relativeEnd = endIndex - anchor.offset;
+  }
+
+  get startIndex(): number {
+    return this.anchor.offset + this.relativeStart;
+  }
+
+  get endIndex(): number {
+    return this.anchor.offset + this.relativeEnd;
+  }
 
   get tree(): PlainTree {
     const tree = this.home.tree;
@@ -364,8 +389,14 @@ function tablesOf(tree: ParserTree): LanguageTables {
  * come from the language's tables, named-ness is cached per type. Iterative, not recursive, so
  * code nested thousands of levels deep copies like any other.
  */
-export function copySubtree(cursor: ParserCursor, tables: LanguageTables, treeHasError: boolean, home: Home): PlainNode {
-  const make = (): PlainNode => {
+export function copySubtree(
+  cursor: ParserCursor,
+  tables: LanguageTables,
+  treeHasError: boolean,
+  home: Home,
+  anchorPerChild = false,
+): PlainNode {
+  const make = (anchor: Anchor): PlainNode => {
     const typeId = cursor.nodeTypeId;
     let isNamed = tables.named.get(typeId);
     if (isNamed === undefined) {
@@ -374,20 +405,23 @@ export function copySubtree(cursor: ParserCursor, tables: LanguageTables, treeHa
     }
     const startIndex = cursor.startIndex;
     const endIndex = cursor.endIndex;
-    const node = new PlainNode(home, tables.types[typeId] ?? 'ERROR', isNamed, startIndex, endIndex);
+    const node = new PlainNode(home, tables.types[typeId] ?? 'ERROR', isNamed, startIndex, endIndex, anchor);
     if (treeHasError) {
       if (typeId === 0xffff) node.hasError = true;
       else if (startIndex === endIndex && cursor.currentNode.isMissing) node.isMissing = node.hasError = true;
     }
     return node;
   };
-  const root = make();
+  const root = make({ offset: 0 });
+  // The anchor of a node whose parent is on top of the stack: a fresh one for each child of the
+  // root when asked (a whole tree's top-level subtrees), otherwise the parent's.
+  const childAnchor = (parent: PlainNode): Anchor => (anchorPerChild && parent === root ? { offset: 0 } : parent.anchor);
   const stack: { node: PlainNode; children: PlainNode[] }[] = [];
   let current = { node: root, children: [] as PlainNode[] };
   for (;;) {
     if (cursor.gotoFirstChild()) {
       stack.push(current);
-      const child = make();
+      const child = make(childAnchor(current.node));
       child.field = tables.fields[cursor.currentFieldId] ?? null;
       current = { node: child, children: [] };
       continue;
@@ -400,7 +434,7 @@ export function copySubtree(cursor: ParserCursor, tables: LanguageTables, treeHa
       if (!parent) return root;
       attach(parent, done.node);
       if (cursor.gotoNextSibling()) {
-        const sibling = make();
+        const sibling = make(childAnchor(parent.node));
         sibling.field = tables.fields[cursor.currentFieldId] ?? null;
         stack.push(parent);
         current = { node: sibling, children: [] };
@@ -427,7 +461,7 @@ function finish(node: PlainNode, children: PlainNode[]): void {
 export function copyTree(tree: ParserTree, text: string): PlainTree {
   const cursor = tree.walk();
   try {
-    const root = copySubtree(cursor, tablesOf(tree), tree.rootNode.hasError, { tree: undefined });
+    const root = copySubtree(cursor, tablesOf(tree), tree.rootNode.hasError, { tree: undefined }, true);
     return new PlainTree(text, root);
   } finally {
     cursor.delete();

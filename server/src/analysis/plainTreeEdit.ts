@@ -135,14 +135,10 @@ function carryOver(previous: PlainTree, oldTree: ParserTree, tree: ParserTree, e
   }
 }
 
-/** Moves every offset in a subtree by `delta` (iteratively: subtrees may be very deep). */
+/**
+ * Moves every offset in a top-level subtree by `delta`: its nodes' offsets are relative to the
+ * subtree's own anchor (copySubtree gives each top-level subtree one), so moving it is moving that.
+ */
 function shift(node: PlainNode, delta: number): void {
-  const stack = [node];
-  while (stack.length > 0) {
-    const next = stack.pop()!;
-    next.startIndex += delta;
-    next.endIndex += delta;
-    const children = next.children;
-    for (let i = 0; i < children.length; i++) stack.push(children[i]);
-  }
+  node.anchor.offset += delta;
 }

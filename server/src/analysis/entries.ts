@@ -136,11 +136,7 @@ function discoverFromCode(input: EntryInput): RequestEntry[] {
     const body = definition.childForFieldName('body');
     if (!body) continue;
     const isCallback = callbacks.has(fn.name) || polledCallees.has(fn.name);
-    const receives: SyntaxNode[] = [];
-    for (const node of nodesOfTypes(body, CALLS)) {
-      const callee = calleeName(node);
-      if (callee && RECEIVE_CALLS.has(callee) && (callee !== 'read' || sockets.isSocketDescriptor(callArguments(node)[0]))) receives.push(node);
-    }
+    const receives = receiveCallsIn(body).filter((node) => calleeName(node) !== 'read' || sockets.isSocketDescriptor(callArguments(node)[0]));
     for (const call of receives) {
       const loop = enclosingLoop(call, body);
       if (!loop && !isCallback) continue;
@@ -311,37 +307,71 @@ function definitionNamed(input: EntryInput, name: string): SyntaxNode | undefine
   return byName.get(name);
 }
 
-function registeredCallbacks(root: SyntaxNode): Map<string, string> {
-  const found = new Map<string, string>();
+/**
+ * Facts kept per top-level declaration (or per function definition) of a tree: one carried over
+ * unchanged from the previous version of the document (plainTreeEdit.ts) is the same object and
+ * never changes, so after an edit only re-parsed declarations are read again.
+ */
+function keptPer<T>(compute: (node: SyntaxNode) => T): (node: SyntaxNode) => T {
+  const kept = new WeakMap<SyntaxNode, T>();
+  return (node) => {
+    let found = kept.get(node);
+    if (found === undefined) kept.set(node, (found = compute(node)));
+    return found;
+  };
+}
+
+/** Callback registrations of a subtree, in source order: [callback, registering call]. */
+const registrationsIn = keptPer((root: SyntaxNode): [string, string][] => {
+  const found: [string, string][] = [];
   for (const node of nodesOfTypes(root, CALLS)) {
     const callee = calleeName(node);
     const index = callee ? CALLBACK_REGISTRATIONS.get(callee) : undefined;
     if (callee && index !== undefined) {
       const arg = callArguments(node)[index];
       const name = arg ? textOf(stripWrappers(arg)).replace(/^&/, '') : '';
-      if (/^[A-Za-z_]\w*$/.test(name) && name !== 'NULL') found.set(name, callee);
+      if (/^[A-Za-z_]\w*$/.test(name) && name !== 'NULL') found.push([name, callee]);
     }
   }
+  return found;
+});
+
+function registeredCallbacks(root: SyntaxNode): Map<string, string> {
+  const found = new Map<string, string>();
+  const parts = root.parent === null && !CALLS.has(root.type) ? root.children.map(registrationsIn) : [registrationsIn(root)];
+  for (const part of parts) for (const [name, callee] of part) found.set(name, callee);
   return found;
 }
 
 /** Functions called inside a loop that also waits with epoll_wait/poll/select: hand-written dispatch. */
 function calleesOfPollingLoops(definitions: SyntaxNode[]): Set<string> {
   const found = new Set<string>();
-  for (const definition of definitions) {
-    walkTypes(definition, LOOP_TYPES, (node) => {
-      const calls: string[] = [];
-      walkTypes(node, CALLS, (inner) => {
-        const name = calleeName(inner);
-        if (name) calls.push(name);
-        return true;
-      });
-      if (calls.some((c) => POLL_CALLS.has(c))) for (const c of calls) if (!POLL_CALLS.has(c)) found.add(c);
-      return false;
-    });
-  }
+  for (const definition of definitions) for (const name of polledCalleesIn(definition)) found.add(name);
   return found;
 }
+
+const polledCalleesIn = keptPer((definition: SyntaxNode): string[] => {
+  const found: string[] = [];
+  walkTypes(definition, LOOP_TYPES, (node) => {
+    const calls: string[] = [];
+    walkTypes(node, CALLS, (inner) => {
+      const name = calleeName(inner);
+      if (name) calls.push(name);
+      return true;
+    });
+    if (calls.some((c) => POLL_CALLS.has(c))) for (const c of calls) if (!POLL_CALLS.has(c)) found.push(c);
+    return false;
+  });
+  return found;
+});
+
+/** Calls of a receive function in a function's body; `read` only counts on a socket (checked per analysis). */
+const receiveCallsIn = keptPer((body: SyntaxNode): SyntaxNode[] =>
+  nodesOfTypes(body, CALLS).filter((node) => {
+    const callee = calleeName(node);
+    return callee !== undefined && RECEIVE_CALLS.has(callee);
+  }),
+);
 
 export function discoverySummary(entry: RequestEntry, extra?: string): string {
   const proto = entry.protocol === 'unknown' ? 'protocol unknown' : entry.protocol.toUpperCase();

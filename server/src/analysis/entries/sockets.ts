@@ -67,12 +67,88 @@ function storedInto(value: SyntaxNode): string | undefined {
   return undefined;
 }
 
+/**
+ * What one subtree's calls, returns and stores say about sockets, read without the rest of the
+ * file; SocketFacts.collect replays these steps in source order over the whole file.
+ */
+interface SocketSteps {
+  /** socket()/accept() calls: the kind they open and where the descriptor is stored. */
+  opened: { kind: SocketKind; bySocket: boolean; target: string | undefined }[];
+  /** `return held;` in a function named `fn`. */
+  returns: { fn: string; held: string }[];
+  /** `target = value`: the function called for the value, if it is a call, or the name it copies. */
+  stores: { callee: string | undefined; held: string | undefined; target: string }[];
+  /** htons() calls that set a sin_port, with their argument. */
+  portSetters: SyntaxNode[];
+}
+
+/**
+ * Steps kept per top-level declaration: a declaration carried over unchanged from the previous
+ * version of the document (plainTreeEdit.ts) is the same object, and a subtree never changes once
+ * built, so after an edit only the re-parsed declarations are read again.
+ */
+const stepsByDeclaration = new WeakMap<SyntaxNode, SocketSteps>();
+
+function socketStepsOf(root: SyntaxNode): SocketSteps[] {
+  if (root.parent !== null || COLLECTED.has(root.type)) return [stepsOf(root)];
+  return root.children.map((child) => {
+    let steps = stepsByDeclaration.get(child);
+    if (!steps) stepsByDeclaration.set(child, (steps = stepsOf(child)));
+    return steps;
+  });
+}
+
+function stepsOf(root: SyntaxNode): SocketSteps {
+  const steps: SocketSteps = { opened: [], returns: [], stores: [], portSetters: [] };
+  const returns: SyntaxNode[] = [];
+  for (const node of nodesOfTypes(root, COLLECTED)) {
+    const type = node.type;
+    if (type === 'call_expression') {
+      const name = calleeName(node);
+      if (name === 'socket' || name === 'accept' || name === 'accept4') {
+        steps.opened.push({ kind: kindOfSocketCall(node), bySocket: name === 'socket', target: storedInto(node) });
+      } else if (name === 'htons' && setsPort(node) && callArguments(node)[0]) steps.portSetters.push(node);
+    } else if (type === 'return_statement') returns.push(node);
+    else {
+      const value = type === 'assignment_expression' ? node.childForFieldName('right') : node.childForFieldName('value');
+      if (!value) continue;
+      const target = type === 'assignment_expression' ? lastName(node.childForFieldName('left')) : lastName(node.childForFieldName('declarator'));
+      if (!target) continue;
+      const stripped = stripWrappers(value);
+      const callee = stripped.type === 'call_expression' ? (calleeName(stripped) ?? '') : undefined;
+      steps.stores.push({ callee, held: lastName(stripped), target });
+    }
+  }
+  // The function holding each return: definitions and returns both come in source order.
+  const definitions = functionDefinitions(root);
+  let at = 0;
+  for (const node of returns) {
+    while (at < definitions.length && definitions[at].endIndex <= node.startIndex) at++;
+    const definition = definitions[at];
+    if (!definition || definition.startIndex > node.startIndex) continue;
+    const fn = definition.childForFieldName('declarator')?.text.match(/^[*\s]*([A-Za-z_]\w*)/)?.[1];
+    const held = lastName(namedChildrenOf(node)[0]);
+    if (fn && held) steps.returns.push({ fn, held });
+  }
+  return steps;
+}
+
+/** Whether an htons() call is what a `sin_port`/`sin6_port` is set to. */
+function setsPort(call: SyntaxNode): boolean {
+  const target = call.parent;
+  return (
+    (target?.type === 'assignment_expression' && /sin6?_port$/.test(textOf(target.childForFieldName('left')))) ||
+    (target?.type === 'initializer_pair' && /sin6?_port/.test(textOf(target.childForFieldName('designator'))))
+  );
+}
+
 export class SocketFacts {
   private constructor(
     private readonly root: SyntaxNode,
     /** Descriptor names (variables or fields) → the kind of socket they were seen holding. */
     private readonly descriptors: Map<string, Set<SocketKind>>,
     private readonly socketKinds: Set<SocketKind>,
+    private readonly steps: SocketSteps[],
   ) {}
 
   static collect(root: SyntaxNode, _program: ProgramFacts): SocketFacts {
@@ -85,49 +161,27 @@ export class SocketFacts {
       descriptors.set(name, set);
     };
     const returning = new Map<string, SocketKind>();
-    // One pass collects what the three phases below read (each phase needs the previous one's
-    // result, but not another walk of the file).
-    const calls: SyntaxNode[] = [];
-    const stores: SyntaxNode[] = [];
-    const returns: SyntaxNode[] = [];
-    for (const node of nodesOfTypes(root, COLLECTED)) {
-      const type = node.type;
-      if (type === 'call_expression') calls.push(node);
-      else if (type === 'return_statement') returns.push(node);
-      else stores.push(node);
-    }
-    for (const node of calls) {
-      const name = calleeName(node);
-      if (name === 'socket' || name === 'accept' || name === 'accept4') {
-        const kind = kindOfSocketCall(node);
-        if (name === 'socket') kinds.add(kind);
-        add(storedInto(node), kind);
+    // Three phases over the whole file, each needing the previous one's result.
+    const steps = socketStepsOf(root);
+    for (const part of steps)
+      for (const { kind, bySocket, target } of part.opened) {
+        if (bySocket) kinds.add(kind);
+        add(target, kind);
       }
-    }
     // One step of copying (`c->fd = fd`, `listener.fd = open_listener(port)`) covers the usual
     // hand-over from the accepting or opening code to the connection record.
-    const definitions = functionDefinitions(root);
-    let at = 0;
-    for (const node of returns) {
-      while (at < definitions.length && definitions[at].endIndex <= node.startIndex) at++;
-      const definition = definitions[at];
-      if (!definition || definition.startIndex > node.startIndex) continue;
-      const name = definition.childForFieldName('declarator')?.text.match(/^[*\s]*([A-Za-z_]\w*)/)?.[1];
-      const held = lastName(namedChildrenOf(node)[0]);
-      const kind = held ? descriptors.get(held) : undefined;
-      if (name && kind) returning.set(name, [...kind][0]);
-    }
-    for (const node of stores) {
-      const value = node.type === 'assignment_expression' ? node.childForFieldName('right') : node.childForFieldName('value');
-      if (!value) continue;
-      const stripped = stripWrappers(value);
-      const from = stripped.type === 'call_expression' ? returning.get(calleeName(stripped) ?? '') : undefined;
-      const held = lastName(stripped);
-      const kinds2 = from ? new Set([from]) : held ? descriptors.get(held) : undefined;
-      const target = node.type === 'assignment_expression' ? lastName(node.childForFieldName('left')) : lastName(node.childForFieldName('declarator'));
-      if (kinds2 && target) for (const k of kinds2) add(target, k);
-    }
-    return new SocketFacts(root, descriptors, kinds);
+    for (const part of steps)
+      for (const { fn, held } of part.returns) {
+        const kind = descriptors.get(held);
+        if (kind) returning.set(fn, [...kind][0]);
+      }
+    for (const part of steps)
+      for (const { callee, held, target } of part.stores) {
+        const from = callee !== undefined ? returning.get(callee) : undefined;
+        const kinds2 = from ? new Set([from]) : held ? descriptors.get(held) : undefined;
+        if (kinds2) for (const k of kinds2) add(target, k);
+      }
+    return new SocketFacts(root, descriptors, kinds, steps);
   }
 
   isSocketDescriptor(node: SyntaxNode | undefined): boolean {
@@ -152,20 +206,12 @@ export class SocketFacts {
    * uses when nothing overrides it.
    */
   port(context: { program: ProgramFacts }): { port: number; source: string } | undefined {
-    let found: { port: number; source: string } | undefined;
-    for (const node of nodesOfTypes(this.root, CALLS)) {
-      if (found) break;
-      if (calleeName(node) !== 'htons') continue;
-      const target = node.parent;
-      const setsPort =
-        (target?.type === 'assignment_expression' && /sin6?_port$/.test(textOf(target.childForFieldName('left')))) ||
-        (target?.type === 'initializer_pair' && /sin6?_port/.test(textOf(target.childForFieldName('designator'))));
-      const arg = callArguments(node)[0];
-      if (!setsPort || !arg) continue;
-      const value = resolvePort(stripWrappers(arg), context.program, enclosingFunction(node), this.root, 0);
-      if (value) found = value;
-    }
-    return found;
+    for (const part of this.steps)
+      for (const node of part.portSetters) {
+        const value = resolvePort(stripWrappers(callArguments(node)[0]), context.program, enclosingFunction(node), this.root, 0);
+        if (value) return value;
+      }
+    return undefined;
   }
 }
 

@@ -35,6 +35,57 @@ interface CollectedNodes {
 /** Nodes whose insides hold nothing the summary reads. */
 const OPAQUE = new Set(['string_literal', 'concatenated_string', 'char_literal', 'number_literal', 'system_lib_string']);
 
+/**
+ * What collect finds in each top-level declaration, walked without a memo (every definition
+ * walked into). Kept per declaration: one carried over unchanged from the previous version of
+ * the document (plainTreeEdit.ts) is the same object and never changes, so after an edit only
+ * the re-parsed declarations are walked. The lists must not be changed.
+ */
+const collectedByDeclaration = new WeakMap<SyntaxNode, CollectedNodes>();
+
+/**
+ * The nodes the summary reads, for a whole tree from what each top-level declaration holds (a
+ * function definition never spans two of them, so a walk of the tree is the walks of its
+ * children one after another; the root, a translation_unit, adds nothing). A definition `memo`
+ * can stand for gets its `reuse`, and the comments inside it are left out, as a walk that
+ * skipped it would have.
+ */
+function collectTree(root: SyntaxNode, memo?: FileSummaryMemo): CollectedNodes {
+  if (root.parent !== null || root.type !== 'translation_unit') return collect(root, memo);
+  const nodes: CollectedNodes = {
+    comments: [], includes: [], defines: [], records: [], enums: [], typeDefinitions: [], functions: [], fileScopeDeclarations: [],
+  };
+  for (const child of root.children) {
+    let part = collectedByDeclaration.get(child);
+    if (!part) collectedByDeclaration.set(child, (part = collect(child)));
+    const reuses = part.functions.map((slot) => findReusable(memo, slot.definition));
+    // A walk skipping a definition that puts something on the file's lists would not see that.
+    if (part.functions.some((slot, i) => reuses[i] && slot.contributesOutside)) {
+      appendCollected(nodes, collect(child, memo));
+      continue;
+    }
+    let skipped: SyntaxNode[] | undefined;
+    const functions = part.functions.map((slot, i): FunctionSlot => {
+      const reuse = reuses[i];
+      if (!reuse) return slot;
+      // What a walk skipping the definition gives: nothing inside it is collected.
+      (skipped ??= []).push(slot.definition);
+      return { definition: slot.definition, declarations: [], calls: [], comments: [], contributesOutside: false, reuse };
+    });
+    const comments = skipped ? part.comments.filter((c) => !skipped!.some((d) => c.startIndex >= d.startIndex && c.startIndex < d.endIndex)) : part.comments;
+    appendCollected(nodes, { ...part, functions, comments });
+  }
+  return nodes;
+}
+
+/** Appends each list of `part` to `into`'s (a loop, not a spread: a list may be huge). */
+function appendCollected(into: CollectedNodes, part: CollectedNodes): void {
+  for (const key of Object.keys(into) as (keyof CollectedNodes)[]) {
+    const list = into[key] as unknown[];
+    for (const item of part[key]) list.push(item);
+  }
+}
+
 /** `memo`: the previous summary of the file; a definition it can stand for is not walked into. */
 function collect(root: SyntaxNode, memo?: FileSummaryMemo): CollectedNodes {
   const nodes: CollectedNodes = {
@@ -186,7 +237,7 @@ export function summarizeFile(file: string, tree: Tree, text: string, memo?: Sum
     return summary;
   }
   const previous = memo?.get(file);
-  const nodes = collect(root, previous);
+  const nodes = collectTree(root, previous);
 
   for (const node of nodes.includes) {
     const path = node.childForFieldName('path');

@@ -9,6 +9,7 @@ import { specifiersOf, variableFrom, withoutInitializer, type SummaryContext } f
 import { isVariadicList, summarizeFunction, type FunctionNodes } from './summarize/functions';
 import { enumFrom, recordFrom, typedefsFrom } from './summarize/types';
 import { TypeTable } from './typeTable';
+import { addDeclarationOnce, type DeclarationParts } from './summarize/declarationMemo';
 import { answersSame, findReusable, recordingContext, shiftFunction, shiftRange, type ContextQuery, type FileSummaryMemo, type RememberedFunction, type Reuse, type SummaryMemo } from './summarize/functionMemo';
 
 /** One file-level function definition, walked now or taken from the previous summary. */
@@ -264,7 +265,10 @@ export function summarizeFile(file: string, tree: Tree, text: string, memo?: Sum
     if (record) summary.records.push(record);
   }
   for (const node of nodes.typeDefinitions) summary.typedefs.push(...(attempt(() => typedefsFrom(node, context)) ?? []));
-  for (const declaration of nodes.fileScopeDeclarations) attempt(() => addFileScopeDeclaration(declaration, context, globals, summary));
+  for (const declaration of nodes.fileScopeDeclarations) {
+    if (!memo) attempt(() => addFileScopeDeclaration(declaration, context, globals, summary));
+    else attempt(() => addDeclarationOnce(declaration, context, globals, summary, (asked, into) => addFileScopeDeclaration(declaration, asked, globals, into)));
+  }
 
   // A remembered definition whose questions to the file get other answers now is walked after all.
   const slots = nodes.functions.map((slot) => (slot.reuse && !answersSame(slot.reuse.remembered.queries, context) ? walkAgain(slot, nodes.comments) : slot));
@@ -322,7 +326,7 @@ function remember(
   else into.set(text, [entry]);
 }
 
-function addFileScopeDeclaration(declaration: SyntaxNode, context: SummaryContext, globals: Set<string>, summary: FileSummary): void {
+function addFileScopeDeclaration(declaration: SyntaxNode, context: SummaryContext, globals: Set<string>, summary: DeclarationParts): void {
   const specifiers = specifiersOf(declaration, context.file);
   for (const declarator of declaration.childrenForFieldName('declarator')) {
     if (!declarator) continue;

@@ -130,6 +130,35 @@ export function attributeMacrosOf(text: string): AttributeMacros {
   return { objectLike, functionLike };
 }
 
+/**
+ * The attribute macros of `text`, made from `text` by replacing `previous.text[start, oldEnd)`
+ * with `text[start, newEnd)`, knowing `previous.macros`: the same when neither version of the
+ * edited lines, nor the line before them (which a backslash would continue into them), holds a
+ * '#' or a '\\' — then no line starting a #define, or continuing one, was touched.
+ */
+export function attributeMacrosAfterEdit(
+  previous: { text: string; macros: AttributeMacros },
+  text: string,
+  edit: { startIndex: number; oldEndIndex: number; newEndIndex: number },
+): AttributeMacros {
+  if (touchesDirectiveLines(previous.text, edit.startIndex, edit.oldEndIndex) || touchesDirectiveLines(text, edit.startIndex, edit.newEndIndex)) {
+    return attributeMacrosOf(text);
+  }
+  return previous.macros;
+}
+
+/** Whether the lines holding `text[from, to]`, or the line before them, contain '#' or '\\'. */
+function touchesDirectiveLines(text: string, from: number, to: number): boolean {
+  const lineStart = text.lastIndexOf('\n', from - 1) + 1;
+  const start = lineStart === 0 ? 0 : text.lastIndexOf('\n', lineStart - 2) + 1;
+  const end = lineEnd(text, to);
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x23 /* # */ || c === 0x5c /* \ */) return true;
+  }
+  return false;
+}
+
 /** Index of the '\n' ending the line at `from`, or the text's length. */
 function lineEnd(text: string, from: number): number {
   const end = text.indexOf('\n', from);

@@ -33,7 +33,7 @@ export function reparse(previous: ParsedVersion | undefined, text: string): Pars
   }
   try {
     previous.tree.edit(edit);
-    const tree = parseC(text, previous.tree);
+    const tree = parseC(text, previous.tree, { text: previous.text, edit });
     const plain = carryOver(previous.plain, previous.tree, tree, edit);
     setPlainTree(tree, plain);
     return { text, tree, plain };

@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Parser, Language, Tree as ParserTree, Edit } from 'web-tree-sitter';
-import { attributeMacrosKey, attributeMacrosOf, blankAttributeMacros } from './attributeMacros';
+import { attributeMacrosAfterEdit, attributeMacrosKey, attributeMacrosOf, blankAttributeMacros, type AttributeMacros } from './attributeMacros';
 import { copyTree, PlainTree } from './plainTree';
 
 // The analysis works on plain copies of the parser's trees (plainTree.ts); the parser's own tree
@@ -52,8 +52,9 @@ export function createCParser(): Parser {
 
 let sharedParser: Parser | undefined;
 
-/** Which attribute macros each tree was parsed with blanked (attributeMacros.ts). */
+/** Which attribute macros each tree was parsed with blanked (attributeMacros.ts), and their key. */
 const blankedWith = new WeakMap<ParserTree, string>();
+const macrosOfTree = new WeakMap<ParserTree, AttributeMacros>();
 /** The text each tree was parsed from, after blanking: what node.text shows. */
 const parsedText = new WeakMap<ParserTree, string>();
 /** The plain copy of each tree, made on first request. */
@@ -66,17 +67,22 @@ const plainCopies = new WeakMap<ParserTree, PlainTree>();
  * Attribute-only macros are blanked first (attributeMacros.ts), keeping every offset, so the
  * tree's positions are those of `text`; node.text shows the blanked text. An incremental parse
  * is only reused when the old tree was blanked with the same set of macros: a #define added or
- * removed by the edit can change the blanking far from the edited range.
+ * removed by the edit can change the blanking far from the edited range. `from` (the raw text
+ * `oldTree` was parsed from, and the edit made since) lets the macros be taken from the old tree.
  */
-export function parseC(text: string, oldTree?: ParserTree): ParserTree {
+export function parseC(text: string, oldTree?: ParserTree, from?: { text: string; edit: Edit }): ParserTree {
   sharedParser ??= createCParser();
-  const macros = attributeMacrosOf(text);
+  // With the old tree's text and the edit, the macros are re-read only when the edit touched a
+  // preprocessor line (attributeMacrosAfterEdit).
+  const previousMacros = oldTree && from ? macrosOfTree.get(oldTree) : undefined;
+  const macros = previousMacros && from ? attributeMacrosAfterEdit({ text: from.text, macros: previousMacros }, text, from.edit) : attributeMacrosOf(text);
   const key = attributeMacrosKey(macros);
   const reusable = oldTree && blankedWith.get(oldTree) === key ? oldTree : null;
   const blanked = blankAttributeMacros(text, macros);
   const tree = sharedParser.parse(blanked, reusable);
   if (!tree) throw new Error('tree-sitter returned no tree');
   blankedWith.set(tree, key);
+  macrosOfTree.set(tree, macros);
   parsedText.set(tree, blanked);
   return tree;
 }

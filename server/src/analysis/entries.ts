@@ -91,7 +91,8 @@ function explicitEntries(input: EntryInput, discovered: RequestEntry[]): Request
         if (s.file === input.file) annotated.add(a.functionName);
       }
   const listed = new Set(input.options.entries);
-  for (const s of input.program.summaries.values()) if (s.functions.some((f) => listed.has(f.name))) anyInProgram = true;
+  // Nothing listed (the usual case): no need to look through every function of the program.
+  if (listed.size > 0 && !anyInProgram) for (const s of input.program.summaries.values()) if (s.functions.some((f) => listed.has(f.name))) anyInProgram = true;
   if (!anyInProgram) return undefined;
   const entries: RequestEntry[] = [];
   for (const fn of input.summary.functions) {

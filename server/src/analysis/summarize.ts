@@ -58,7 +58,16 @@ function collectTree(root: SyntaxNode, memo?: FileSummaryMemo): CollectedNodes {
   };
   for (const child of root.children) {
     let part = collectedByDeclaration.get(child);
-    if (!part) collectedByDeclaration.set(child, (part = collect(child)));
+    if (!part) {
+      // Walked with the memo, so that definitions it stands for are skipped as before; kept only
+      // when none was (then it is the walk without a memo).
+      const walked = collect(child, memo);
+      if (walked.functions.some((slot) => slot.reuse)) {
+        appendCollected(nodes, walked);
+        continue;
+      }
+      collectedByDeclaration.set(child, (part = walked));
+    }
     const reuses = part.functions.map((slot) => findReusable(memo, slot.definition));
     // A walk skipping a definition that puts something on the file's lists would not see that.
     if (part.functions.some((slot, i) => reuses[i] && slot.contributesOutside)) {

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { attributeMacrosAfterEdit, attributeMacrosKey, attributeMacrosOf } from '../../server/src/analysis/attributeMacros';
 import { editBetween } from '../../server/src/analysis/plainTreeEdit';
+import { randomEdit, Rng } from './randomEdits';
 
 const BASE = `#define API __attribute__((visibility("default"))) extern
 #define COLD \\
@@ -29,25 +30,13 @@ static int twice(int v) {
 
 const TYPED = ['#', '\\', '\n', 'd', ' ', 'x', '#define API 1\n', '#define Z __attribute__((z))\n', '\\\n', 'define', '\r\n'];
 
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
 test('macros carried over an edit equal the macros read afresh', () => {
-  const next = random(11);
+  const rng = new Rng(11);
   let text = BASE;
   let macros = attributeMacrosOf(text);
   let reused = 0;
   for (let i = 0; i < 3000; i++) {
-    const at = Math.floor(next() * (text.length + 1));
-    const after =
-      next() < 0.4
-        ? text.slice(0, at) + text.slice(Math.min(text.length, at + 1 + Math.floor(next() * 3)))
-        : text.slice(0, at) + TYPED[Math.floor(next() * TYPED.length)] + text.slice(at);
+    const after = randomEdit(rng, text, TYPED, { deleteUpTo: 3 }).text;
     // Back to the base now and then, so that the text keeps its #define lines.
     const edited = i % 40 === 39 ? BASE : after;
     const edit = editBetween(text, edited);

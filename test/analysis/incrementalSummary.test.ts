@@ -14,6 +14,7 @@ import type { FileSummary } from '../../server/src/analysis/model';
 import { initC, parsePlainC } from '../../server/src/analysis/syntax';
 import { reparse, type ParsedVersion } from '../../server/src/analysis/plainTreeEdit';
 import { repoRoot } from '../repoRoot';
+import { randomEdit, Rng } from './randomEdits';
 
 const FILE = 'src/server.c';
 
@@ -152,26 +153,17 @@ test('a change of the file around the functions redoes only those whose summary 
   assert.equal(byName(second, 'pick'), byName(first, 'pick'));
 });
 
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
 test('after random edits of an example file (reparsed incrementally) the memoised summary equals a fresh one', async () => {
   await initC();
   const file = 'kv-cache/kv-cache.c';
-  const next = random(7);
+  const rng = new Rng(7);
   const memo = new SummaryMemo();
   const insertions = ['x', '\n', ';', '}', '{', '#define x 1\n', 'int g;\n', '\n\n'];
   let version: ParsedVersion = reparse(undefined, readFileSync(join(repoRoot(), 'examples', file), 'utf8'));
   try {
     for (let i = 0; i < 60; i++) {
       const text = version.text;
-      const at = Math.floor(next() * text.length);
-      const edited = next() < 0.4 ? text.slice(0, at) + text.slice(at + 1) : text.slice(0, at) + insertions[Math.floor(next() * insertions.length)] + text.slice(at);
+      const { text: edited, at } = randomEdit(rng, text, insertions);
       version = reparse(version, edited);
       assert.deepEqual(summarizeFile(file, version.plain, edited, memo), summarizeFresh(edited, file), `edit ${i} at ${at}`);
     }

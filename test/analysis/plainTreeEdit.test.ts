@@ -4,9 +4,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { initC, parseC, plainTreeOf, type SyntaxNode } from '../../server/src/analysis/syntax';
+import { initC, parseC, parsedTextOf, plainTreeOf, type SyntaxNode } from '../../server/src/analysis/syntax';
+import { copyTree } from '../../server/src/analysis/plainTree';
 import { editBetween, reparse, type ParsedVersion } from '../../server/src/analysis/plainTreeEdit';
 import { repoRoot } from '../repoRoot';
+import { randomEdit, Rng } from './randomEdits';
 
 /** Every node's type, offsets, field, flags and child count, in pre-order (no recursion). */
 function shape(root: SyntaxNode): string[] {
@@ -19,33 +21,29 @@ function shape(root: SyntaxNode): string[] {
   return out;
 }
 
-/** A small deterministic generator, so a failure names a reproducible seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
 const ALPHABET = ['a', 'x', '1', ' ', '\n', ';', '(', ')', '{', '}', '*', '"', '/', '#'];
 
-function randomEdit(text: string, next: () => number): string {
-  const at = Math.floor(next() * (text.length + 1));
-  if (next() < 0.5 && text.length > 0) return text.slice(0, Math.min(at, text.length - 1)) + text.slice(Math.min(at, text.length - 1) + 1);
-  return text.slice(0, at) + ALPHABET[Math.floor(next() * ALPHABET.length)] + text.slice(at);
-}
-
 function assertEditsMatchFreshParses(text: string, edits: number, seed: number): void {
-  const next = random(seed);
+  const rng = new Rng(seed);
+  let recoveredDifferently = 0;
   let version: ParsedVersion = reparse(undefined, text);
   try {
     for (let i = 0; i < edits; i++) {
-      const after = randomEdit(version.text, next);
+      const after = randomEdit(rng, version.text, ALPHABET, { deleteChance: 0.5 }).text;
       version = reparse(version, after);
+      // What the carry-over must equal: a plain copy of the very tree tree-sitter's incremental
+      // parse gave. That tree is not always a fresh parse's: in error recovery tree-sitter may
+      // settle on another tree for the same broken text (seen with seed 1002), so the fresh parse
+      // is compared only where tree-sitter's two trees agree.
+      const ownCopy = copyTree(version.tree, parsedTextOf(version.tree));
+      assert.deepEqual(shape(version.plain.rootNode), shape(ownCopy.rootNode), `seed ${seed}, edit ${i}`);
       const fresh = parseC(after);
       try {
-        assert.deepEqual(shape(version.plain.rootNode), shape(plainTreeOf(fresh).rootNode), `seed ${seed}, edit ${i}`);
+        if (fresh.rootNode.toString() === version.tree.rootNode.toString()) {
+          assert.deepEqual(shape(version.plain.rootNode), shape(plainTreeOf(fresh).rootNode), `seed ${seed}, edit ${i} (fresh parse)`);
+        } else {
+          recoveredDifferently++;
+        }
         assert.equal(version.plain.text, plainTreeOf(fresh).text);
       } finally {
         fresh.delete();
@@ -54,6 +52,7 @@ function assertEditsMatchFreshParses(text: string, edits: number, seed: number):
   } finally {
     version.tree.delete();
   }
+  assert.ok(recoveredDifferently < edits / 4, `seed ${seed}: tree-sitter's incremental tree differed from a fresh parse on ${recoveredDifferently} of ${edits} edits`);
 }
 
 test('the edit between two texts is their differing middle, in code units and rows', () => {

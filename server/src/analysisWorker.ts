@@ -116,7 +116,7 @@ function warmUpRound(): void {
 /** Warm-up rounds run once the index is in and nothing else is asked (warmUpWhileIdle). */
 const IDLE_WARM_UP_ROUNDS = 100;
 let idleWarmUpLeft = IDLE_WARM_UP_ROUNDS;
-let jobsTaken = 0;
+let jobArrived = false;
 
 /**
  * More rounds of the warm-up while the thread has nothing to do, one per turn of the event loop
@@ -126,7 +126,7 @@ let jobsTaken = 0;
  * Ends for good with the first job: real work warms the code from then on.
  */
 function warmUpWhileIdle(): void {
-  if (idleWarmUpLeft <= 0 || jobsTaken > 0) return;
+  if (idleWarmUpLeft <= 0 || jobArrived) return;
   idleWarmUpLeft--;
   warmUpRound();
   setTimeout(warmUpWhileIdle, 0).unref();
@@ -141,7 +141,7 @@ parentPort?.on('message', (message: WorkerMessage) => {
     });
     return;
   }
-  jobsTaken++;
+  jobArrived = true;
   void ready.then(
     () => parentPort?.postMessage(answer(message)),
     (error: unknown) => parentPort?.postMessage({ id: message.id, error: `the C grammar did not load: ${String(error)}` } satisfies WorkerAnswer),

@@ -289,12 +289,12 @@ export class Analyzer {
     return result;
   }
 
-  /** After a file changed on disk. */
   /**
-   * Re-reads a file from disk into the index. With `closed` (the document just closed), a file
-   * whose disk text is the document's takes the summary its last analysis computed instead of a
-   * new parse — closing an unmodified file costs nothing — and false is returned: what the other
-   * documents were analysed with did not change. True when the index changed.
+   * After a file changed on disk, or its document closed: re-reads it into the index. With
+   * `closed` (the document just closed), a file whose disk text is the document's takes the
+   * summary its last analysis computed instead of a new parse — closing an unmodified file costs
+   * nothing — and false is returned: what the other documents were analysed with did not change.
+   * True when the index changed.
    */
   async reindexFile(uri: string, closed?: ClosedDocument): Promise<boolean> {
     const filePath = uriToPath(uri);

@@ -88,7 +88,7 @@ const NO_CHILDREN: readonly PlainNode[] = Object.freeze([]);
  * The nodes of one subtree in pre-order, where each subtree ends in that order, and where each
  * type occurs. Sets each node's `segment` and `order` (its position here).
  */
-export function preorderSegment(top: PlainNode): PreorderIndex {
+function preorderSegment(top: PlainNode): PreorderIndex {
   const nodes: PlainNode[] = [];
   const byType = new Map<string, number[]>();
   const index: PreorderIndex = { nodes, ends: new Int32Array(0), byType };

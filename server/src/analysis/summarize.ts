@@ -259,10 +259,12 @@ export function summarizeFile(file: string, tree: Tree, text: string, memo?: Sum
   }
   const enumValues = new Map<string, number>();
   const globals = new Set<string>();
+  // Asked again for every reused function on every edit (functionMemo.ts): a set, not a scan of the defines.
+  const objectLikeDefines = new Set(summary.defines.filter((d) => !d.params).map((d) => d.name));
   const context: SummaryContext = {
     file,
     scope: fileScope(summary.defines, enumValues),
-    isConstantName: (name) => enumValues.has(name) || summary.defines.some((d) => d.name === name && !d.params),
+    isConstantName: (name) => enumValues.has(name) || objectLikeDefines.has(name),
     globalVariables: globals,
   };
   for (const node of nodes.enums) {

@@ -41,8 +41,10 @@ export class WorkspaceFeature {
     }
   }
 
-  /** The disk version may have been saved while the document was open and the watcher skipped it. */
-  /** `closed`: what Analyzer.closeDocument said the document last was. */
+  /**
+   * The disk version may have been saved while the document was open and the watcher skipped it.
+   * `closed`: what Analyzer.closeDocument said the document last was.
+   */
   async documentClosed(uri: string, closed?: ClosedDocument): Promise<void> {
     if (!isCFile(uri) || !this.contains(uri)) return;
     if (await this.deps.analyzer.reindexFile(uri, closed)) this.deps.onIndexChanged();

@@ -60,16 +60,6 @@ export interface ReachRoots {
   marks: string;
 }
 
-export function computeReach(
-  file: string,
-  summaries: Map<string, FileSummary>,
-  resolver: CalleeResolver,
-  options: Pick<AnalyzeOptions, 'entries' | 'discoveredEntries'>,
-  check: () => void = () => {},
-): Reach {
-  return reachFrom(reachRoots(file, summaries, options), resolver, check);
-}
-
 export function reachRoots(file: string, summaries: Map<string, FileSummary>, options: Pick<AnalyzeOptions, 'entries' | 'discoveredEntries'>): ReachRoots {
   const skipped = annotated(summaries.values(), 'skip');
   const entryNames = annotated(summaries.values(), 'entry');

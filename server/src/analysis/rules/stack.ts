@@ -53,19 +53,6 @@ export interface StackPath {
   path: FunctionInfo[];
 }
 
-export function checkStack(
-  file: string,
-  reach: Reach,
-  resolver: CalleeResolver,
-  constants: ConstantSource,
-  sink: DiagnosticSink,
-  check: () => void,
-): StackPath[] {
-  const paths = deepestPaths(reach, resolver, constants, check);
-  reportStack(file, paths, constants, sink);
-  return paths;
-}
-
 /** The deepest chain from each root of `reach`, in root order. */
 export function deepestPaths(reach: Reach, resolver: CalleeResolver, constants: ConstantSource, check: () => void): StackPath[] {
   const frames = new Map<string, number>();

@@ -187,7 +187,7 @@ export class FileFacts {
   }
 }
 
-const sameRange = (a: Range, b: Range) =>
+export const sameRange = (a: Range, b: Range) =>
   a.start.line === b.start.line && a.start.character === b.start.character && a.end.line === b.end.line && a.end.character === b.end.character;
 
 const sameVariables = (a: VariableInfo[], b: VariableInfo[]) =>

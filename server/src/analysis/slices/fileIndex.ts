@@ -55,7 +55,7 @@ export function cfgOf(definition: SyntaxNode): ControlFlowGraph {
 }
 
 const calledNames = new WeakMap<SyntaxNode, Set<string>>();
-const CALLS: ReadonlySet<string> = new Set(['call_expression']);
+export const CALLS: ReadonlySet<string> = new Set(['call_expression']);
 
 /** Names called directly (`name(...)`) anywhere in a definition; kept on the node, they depend on its text only. */
 export function namesCalledIn(definition: SyntaxNode): Set<string> {

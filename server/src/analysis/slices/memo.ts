@@ -10,11 +10,12 @@
 // them (analyze.ts and offload.ts only read them).
 import type { AnalysisDiagnostic, Range } from '../model';
 import { Severity } from '../model';
-import type { SyntaxNode, Tree } from '../syntax';
+import type { Tree } from '../syntax';
 import type { ProgramFacts } from '../analyze';
 import type { RequestEntry } from '../entries';
 import { computeSlices, sliceMode, type EntrySlices } from '../slices';
-import { FileFacts, sameAnswers, type KeptWork, type RecordedReads } from './facts';
+import { FileFacts, sameAnswers, sameRange, type KeptWork, type RecordedReads } from './facts';
+import { rangeOf } from '../treeHelpers';
 import { handlerSite } from './site';
 import { splitHandovers } from './splitHandovers';
 
@@ -40,7 +41,7 @@ interface KeptSlices {
 }
 
 /** Files whose slices are kept: what is kept holds definition nodes, so a file's tree stays alive with it. */
-export const KEPT_FILES = 8;
+const KEPT_FILES = 8;
 
 /** Kept across analyses (AnalysisMemo): per file, what its latest analysis sliced, for the files analysed last. */
 export class SlicesMemo {
@@ -50,16 +51,22 @@ export class SlicesMemo {
   slicesOf(input: EntriesInput): EntrySlices[] {
     const previous = this.byFile.get(input.file);
     const kept = new Map<string, KeptSlices>();
+    // The previous whole-function work of the file's entries, gathered once, on the first entry recomputed.
+    let previousWork: Map<string, KeptWork> | undefined;
     const result = sliceEntries(input, (entry, compute) => {
-      const facts = new FileFacts(input.file, input.tree, input.program);
-      const before = previous?.get(entry.key);
-      if (before && sameAnswers(before.reads, facts) && sameErrors(errorsRead(entry.errors, facts.reads), before.errors)) {
-        kept.set(entry.key, { ...before, reads: facts.reads });
-        return before.slices;
+      const previousSlices = previous?.get(entry.key);
+      if (previousSlices) {
+        const facts = new FileFacts(input.file, input.tree, input.program);
+        if (sameAnswers(previousSlices.reads, facts) && sameErrors(errorsRead(entry.errors, facts.reads), previousSlices.errors)) {
+          kept.set(entry.key, { ...previousSlices, reads: facts.reads });
+          return previousSlices.slices;
+        }
       }
-      // Recomputed, with the previous whole-function work of the file's entries to reuse what still holds.
-      const previousWork = new Map<string, KeptWork>();
-      for (const other of previous?.values() ?? []) for (const [name, work] of other.works) previousWork.set(name, work);
+      // Recomputed, with that work to reuse what still holds.
+      if (!previousWork) {
+        previousWork = new Map();
+        for (const other of previous?.values() ?? []) for (const [name, work] of other.works) previousWork.set(name, work);
+      }
       const recorded = new FileFacts(input.file, input.tree, input.program, previousWork);
       const slices = compute(recorded);
       kept.set(entry.key, { reads: recorded.reads, errors: errorsRead(entry.errors, recorded.reads), slices, works: recorded.usedWork });
@@ -98,18 +105,12 @@ export function sliceEntries(input: EntriesInput, reuse?: Reuse): EntrySlices[] 
 const before = (a: Range['start'], b: Range['start']) => a.line < b.line || (a.line === b.line && a.character < b.character);
 const inside = (outer: Range, inner: Range) => !before(inner.start, outer.start) && !before(outer.end, inner.end);
 
-const nodeRange = (node: SyntaxNode): Range => {
-  const { row: startLine, column: startCharacter } = node.startPosition;
-  const { row: endLine, column: endCharacter } = node.endPosition;
-  return { start: { line: startLine, character: startCharacter }, end: { line: endLine, character: endCharacter } };
-};
-
 /** The Errors inside the functions (summaries and definitions) a computation read, in order. */
 function errorsRead(errors: AnalysisDiagnostic[], reads: RecordedReads): AnalysisDiagnostic[] {
   const ranges: Range[] = [];
   for (const fn of reads.functions.values()) if (fn) ranges.push(fn.range);
   for (const all of reads.allNamed.values()) for (const fn of all) ranges.push(fn.range);
-  for (const definition of reads.definitions.values()) if (definition) ranges.push(nodeRange(definition.node));
+  for (const definition of reads.definitions.values()) if (definition) ranges.push(rangeOf(definition.node));
   // Per line, the ranges over it (one per function; a summary's range and its definition's are
   // usually the same), so each Error is checked against the one or two functions around it.
   const seen = new Set<string>();
@@ -126,9 +127,6 @@ function errorsRead(errors: AnalysisDiagnostic[], reads: RecordedReads): Analysi
   }
   return errors.filter((d) => byLine.get(d.range.start.line)?.some((r) => inside(r, d.range)) ?? false);
 }
-
-const sameRange = (a: Range, b: Range) =>
-  a.start.line === b.start.line && a.start.character === b.start.character && a.end.line === b.end.line && a.end.character === b.end.character;
 
 /** Equal in what the slices read of an Error: where, its code and its message. */
 function sameErrors(a: AnalysisDiagnostic[], b: AnalysisDiagnostic[]): boolean {

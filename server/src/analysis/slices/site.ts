@@ -2,7 +2,7 @@
 // which of the handler's parameters hold the packet and the reply.
 import type { SyntaxNode, Tree } from '../syntax';
 import { parameterNames, textOf, walkTypes } from '../treeHelpers';
-import { fileDefinitions, namesCalledIn } from './fileIndex';
+import { CALLS, fileDefinitions, namesCalledIn } from './fileIndex';
 import { callArguments, calleeName } from '../entries/sockets';
 
 export const SEND_CALLS = new Set(['send', 'sendto', 'sendmsg', 'sendmmsg', 'write', 'writev']);
@@ -86,7 +86,6 @@ function firstSendAfter(scope: SyntaxNode, after: SyntaxNode): SyntaxNode | unde
   return found;
 }
 
-const CALLS: ReadonlySet<string> = new Set(['call_expression']);
 
 /** Whether `node` calls `name` directly (the callee's length is compared before its text is read). */
 function isCallOf(node: SyntaxNode, name: string): boolean {

@@ -4,8 +4,7 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
-export { CommandError, runCommand } from '../../server/src/tools/command';
-export type { CommandOptions, CommandResult } from '../../server/src/tools/command';
+export { runCommand } from '../../server/src/tools/command';
 
 /** The first executable `name` on PATH or in the sbin directories (where Debian puts ip and sysctl), or undefined. */
 export function findExecutable(name: string): string | undefined {

@@ -2,7 +2,6 @@
 // (.bpf-offload/calibration.json), where the model picks them up instead of published figures.
 // Programs run with argument arrays, never through a shell. Callers must not run this in an
 // untrusted workspace (it compiles and runs code, and may load BPF programs as root).
-import { execFile } from 'node:child_process';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -17,6 +16,7 @@ import {
 } from '../analysis/cost/parameters';
 import { USERSPACE_BENCHMARK_C, XDP_ALU_OPS, XDP_BENCHMARK_C, XDP_LOOKUPS } from './calibrateSources';
 import { measureVeth, vethParameters } from './calibrateVeth';
+import { runCommand } from './command';
 
 export interface CalibrationOptions {
   /** Where to write .bpf-offload/calibration.json; nothing is written when omitted. */
@@ -62,13 +62,14 @@ export async function loadCalibration(workspaceRoot: string): Promise<Calibratio
   return parseCalibrationFile(text);
 }
 
-function run(file: string, args: string[], options: { cwd?: string; timeoutMs: number; signal?: AbortSignal }): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(file, args, { cwd: options.cwd, timeout: options.timeoutMs, signal: options.signal, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
-      if (error) reject(new CalibrationError(`${path.basename(file)} ${args.join(' ')} failed: ${(stderr || error.message).trim()}`));
-      else resolve(stdout);
-    });
-  });
+/** runCommand's output; a failure is a CalibrationError (what the CLI and the command report), an abort stays an abort. */
+async function run(file: string, args: string[], options: { cwd?: string; timeoutMs: number; signal?: AbortSignal }): Promise<string> {
+  try {
+    return (await runCommand(file, args, options)).stdout;
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    throw new CalibrationError(error instanceof Error ? error.message : String(error));
+  }
 }
 
 async function findExecutable(explicit: string | undefined, names: string[]): Promise<string | undefined> {

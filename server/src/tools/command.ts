@@ -15,9 +15,10 @@ export interface CommandOptions {
   allowFailure?: boolean;
   /** Kills the command and rejects with an AbortError. */
   signal?: AbortSignal;
+  cwd?: string;
 }
 
-export const DEFAULT_COMMAND_TIMEOUT_MS = 20_000;
+const DEFAULT_COMMAND_TIMEOUT_MS = 20_000;
 
 export class CommandError extends Error {
   constructor(readonly command: string[], readonly result: CommandResult) {
@@ -28,7 +29,7 @@ export class CommandError extends Error {
 export function runCommand(command: string, args: string[], options: CommandOptions = {}): Promise<CommandResult> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
-    execFile(command, args, { timeout: timeoutMs, signal: options.signal, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+    execFile(command, args, { cwd: options.cwd, timeout: timeoutMs, signal: options.signal, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
       const failure = err as (NodeJS.ErrnoException & { code?: number | string; killed?: boolean }) | null;
       if (failure?.name === 'AbortError') {
         reject(failure);

@@ -4,10 +4,24 @@
 
 export type Job = (isCancelled: () => boolean) => void | Promise<void>;
 
+/** A job waiting for its turn: a timer, or for no delay the next turn of the event loop. */
+type Wait = { timeout: NodeJS.Timeout } | { immediate: NodeJS.Immediate };
+
 interface Slot {
   ticket: number;
-  timer?: NodeJS.Timeout;
+  timer?: Wait;
   run?: () => Promise<void>;
+}
+
+// Node clamps setTimeout(0) to 1 ms: with the debounce set to 0 (and for runNow) that is a
+// millisecond of every edit's latency spent waiting for nothing, so no delay means setImmediate.
+function wait(delayMs: number, run: () => void): Wait {
+  return delayMs > 0 ? { timeout: setTimeout(run, delayMs) } : { immediate: setImmediate(run) };
+}
+
+function stopWaiting(timer: Wait): void {
+  if ('timeout' in timer) clearTimeout(timer.timeout);
+  else clearImmediate(timer.immediate);
 }
 
 export class DebouncedScheduler {
@@ -36,7 +50,7 @@ export class DebouncedScheduler {
       }
     };
     slot.run = run;
-    slot.timer = setTimeout(() => void run(), Math.max(0, delayMs));
+    slot.timer = wait(delayMs, () => void run());
   }
 
   /**
@@ -46,8 +60,8 @@ export class DebouncedScheduler {
   runNow(key: string): boolean {
     const slot = this.slots.get(key);
     if (!slot?.timer || !slot.run) return false;
-    clearTimeout(slot.timer);
-    slot.timer = setTimeout(() => void slot.run?.(), 0);
+    stopWaiting(slot.timer);
+    slot.timer = wait(0, () => void slot.run?.());
     return true;
   }
 
@@ -55,7 +69,7 @@ export class DebouncedScheduler {
   cancel(key: string): void {
     const slot = this.slots.get(key);
     if (!slot) return;
-    if (slot.timer) clearTimeout(slot.timer);
+    if (slot.timer) stopWaiting(slot.timer);
     this.slots.delete(key);
   }
 

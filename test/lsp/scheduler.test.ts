@@ -45,3 +45,34 @@ test('errors of current jobs are reported; after dispose nothing runs', async ()
   await settle();
   assert.equal(ran, false);
 });
+
+test('a job with no delay runs on the next turn, not after a clamped timer', async () => {
+  // Inside an I/O callback the order is deterministic: immediates run before any timer. A
+  // setTimeout(0) scheduled first still loses against the zero-delay job (Node clamps it to 1 ms,
+  // and the scheduler's zero delay must not wait for that).
+  const { readFile } = await import('node:fs');
+  const order: string[] = [];
+  const scheduler = new DebouncedScheduler(() => assert.fail('no errors expected'));
+  await new Promise<void>((resolve) =>
+    readFile(__filename, () => {
+      setTimeout(() => {
+        order.push('timer');
+        resolve();
+      }, 0);
+      scheduler.schedule('doc', 0, () => void order.push('job'));
+    }),
+  );
+  assert.deepEqual(order, ['job', 'timer']);
+});
+
+test('runNow starts a delayed job at once; cancel stops a zero-delay job before it runs', async () => {
+  const ran: string[] = [];
+  const scheduler = new DebouncedScheduler(() => assert.fail('no errors expected'));
+  scheduler.schedule('slow', 60_000, () => void ran.push('slow'));
+  assert.equal(scheduler.runNow('slow'), true);
+  scheduler.schedule('gone', 0, () => void ran.push('gone'));
+  scheduler.cancel('gone');
+  await settle();
+  assert.deepEqual(ran, ['slow']);
+  assert.equal(scheduler.runNow('slow'), false);
+});

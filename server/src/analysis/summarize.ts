@@ -45,14 +45,22 @@ const OPAQUE = new Set(['string_literal', 'concatenated_string', 'char_literal',
 const collectedByDeclaration = new WeakMap<SyntaxNode, CollectedNodes>();
 
 /**
+ * Roots whose own visit in collect adds nothing. tree-sitter's root is a translation_unit, or an
+ * ERROR when recovery had to give up at file level — memcached.c's is, because an #ifdef inside
+ * a function splits an if's braces. Such a file is as worth splitting as any other: without it
+ * every keystroke walked the whole file.
+ */
+const SPLIT_ROOTS = new Set(['translation_unit', 'ERROR']);
+
+/**
  * The nodes the summary reads, for a whole tree from what each top-level declaration holds (a
  * function definition never spans two of them, so a walk of the tree is the walks of its
- * children one after another; the root, a translation_unit, adds nothing). A definition `memo`
- * can stand for gets its `reuse`, and the comments inside it are left out, as a walk that
- * skipped it would have.
+ * children one after another; the root adds nothing, see SPLIT_ROOTS). A definition `memo` can
+ * stand for gets its `reuse`, and the comments inside it are left out, as a walk that skipped it
+ * would have.
  */
 function collectTree(root: SyntaxNode, memo?: FileSummaryMemo): CollectedNodes {
-  if (root.parent !== null || root.type !== 'translation_unit') return collect(root, memo);
+  if (root.parent !== null || !SPLIT_ROOTS.has(root.type)) return collect(root, memo);
   const nodes: CollectedNodes = {
     comments: [], includes: [], defines: [], records: [], enums: [], typeDefinitions: [], functions: [], fileScopeDeclarations: [],
   };

@@ -9,6 +9,7 @@ import { consoleTable, markdownTable, type Table } from '../lib/markdown';
 import { lineChart } from '../lib/svg';
 import { absoluteError, ERROR_TARGET, middle, relativeError, rowsOf, signRight, type ConfigurationFigures, type Row, type Spread } from './rows';
 import type { ExampleResult, OffloadData } from './section';
+import { idleServerTable } from './idleServer';
 
 
 const us = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(2));
@@ -240,6 +241,23 @@ export function renderOffload(record: SectionRecord<OffloadData>): RenderedSecti
       'leaves out of both; what it leaves out of the split alone is the difference of the two "unmodelled" columns.',
       '',
       markdownTable(decomposition),
+      '',
+    );
+  }
+  const idle = idleServerTable(data.examples);
+  if (idle.rows.length > 0) {
+    parts.push(
+      'How busy the split\'s userspace half stays: the server process\'s CPU time over each run\'s length, and its CPU per',
+      'request it still answers, against the same process answering every request (the 0% share, where the load keeps it',
+      'saturated). Where the kernel answers most requests, the server sleeps between the ones handed over, and each of them',
+      'pays the wake-up (the scheduler\'s work on both sides of the sleep). The model charges a handed-over request the',
+      'userspace cost of the original server, whose load keeps it busy (the calibration\'s echo server had 32 requests in',
+      'flight too), so this extra is not in its saving: the last column is what it adds to the split\'s cost per request of',
+      'the mix, a large part of the model\'s overestimate at 90% (the load generator\'s own extra work while it waits for those',
+      'slower replies comes on top, in the attributed figures). XDP examples only: tcp-kv\'s sk_skb verdict runs in the',
+      'softirq of the server\'s own socket and is charged to whichever task it interrupts, the server among them.',
+      '',
+      markdownTable(idle),
       '',
     );
   }

@@ -1,0 +1,95 @@
+// How busy the split's userspace half stays as the kernel takes more of the requests, read off the
+// stored runs: the server process's share of each run's time and its CPU per request it still
+// answers, against the same process answering every request (the 0% share, where it is saturated).
+// The difference is what a request handed over pays for finding the server asleep — its wake-up
+// and the scheduler's — which the cost model does not charge when the load keeps the server busy.
+import type { Table } from '../lib/markdown';
+import type { Measurement } from './measure';
+import { middle } from './rows';
+import { SCENARIOS } from './scenarios';
+import type { ExampleResult } from './section';
+
+export interface IdleRow {
+  kernelShare: number;
+  /** Server CPU time over the run's length (1: never asleep), median over the rounds. */
+  serverBusy: number;
+  /** Server CPU per request it answered, µs (median over the rounds). */
+  serverUsPerRequest: number;
+  /** The same at the 0% share, where every request reaches it. */
+  saturatedUsPerRequest: number;
+}
+
+/** The server is the first task whose CPU the load generator reported (bench/offload/measure.ts). */
+function serverCpuNs(m: Measurement): number | undefined {
+  return m.load.pidCpuNs[0];
+}
+
+/** Requests the split's userspace half answered in a run: the ones the kernel half did not. */
+function userspaceRequests(m: Measurement): number {
+  return m.load.replies * (1 - m.kernelShare);
+}
+
+function perRequestUs(runs: Measurement[]): number | undefined {
+  const values = runs.flatMap((m) => {
+    const cpu = serverCpuNs(m);
+    const requests = userspaceRequests(m);
+    return cpu !== undefined && requests > 0 ? [cpu / 1000 / requests] : [];
+  });
+  return values.length ? middle(values) : undefined;
+}
+
+export function idleRowsOf(example: ExampleResult): IdleRow[] {
+  const split = (example.sweep?.measurements ?? []).filter((m) => m.configuration === 'split' && (m.round ?? 0) >= 0);
+  const saturated = perRequestUs(split.filter((m) => m.kernelShare === 0));
+  if (saturated === undefined) return [];
+  const shares = [...new Set(split.map((m) => m.kernelShare))].filter((s) => s > 0 && s < 1).sort((a, b) => a - b);
+  return shares.flatMap((share) => {
+    const runs = split.filter((m) => m.kernelShare === share);
+    const perRequest = perRequestUs(runs);
+    const busy = runs.flatMap((m) => {
+      const cpu = serverCpuNs(m);
+      return cpu !== undefined && m.load.seconds > 0 ? [cpu / 1e9 / m.load.seconds] : [];
+    });
+    if (perRequest === undefined || busy.length === 0) return [];
+    return [{ kernelShare: share, serverBusy: middle(busy), serverUsPerRequest: perRequest, saturatedUsPerRequest: saturated }];
+  });
+}
+
+/**
+ * XDP examples only: with sk_skb the kernel half runs in the softirq of the server's own socket,
+ * whose time is charged to whatever task it interrupts — often the server — so the server's CPU
+ * is not the userspace half's alone there.
+ */
+function isXdp(example: ExampleResult): boolean {
+  return (SCENARIOS.find((s) => s.example === example.example)?.hook ?? 'xdp') === 'xdp';
+}
+
+export function idleServerTable(examples: ExampleResult[]): Table {
+  const rows: string[][] = [];
+  for (const example of examples.filter(isXdp)) {
+    for (const row of idleRowsOf(example)) {
+      const extra = row.serverUsPerRequest - row.saturatedUsPerRequest;
+      rows.push([
+        example.example,
+        `${Math.round(row.kernelShare * 100)}%`,
+        `${Math.round(row.serverBusy * 100)}%`,
+        row.serverUsPerRequest.toFixed(2),
+        row.saturatedUsPerRequest.toFixed(2),
+        `${extra >= 0 ? '+' : ''}${extra.toFixed(2)}`,
+        `${extra >= 0 ? '+' : ''}${(extra * (1 - row.kernelShare)).toFixed(2)}`,
+      ]);
+    }
+  }
+  return {
+    headers: [
+      'example',
+      'kernel-answerable',
+      'userspace half busy',
+      'its CPU µs per request it answers',
+      'same, answering every request (0%)',
+      'extra per handed-over request',
+      'extra per request of the mix',
+    ],
+    rows,
+  };
+}

@@ -15,7 +15,7 @@ import { initC, parsePlainC } from '../../server/src/analysis/syntax';
 import { reparse, type ParsedVersion } from '../../server/src/analysis/plainTreeEdit';
 import { repoRoot } from '../repoRoot';
 import { randomEdit, Rng } from './randomEdits';
-import { fetchCorpus } from '../corpus/corpusRun';
+import { memcachedOrSkip } from '../corpus/corpusRun';
 
 const FILE = 'src/server.c';
 
@@ -187,14 +187,8 @@ test('the whole analysis leaves the summaries it reuses unchanged', async () => 
 });
 
 test('a file whose root is an ERROR node (memcached.c) is summarised per declaration, equal to a fresh summary after edits', async (t) => {
-  let directory: string;
-  try {
-    [directory] = fetchCorpus(['memcached']);
-  } catch (error) {
-    // CI sets this; there the corpus must be fetched, never skipped.
-    if (process.env.BPF_OFFLOAD_REQUIRE_KERNEL) throw error;
-    return t.skip(`memcached's source cannot be fetched: ${(error as Error).message}`);
-  }
+  const directory = memcachedOrSkip(t);
+  if (!directory) return;
   await initC();
   const file = 'memcached.c';
   const original = readFileSync(join(directory, file), 'utf8');

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Node } from 'web-tree-sitter';
 import { initC, parseC, plainTreeOf, parsedTextOf, type SyntaxNode } from '../../server/src/analysis/syntax';
 import { repoRoot } from '../repoRoot';
-import { fetchCorpus } from '../corpus/corpusRun';
+import { memcachedOrSkip } from '../corpus/corpusRun';
 
 /** Every node of both trees in pre-order, compared field by field; returns how many were compared. */
 function assertSameTree(text: string, label: string): number {
@@ -121,14 +121,8 @@ test('the plain tree equals web-tree-sitter on broken C: ERROR and MISSING nodes
 });
 
 test('the plain tree equals web-tree-sitter on memcached.c (Debian source package)', async (t) => {
-  let directory: string;
-  try {
-    [directory] = fetchCorpus(['memcached']);
-  } catch (error) {
-    // CI sets this; there the corpus must be fetched, never skipped.
-    if (process.env.BPF_OFFLOAD_REQUIRE_KERNEL) throw error;
-    return t.skip(`memcached's source cannot be fetched: ${(error as Error).message}`);
-  }
+  const directory = memcachedOrSkip(t);
+  if (!directory) return;
   await initC();
   assert.ok(assertSameTree(readFileSync(join(directory, 'memcached.c'), 'utf8'), 'memcached.c') > 40_000);
 });

@@ -73,6 +73,21 @@ export function fetchCorpus(packages: string[]): string[] {
   }
 }
 
+/**
+ * memcached's unpacked source directory for a test, or undefined after marking the test skipped
+ * when it cannot be fetched here. CI sets BPF_OFFLOAD_REQUIRE_KERNEL: there it must be fetched,
+ * never skipped, so the error is thrown.
+ */
+export function memcachedOrSkip(t: { skip(message: string): void }): string | undefined {
+  try {
+    return fetchCorpus(['memcached'])[0];
+  } catch (error) {
+    if (process.env.BPF_OFFLOAD_REQUIRE_KERNEL) throw error;
+    t.skip(`memcached's source cannot be fetched: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
 /** Every .c and .h file under `directory`, sorted, as absolute paths. */
 export function cSourcesUnder(directory: string): string[] {
   const found: string[] = [];

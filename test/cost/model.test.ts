@@ -13,7 +13,7 @@ import {
   type CostPath,
   type ParameterName,
 } from '../../server/src/analysis/cost';
-import { groupedThousands } from '../../server/src/analysis/cost/model';
+import { groupedThousands } from '../../server/src/analysis/numberText';
 
 // Round numbers so every expected value below can be checked by hand.
 const FIXED_NS: Record<ParameterName, number> = {

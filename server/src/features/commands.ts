@@ -26,6 +26,7 @@ import { canonicalUri, pathToUri, uriToPath } from '../uris';
 import type { SettingsProvider } from './configuration';
 import { toLspDiagnostic } from './diagnostics';
 import { findKernelHalf, startProgress, type ProgressSources } from './toolRuns';
+import { groupedThousands } from '../analysis/numberText';
 
 export const SERVER_COMMANDS = [VERIFY_COMMAND, CALIBRATE_COMMAND];
 export const VERIFY_DIAGNOSTIC_SOURCE = 'bpf-offload verify';
@@ -207,7 +208,7 @@ export function describeVerify(report: VerifyReport): ToolCommandResult {
   }
   if (load.status === 'passed') {
     const programs = load.programs ?? [];
-    const insns = load.processedInsns !== undefined ? `, ${load.processedInsns.toLocaleString('en-US')} insns processed` : '';
+    const insns = load.processedInsns !== undefined ? `, ${groupedThousands(load.processedInsns)} insns processed` : '';
     const cleanup = load.reason ? ` (${load.reason})` : '';
     return { status: 'loaded', message: `${name} loaded: ${programs.length} program${programs.length === 1 ? '' : 's'} (${programs.join(', ')})${insns}${cleanup}` };
   }
@@ -215,7 +216,7 @@ export function describeVerify(report: VerifyReport): ToolCommandResult {
     const rejection = report.loaderOutput ? rejectionFromOutput(report.loaderOutput) : undefined;
     if (rejection?.stage === 'verifier') {
       const at = firstError(report, 'verifier-rejected');
-      const insns = rejection.processedInsns !== undefined ? ` (after ${rejection.processedInsns.toLocaleString('en-US')} insns)` : '';
+      const insns = rejection.processedInsns !== undefined ? ` (after ${groupedThousands(rejection.processedInsns)} insns)` : '';
       return { status: 'rejected', message: `${name} rejected by the verifier${at ? ` at ${at.where}` : ''}: ${rejection.message.replace(/\n/g, '; ')}${insns}` };
     }
     return { status: 'rejected', message: `${name} not loaded: ${load.reason ?? 'the load failed'}` };

@@ -8,6 +8,7 @@ import type { OffloadEstimate } from '../analysis/offload';
 import type { SlicePath } from '../analysis/slices';
 import { currentAnalysis, entryAt, type CurrentAnalysis, type EntryAtPosition, type FeatureDeps } from './entryLookup';
 import type { OffloadContext } from './profiles';
+import { groupedThousands } from '../analysis/numberText';
 
 /** Backslash-escapes what markdown (and a table cell's `|`) would otherwise interpret. */
 export function escapeMarkdown(text: string): string {
@@ -16,7 +17,7 @@ export function escapeMarkdown(text: string): string {
 }
 
 const short = (text: string, max = 60) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
-export const formatNs = (ns: number) => (Math.abs(ns) >= 100 ? Math.round(ns).toLocaleString('en-US') : ns.toFixed(1));
+export const formatNs = (ns: number) => (Math.abs(ns) >= 100 ? groupedThousands(Math.round(ns)) : ns.toFixed(1));
 export const formatShare = (share: number) => `${(share * 100).toFixed(1)}%`;
 
 function whereItEnds(path: SlicePath): string {
@@ -41,7 +42,7 @@ function costTable(found: EntryAtPosition, estimate: OffloadEstimate): string[] 
     const slice = slicePaths.find((p) => p.id === cost.id);
     const count = estimate.paths.find((p) => p.id === cost.id)?.count;
     const name = `${here.has(cost.id) ? '▶ ' : ''}**${cost.id}** ${escapeMarkdown(short(cost.description))}`;
-    const share = `${formatShare(cost.share)}${count !== undefined ? ` (${count.toLocaleString('en-US')} req)` : ''}`;
+    const share = `${formatShare(cost.share)}${count !== undefined ? ` (${groupedThousands(count)} req)` : ''}`;
     const ends = slice ? escapeMarkdown(whereItEnds(slice)) : cost.endsIn;
     rows.push(`| ${name} | ${share} | ${ends} | ${formatNs(cost.userspaceNs)} | ${formatNs(cost.splitNs)} | ${formatNs(cost.savingNs)} |`);
   }
@@ -54,7 +55,7 @@ function sources(estimate: OffloadEstimate, context: OffloadContext, folder: str
   if (estimate.profile) {
     const p = estimate.profile;
     lines.push(
-      `- Shares: ${p.tool} profile \`${escapeMarkdown(relativeToFolder(p.origin, folder))}\`, ${p.requests.toLocaleString('en-US')} requests covered` +
+      `- Shares: ${p.tool} profile \`${escapeMarkdown(relativeToFolder(p.origin, folder))}\`, ${groupedThousands(p.requests)} requests covered` +
         (p.unaccountedShare > 0 ? `, ${formatShare(p.unaccountedShare)} on no enumerated path` : ''),
     );
   } else if (e) {

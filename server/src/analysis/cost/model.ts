@@ -16,6 +16,7 @@ import type {
   UsedParameter,
 } from './types';
 import { decideVerdict } from './verdict';
+import { groupedThousands } from '../numberText';
 
 export class CostInputError extends Error {}
 
@@ -201,7 +202,7 @@ function normalisedShares(paths: CostPath[], notes: Set<string>): number[] {
 export function describeShareSource(source: ShareSource): string {
   switch (source.kind) {
     case 'profile':
-      return `from the ${source.tool} profile ${source.profile}, which covered ${source.requests.toLocaleString('en-US')} requests`;
+      return `from the ${source.tool} profile ${source.profile}, which covered ${groupedThousands(source.requests)} requests`;
     case 'static':
       return `no profile: static heuristic (${source.heuristic})`;
     case 'given':
@@ -301,16 +302,4 @@ export function breakEven(paths: PathCost[], hookEntryNs: number): { breakEvenSh
     breakEvenShare: share,
     breakEvenExplanation: `each request finished in the kernel saves ${fmt(sK)} and each fallback wastes ${fmt(sF)}, so more than ${(share * 100).toFixed(1)}% of requests must finish in the kernel`,
   };
-}
-
-/**
- * An integer written as toLocaleString('en-US') writes it ("1,234,567"), without going through
- * Intl: its first use in a process costs milliseconds, more than the whole cost model.
- */
-export function groupedThousands(value: number): string {
-  if (!Number.isSafeInteger(value)) return value.toLocaleString('en-US');
-  const digits = String(Math.abs(value));
-  let out = '';
-  for (let end = digits.length; end > 0; end -= 3) out = (end > 3 ? ',' : '') + digits.slice(Math.max(0, end - 3), end) + out;
-  return value < 0 ? `-${out}` : out;
 }

@@ -2,6 +2,7 @@
 // every kernel path that loses is handed over at its earliest point instead, and every
 // fallback path that does avoidable kernel work before handing over does the least instead.
 import type { CostPath, KernelWork, PathCost, Verdict } from './types';
+import { groupedThousands } from '../numberText';
 
 export interface VerdictArgs {
   input: CostPath[];
@@ -15,7 +16,7 @@ export interface VerdictArgs {
   breakEvenExplanation: string;
 }
 
-const ns = (value: number) => `${Math.round(value).toLocaleString('en-US')} ns`;
+const ns = (value: number) => `${groupedThousands(Math.round(value))} ns`;
 const percent = (share: number) => `${(share * 100).toFixed(share < 0.1 ? 1 : 0)}%`;
 
 // Differences below a nanosecond are noise in any of the parameters.

@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import type { ShareSource } from '../cost/types';
 import type { BranchOutcome, FileProfile, Profile } from './types';
+import { groupedThousands } from '../numberText';
 
 /**
  * The profile's record for a source file: the same absolute path, or else the record whose
@@ -133,6 +134,6 @@ export function pathSharesFromProfile(
 /** One line for a hover or report: which profile, which tool, how many requests. */
 export function describeProfile(profile: Profile, requests?: number): string {
   const tool = profile.toolVersion ? `${profile.tool} (${profile.toolVersion})` : profile.tool;
-  const covered = requests === undefined ? '' : `, ${requests.toLocaleString('en-US')} requests`;
+  const covered = requests === undefined ? '' : `, ${groupedThousands(requests)} requests`;
   return `${tool} profile ${profile.origin}: ${profile.files.length} source file(s)${covered}`;
 }

@@ -13,6 +13,7 @@ import { DEFAULT_LOOP_CAP } from './loops';
 import { libcEntry, STRING_BOUND } from './libc';
 import { namedChildren, unparenthesize } from './nodes';
 import { functionKey, type CalleeResolver, type Reach } from './reach';
+import { groupedThousands } from '../numberText';
 
 export const PRIVILEGED_LIMIT = 1_000_000;
 export const OLD_OR_UNPRIVILEGED_LIMIT = 4_096;
@@ -118,10 +119,10 @@ export function checkProgramSize(inputs: SizeInputs, sink: DiagnosticSink, estim
     let estimate = estimates.get(index);
     if (estimate === undefined) estimates.set(index, (estimate = estimateInstructions(root, inputs)));
     if (estimate <= limit) continue;
-    const about = estimate > ABSURD_ESTIMATE ? `more than ${ABSURD_ESTIMATE.toLocaleString('en-US')}` : `about ${estimate.toLocaleString('en-US')}`;
+    const about = estimate > ABSURD_ESTIMATE ? `more than ${groupedThousands(ABSURD_ESTIMATE)}` : `about ${groupedThousands(estimate)}`;
     const which = privileged
-      ? `the verifier's limit of ${limit.toLocaleString('en-US')} processed instructions (kernel 5.2 and later, privileged)`
-      : `the limit of ${limit.toLocaleString('en-US')} instructions of kernels before 5.2 (target ${inputs.targetKernel})`;
+      ? `the verifier's limit of ${groupedThousands(limit)} processed instructions (kernel 5.2 and later, privileged)`
+      : `the limit of ${groupedThousands(limit)} instructions of kernels before 5.2 (target ${inputs.targetKernel})`;
     sink.add({
       file: inputs.file,
       range: root.nameRange,

@@ -8,7 +8,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { STATS_MAP_NAME } from '../../server/src/analysis/codegen/contract';
 import { findToolchain } from '../../server/src/tools';
-import { loadArguments, parseLoadResult, type LoadResult } from '../../server/src/tools/loadGenerator';
+import { runLoad as runLoadInPair, type LoadResult } from '../../server/src/tools/loadGenerator';
 import type { NetnsPair } from '../../test/e2e/netns';
 import { runCommand } from '../../test/e2e/run';
 
@@ -175,7 +175,7 @@ export async function runLoad(
   options: LoadOptions,
   pids: number[],
 ): Promise<LoadResult> {
-  const args = loadArguments({
+  return runLoadInPair(pair, loadgen, {
     host: target.address,
     port: target.port,
     transport: target.transport,
@@ -189,7 +189,4 @@ export async function runLoad(
     mixFile,
     pids,
   });
-  const budget = (options.seconds * 2 + 30) * 1000;
-  const { stdout } = await pair.exec('client', loadgen, args, { timeoutMs: budget });
-  return parseLoadResult(stdout);
 }

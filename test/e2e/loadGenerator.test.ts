@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VETH_SK_SKB_C } from '../../server/src/tools/calibrateVethSources';
-import { compileLoadGenerator, loadArguments, parseLoadResult, type LoadRequest } from '../../server/src/tools/loadGenerator';
-import { withVethPair, type VethPair } from '../../server/src/tools/vethPair';
+import { compileLoadGenerator, loadArguments, parseLoadResult, runLoad, startEchoServer } from '../../server/src/tools/loadGenerator';
+import { withVethPair } from '../../server/src/tools/vethPair';
 import { compileBpfText, NETNS_PREFIX, requireNetwork } from './netns';
 
 test('loadArguments puts the options before HOST PORT and leaves out what is not given', () => {
@@ -24,18 +24,6 @@ test('parseLoadResult refuses output that is not the JSON result', () => {
   assert.throws(() => parseLoadResult('{"sent":1}'), /printed no result/);
 });
 
-async function loadIn(pair: VethPair, binary: string, request: Omit<LoadRequest, 'host'>) {
-  const { stdout } = await pair.exec('client', binary, loadArguments({ host: pair.serverAddress, ...request }), { timeoutMs: 30_000 });
-  return parseLoadResult(stdout);
-}
-
-async function startEcho(pair: VethPair, binary: string, args: string[]): Promise<number> {
-  const child = pair.spawn('server', binary, args);
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  assert.equal(child.exitCode, null, `loadgen ${args.join(' ')} is running`);
-  return child.pid!;
-}
-
 test('UDP and TCP load against the echo servers: every request answered, the mix kept, the warm-up apart, the tasks measured', async (t) => {
   if (!requireNetwork(t)) return;
   const dir = mkdtempSync(join(tmpdir(), 'bpfo-loadgen-'));
@@ -45,8 +33,8 @@ test('UDP and TCP load against the echo servers: every request answered, the mix
   // Two classes, 3:1; the TCP one ends each request with a newline, as the line-based servers answer.
   writeFileSync(mix, `3 ${Buffer.from('get a\n').toString('hex')}\n1 ${Buffer.from('set a 1\n').toString('hex')}\n`);
   await withVethPair({ prefix: `${NETNS_PREFIX}lg-`, clientAddress: '10.204.0.1', serverAddress: '10.204.0.2' }, async (pair) => {
-    const udpEcho = await startEcho(pair, binary, ['echo', '4500']);
-    const udp = await loadIn(pair, binary, { port: 4500, transport: 'udp', inflight: 16, seconds: 0.5, warmupRequests: 100, warmupSeconds: 5, mixFile: mix, pids: [udpEcho] });
+    const udpEcho = await startEchoServer(pair, binary, ['echo', '4500']);
+    const udp = await runLoad(pair, binary, { port: 4500, transport: 'udp', inflight: 16, seconds: 0.5, warmupRequests: 100, warmupSeconds: 5, mixFile: mix, pids: [udpEcho] });
     assert.ok(udp.replies > 100, JSON.stringify(udp));
     assert.equal(udp.replies + udp.timeouts, udp.sent);
     assert.equal(udp.warmup.sent, 100, 'the warm-up stops at its request count');
@@ -56,14 +44,14 @@ test('UDP and TCP load against the echo servers: every request answered, the mix
     assert.ok(udp.pidCpuNs[0] > 0 && udp.clientCpuNs > 0, 'the echo server and the generator both ran');
     assert.ok(udp.seconds >= 0.5 && udp.ticksPerSecond > 0);
 
-    await startEcho(pair, binary, ['echo-tcp', '4501']);
-    const lines = await loadIn(pair, binary, { port: 4501, transport: 'tcp', inflight: 16, seconds: 0.3, mixFile: mix });
+    await startEchoServer(pair, binary, ['echo-tcp', '4501']);
+    const lines = await runLoad(pair, binary, { port: 4501, transport: 'tcp', inflight: 16, seconds: 0.3, mixFile: mix });
     assert.ok(lines.sent > 0);
     assert.deepEqual([lines.replies, lines.timeouts], [lines.sent, 0], 'a reply per line echoed');
     assert.equal(lines.warmup.sent, 0, 'no warm-up unless asked for');
 
-    await startEcho(pair, binary, ['echo-tcp', '4502']);
-    const bytes = await loadIn(pair, binary, { port: 4502, transport: 'tcp', inflight: 16, seconds: 0.3, maxRequests: 500, replyBytes: 64 });
+    await startEchoServer(pair, binary, ['echo-tcp', '4502']);
+    const bytes = await runLoad(pair, binary, { port: 4502, transport: 'tcp', inflight: 16, seconds: 0.3, maxRequests: 500, replyBytes: 64 });
     assert.deepEqual([bytes.sent, bytes.replies, bytes.timeouts], [500, 500, 0], 'a reply per 64 bytes of the 64-byte default request');
   });
 });
@@ -89,8 +77,8 @@ test('built with libbpf, echo-tcp puts its sockets under the calibration\'s sk_s
   assert.equal(build.sockmap, true, build.sockmapMissing);
   const verdict = await compileBpfText(dir, 'verdict.bpf.c', VETH_SK_SKB_C);
   await withVethPair({ prefix: `${NETNS_PREFIX}lg3-`, clientAddress: '10.204.0.9', serverAddress: '10.204.0.10' }, async (pair) => {
-    await startEcho(pair, build.binary, ['echo-tcp', '4504', verdict, 'cal_sk_redirect']);
-    const result = await loadIn(pair, build.binary, { port: 4504, transport: 'tcp', inflight: 8, seconds: 0.3, maxRequests: 300, replyBytes: 64 });
+    await startEchoServer(pair, build.binary, ['echo-tcp', '4504', verdict, 'cal_sk_redirect']);
+    const result = await runLoad(pair, build.binary, { port: 4504, transport: 'tcp', inflight: 8, seconds: 0.3, maxRequests: 300, replyBytes: 64 });
     assert.deepEqual([result.sent, result.replies, result.timeouts], [300, 300, 0]);
   });
 });

@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import type { CostParameter, ParameterName } from '../analysis/cost/parameters';
 import { VETH_DEFAULT_INFLIGHT, VETH_SK_SKB_C, VETH_XDP_C } from './calibrateVethSources';
 import { runCommand } from './command';
-import { attributedCpuNs, compileLoadGenerator, kernelWorkerPids, loadArguments, parseLoadResult } from './loadGenerator';
+import { attributedCpuNs, compileLoadGenerator, kernelWorkerPids, runLoad, startEchoServer, type LoadResult } from './loadGenerator';
 import { withVethPair } from './vethPair';
 
 export type VethConfiguration = 'user' | 'pass' | 'reflect';
@@ -69,9 +69,8 @@ function median(values: number[]): number {
 }
 
 /** CPU ns per reply of one load run: the load generator's and the listed tasks'. */
-function nsPerReply(stdout: string): number {
-  const result = parseLoadResult(stdout);
-  if (result.replies <= 0) throw new Error(`the load generator got no replies: ${stdout.trim()}`);
+function nsPerReply(result: LoadResult): number {
+  if (result.replies <= 0) throw new Error(`the load generator got no replies: ${JSON.stringify(result)}`);
   return attributedCpuNs(result) / result.replies;
 }
 
@@ -100,19 +99,14 @@ export async function measureVeth(dir: string, options: VethOptions): Promise<Ve
 
   // Named like the test harness's namespaces (bpfo-<pid>-...), so a run killed half-way is swept by the next.
   return withVethPair({ prefix: `bpfo-${process.pid}-cal-`, clientAddress: '10.201.0.1', serverAddress: '10.201.0.2', signal: options.signal }, async (pair) => {
-    const startServer = async (args: string[]) => {
-      const child = pair.spawn('server', loadgen.binary, args);
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      if (child.exitCode !== null) throw new Error(`loadgen ${args.join(' ')} exited (${child.exitCode})`);
-      return child.pid!;
-    };
-    const load = async (transport: 'udp' | 'tcp', port: number, pids: number[]) => {
-      const args = loadArguments({
-        host: pair.serverAddress, port, transport, inflight, seconds: options.secondsPerRun,
-        timeoutMs: 100, warmupSeconds: 0.2, ...(transport === 'tcp' ? { replyBytes: 64 } : {}), pids,
-      });
-      return nsPerReply((await pair.exec('client', loadgen.binary, args, { timeoutMs: (options.secondsPerRun + 10) * 1000 })).stdout);
-    };
+    const startServer = (args: string[]) => startEchoServer(pair, loadgen.binary, args);
+    const load = async (transport: 'udp' | 'tcp', port: number, pids: number[]) =>
+      nsPerReply(
+        await runLoad(pair, loadgen.binary, {
+          port, transport, inflight, seconds: options.secondsPerRun,
+          timeoutMs: 100, warmupSeconds: 0.2, ...(transport === 'tcp' ? { replyBytes: 64 } : {}), pids,
+        }),
+      );
     await pair.attachXdp(xdpObject, { side: 'client', program: 'cal_peer_pass' });
     const udpTasks = [await startServer(['echo', String(PORT)]), ...kernelWorkerPids()];
 

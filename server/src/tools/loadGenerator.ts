@@ -4,6 +4,7 @@ import { promises as fs, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { runCommand } from './command';
 import { LOAD_GENERATOR_C } from './loadGeneratorSource';
+import type { VethPair } from './vethPair';
 
 export interface LoadGeneratorBuild {
   binary: string;
@@ -102,6 +103,32 @@ export function parseLoadResult(stdout: string): LoadResult {
   }
   if (typeof parsed.replies !== 'number' || !Array.isArray(parsed.pidCpuNs)) throw new Error(`the load generator printed no result: ${stdout.trim().slice(0, 500)}`);
   return parsed;
+}
+
+/**
+ * Runs `loadgen load` in the pair's client namespace, against its server address unless the
+ * request names another (a second link of the pair), and reads the result. The budget covers
+ * the warm-up and the stragglers' timeout besides the run itself.
+ */
+export async function runLoad(pair: VethPair, binary: string, request: Omit<LoadRequest, 'host'> & { host?: string }): Promise<LoadResult> {
+  const warmup = request.warmupSeconds ?? 0;
+  const timeoutMs = (request.seconds + warmup) * 1000 + (request.timeoutMs ?? 100) + 30_000;
+  const { stdout } = await pair.exec('client', binary, loadArguments({ ...request, host: request.host ?? pair.serverAddress }), { timeoutMs });
+  return parseLoadResult(stdout);
+}
+
+/** How long an echo server gets to bind its port before it is taken as running. */
+const ECHO_START_MS = 300;
+
+/**
+ * Starts `loadgen echo PORT` or `loadgen echo-tcp PORT [OBJECT PROGRAM]` in the pair's server
+ * namespace; its pid once it has had the time to bind (or an error with its exit code).
+ */
+export async function startEchoServer(pair: VethPair, binary: string, args: string[]): Promise<number> {
+  const child = pair.spawn('server', binary, args);
+  await new Promise((resolve) => setTimeout(resolve, ECHO_START_MS));
+  if (child.exitCode !== null || child.pid === undefined) throw new Error(`loadgen ${args.join(' ')} exited (${child.exitCode})`);
+  return child.pid;
 }
 
 /** CPU of the load generator and the listed tasks over the measured interval, ns. */

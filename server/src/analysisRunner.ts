@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CancelledError, type FileAnalysis } from './analysis/analyze';
 import type { FileSummary } from './analysis/model';
-import { decodeSummary, type SummaryChanges, type WorkerAnswer, type WorkerJob, type WorkerMessage } from './analysisWorkerProtocol';
+import { decodeDiagnostics, decodeSummary, KEPT_DOCUMENTS, sentByPosition, type HeldDiagnostics, type SummaryChanges, type WorkerAnswer, type WorkerJob, type WorkerMessage } from './analysisWorkerProtocol';
 import type { Logger } from './log';
 
 export const KILL_AFTER_MS = 2_000;
@@ -39,6 +39,8 @@ interface Job {
   request: AnalysisRequest;
   /** The file's summary the thread holds when it starts the job: what its answer's summary is relative to. */
   base?: FileSummary;
+  /** The diagnostics of its key the server holds when the job is sent: what its answer's are relative to. */
+  heldDiagnostics?: HeldDiagnostics;
   resolve: (analysis: FileAnalysis) => void;
   reject: (error: unknown) => void;
 }
@@ -57,6 +59,11 @@ export class AnalysisRunner {
   private killTimer: NodeJS.Timeout | undefined;
   /** The summary objects the current worker holds, by file: only changed ones are sent. */
   private sent = new Map<string, FileSummary>();
+  /**
+   * Per key, the diagnostics of the latest answer decoded from the current thread, least
+   * recently decoded first, for as many documents as the thread keeps its own.
+   */
+  private decodedDiagnostics = new Map<string, HeldDiagnostics>();
   private nextId = 1;
   private disposed = false;
   /** Where syncSummaries reads the current summaries; set while a sync is under way. */
@@ -155,6 +162,8 @@ export class AnalysisRunner {
     const old = this.worker;
     this.worker = undefined;
     this.sent = new Map();
+    // A fresh thread holds no diagnostics: the first answer per document comes whole.
+    this.decodedDiagnostics = new Map();
     if (old) {
       old.removeAllListeners();
       void old.terminate();
@@ -185,14 +194,19 @@ export class AnalysisRunner {
   private answered(answer: WorkerAnswer): void {
     const job = this.running;
     if (!job || job.id !== answer.id) return;
-    // The thread keeps the summary it computed (analysisWorker.ts), whether or not the job is
-    // still wanted; the analyzer keeps this very object as the file's summary when it is.
+    // The thread keeps the summary and diagnostics it computed (analysisWorker.ts), whether or
+    // not the job is still wanted; the analyzer keeps this very summary object as the file's
+    // summary when it is. (An answer not decoded here is no base: the next job names the last
+    // one that was, and the thread then sends whole.)
     let analysis: FileAnalysis | undefined;
     if ('analysis' in answer) {
       try {
         const summary = decodeSummary(answer.summary, job.base);
+        const diagnostics = decodeDiagnostics(answer.diagnostics, job.heldDiagnostics, job.request.key);
         this.sent.set(job.request.file, summary);
-        analysis = { ...answer.analysis, summary };
+        this.holdDiagnostics(job.request.key, { answerId: answer.id, diagnostics });
+        analysis = { ...answer.analysis, summary, diagnostics };
+        this.logger.debug(() => `Analysis ${answer.id} of ${job.request.key}: ${sentByPosition(answer.diagnostics)} of ${diagnostics.length} diagnostics sent by position`);
       } catch (error) {
         // The two copies disagree: only a fresh thread, sent everything again, is sure to agree.
         this.restart();
@@ -204,6 +218,15 @@ export class AnalysisRunner {
     if (cancelled) this.finish(job, () => job.reject(new CancelledError()));
     else if ('error' in answer) this.finish(job, () => job.reject(new Error(answer.error)));
     else if (analysis) this.finish(job, () => job.resolve(analysis));
+  }
+
+  private holdDiagnostics(key: string, held: HeldDiagnostics): void {
+    this.decodedDiagnostics.delete(key);
+    this.decodedDiagnostics.set(key, held);
+    for (const oldest of this.decodedDiagnostics.keys()) {
+      if (this.decodedDiagnostics.size <= KEPT_DOCUMENTS) break;
+      this.decodedDiagnostics.delete(oldest);
+    }
   }
 
   private finish(job: Job, settle: () => void): void {
@@ -224,7 +247,9 @@ export class AnalysisRunner {
       const summaries = this.summaryChanges(job.request.summaries(), Infinity, job.request.file);
       // Messages arrive in order, so the thread starts the job holding what was sent by now.
       job.base = this.sent.get(job.request.file);
-      worker.postMessage({ id: job.id, key: job.request.key, file: job.request.file, text: job.request.text, summaries, options: job.request.options } satisfies WorkerJob);
+      job.heldDiagnostics = this.decodedDiagnostics.get(job.request.key);
+      const { key, file, text, options } = job.request;
+      worker.postMessage({ id: job.id, key, file, text, summaries, options, diagnosticsBase: job.heldDiagnostics?.answerId } satisfies WorkerJob);
     } catch (error) {
       this.restart();
       this.finish(job, () => job.reject(error));

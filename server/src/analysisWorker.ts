@@ -6,14 +6,15 @@
 //
 // Per recently analysed document (open, or closed since: a reopened file is not parsed again) it
 // also keeps the last text and parse, so an edit is reparsed incrementally and the plain tree
-// keeps the declarations the edit did not touch (plainTreeEdit.ts).
+// keeps the declarations the edit did not touch (plainTreeEdit.ts), and the diagnostics it last
+// sent, so the next answer sends again only those that are new (analysisWorkerProtocol.ts).
 import { parentPort, workerData } from 'node:worker_threads';
 import { AnalysisMemo, analyzeFile, buildProgramFacts, CancelledError, DEFAULT_ANALYZE_OPTIONS } from './analysis/analyze';
 import type { FileSummary } from './analysis/model';
 import { initC } from './analysis/syntax';
 import { reparse, type ParsedVersion } from './analysis/plainTreeEdit';
 import { WARM_UP_FILE, WARM_UP_SOURCE } from './analysisWarmUp';
-import { encodeSummary, type SummaryChanges, type WorkerAnswer, type WorkerJob, type WorkerMessage } from './analysisWorkerProtocol';
+import { encodeDiagnostics, encodeSummary, KEPT_DOCUMENTS, type HeldDiagnostics, type SummaryChanges, type WorkerAnswer, type WorkerJob, type WorkerMessage } from './analysisWorkerProtocol';
 
 const cancelSlot = new Int32Array((workerData as { cancel: SharedArrayBuffer }).cancel);
 const summaries = new Map<string, FileSummary>();
@@ -21,29 +22,35 @@ const summaries = new Map<string, FileSummary>();
 const memo = new AnalysisMemo();
 const ready = initC().then(warmUp);
 
-/** Documents whose last parse is kept; the least recently analysed one is freed beyond this. */
-const KEPT_DOCUMENTS = 8;
-const parses = new Map<string, ParsedVersion>();
+/** What the thread keeps of a recently analysed document. */
+interface KeptDocument {
+  parse: ParsedVersion;
+  /** The diagnostics of its latest answer with an analysis, as sent (the base of the next one's). */
+  sent?: HeldDiagnostics;
+}
+
+/** By key, least recently analysed first; at most KEPT_DOCUMENTS. */
+const documents = new Map<string, KeptDocument>();
 /** Quiet time after the last summaries sent ahead before the program facts are built. */
 const FACTS_IDLE_MS = 50;
 
 /** Parses the job's text from the document's previous parse, and keeps the new one. */
-function parseFor(key: string, text: string): ParsedVersion {
-  const previous = parses.get(key);
-  parses.delete(key);
-  const version = reparse(previous, text);
-  parses.set(key, version);
-  for (const [oldest, kept] of parses) {
-    if (parses.size <= KEPT_DOCUMENTS) break;
-    kept.tree.delete();
-    parses.delete(oldest);
+function parseFor(key: string, text: string): KeptDocument {
+  const previous = documents.get(key);
+  documents.delete(key);
+  const document: KeptDocument = { parse: reparse(previous?.parse, text), sent: previous?.sent };
+  documents.set(key, document);
+  for (const [oldest, kept] of documents) {
+    if (documents.size <= KEPT_DOCUMENTS) break;
+    kept.parse.tree.delete();
+    documents.delete(oldest);
   }
-  return version;
+  return document;
 }
 
 function forget(key: string): void {
-  parses.get(key)?.tree.delete();
-  parses.delete(key);
+  documents.get(key)?.parse.tree.delete();
+  documents.delete(key);
 }
 
 function applySummaries(changes: SummaryChanges): void {
@@ -56,16 +63,19 @@ function answer(job: WorkerJob): WorkerAnswer {
   const isCancelled = () => Atomics.load(cancelSlot, 0) === job.id;
   if (isCancelled()) return { id: job.id, cancelled: true };
   try {
-    const { plain } = parseFor(job.key, job.text);
+    const document = parseFor(job.key, job.text);
     const base = summaries.get(job.file);
     // The file's old summary stays in the map handed over, which analyzeFile replaces in place:
     // the files keep their order, so the program facts built before (memo) are reused — with the
     // file moved to the end they were rebuilt from scratch on the first analysis of each file.
-    const { summary, ...analysis } = analyzeFile(job.file, plain, job.text, summaries, { ...job.options, isCancelled }, memo);
+    const { summary, diagnostics, ...analysis } = analyzeFile(job.file, document.parse.plain, job.text, summaries, { ...job.options, isCancelled }, memo);
     // The server keeps this summary as the file's current one (analysisRunner.ts counts it as
     // sent): keeping it here too spares sending the largest summary back with the next job.
     summaries.set(job.file, summary);
-    return { id: job.id, analysis, summary: encodeSummary(summary, base) };
+    // Likewise the server keeps these diagnostics once it decoded them, and names them in a later job.
+    const encoded = encodeDiagnostics(diagnostics, document.sent, job.diagnosticsBase);
+    document.sent = { answerId: job.id, diagnostics };
+    return { id: job.id, analysis, summary: encodeSummary(summary, base), diagnostics: encoded };
   } catch (error) {
     if (error instanceof CancelledError) return { id: job.id, cancelled: true };
     // The kept parse may be half-updated: the next job of this document parses afresh.

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Severity, type AnalysisDiagnostic } from '../../server/src/analysis/model';
-import { toLspDiagnostic } from '../../server/src/features/diagnostics';
+import { convertedDiagnostic, toLspDiagnostic } from '../../server/src/features/diagnostics';
 
 const at = (line: number) => ({ start: { line, character: 2 }, end: { line, character: 9 } });
 
@@ -42,4 +42,25 @@ test('without relatedInformation support the call chain is folded into the messa
     lsp.message,
     'This loop has no bound.\n  parse is called from handle here (main.c:11)\n  scan is called from parse here (my file.c:1)',
   );
+});
+
+test('a diagnostic converted again with options that give the same result is the conversion kept before', () => {
+  const mapped = { relatedInformation: true, clientUri: (f: string) => f.replace('file:///w/', 'file:///W/') };
+  const first = convertedDiagnostic(diagnostic, mapped);
+  assert.deepEqual(first, toLspDiagnostic(diagnostic, mapped));
+  // Other option objects (a publish makes its own) with the same outcome: the same conversion.
+  assert.equal(convertedDiagnostic(diagnostic, { ...mapped, clientUri: (f: string) => f.replace('file:///w/', 'file:///W/') }), first);
+  // A copy of the diagnostic (another analysis' object) is converted on its own.
+  const copy = structuredClone(diagnostic);
+  assert.notEqual(convertedDiagnostic(copy, mapped), first);
+  assert.deepEqual(convertedDiagnostic(copy, mapped), first);
+  // A related file now open under another spelling is not served the stale URI.
+  const reopened = { relatedInformation: true, clientUri: (f: string) => f.replace('file:///w/main.c', 'file:///w/Main.c') };
+  const remapped = convertedDiagnostic(diagnostic, reopened);
+  assert.deepEqual(remapped, toLspDiagnostic(diagnostic, reopened));
+  assert.equal(remapped.relatedInformation?.[0].location.uri, 'file:///w/Main.c');
+  // Nor is a client without related information served the chain as related information.
+  const folded = convertedDiagnostic(diagnostic, { relatedInformation: false, clientUri: reopened.clientUri });
+  assert.deepEqual(folded, toLspDiagnostic(diagnostic, { relatedInformation: false, clientUri: (f) => f }));
+  assert.equal(folded.relatedInformation, undefined);
 });

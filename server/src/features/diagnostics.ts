@@ -45,6 +45,38 @@ export function toLspDiagnostic(d: AnalysisDiagnostic, options: DiagnosticConver
   return diagnostic;
 }
 
+interface Converted {
+  relatedInformation: boolean;
+  /** The client URIs of the related locations when converted (they change as documents open and close). */
+  relatedUris: string[];
+  diagnostic: Diagnostic;
+}
+
+/**
+ * Conversions by analysis diagnostic. After an edit most diagnostics of a document are the very
+ * objects of its previous analysis (the rules memo hands them out again, and the analysis thread
+ * sends them by position: analysisWorkerProtocol.ts), so most of a publish is converted already.
+ */
+const converted = new WeakMap<AnalysisDiagnostic, Converted>();
+
+/**
+ * toLspDiagnostic, the same object again for the same diagnostic while the options give the same
+ * result: whether related information is shown, and the client URIs of its related locations.
+ * Analysis diagnostics are never changed once made, and neither may the result be.
+ */
+export function convertedDiagnostic(d: AnalysisDiagnostic, options: DiagnosticConversionOptions): Diagnostic {
+  const relatedUris = (d.related ?? []).map((r) => options.clientUri(r.location.file));
+  const kept = converted.get(d);
+  if (kept && kept.relatedInformation === options.relatedInformation && sameStrings(kept.relatedUris, relatedUris)) return kept.diagnostic;
+  const diagnostic = toLspDiagnostic(d, options);
+  converted.set(d, { relatedInformation: options.relatedInformation, relatedUris, diagnostic });
+  return diagnostic;
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((s, i) => s === b[i]);
+}
+
 export interface DiagnosticsFeatureDeps {
   analyzer: Analyzer;
   settings: SettingsProvider;
@@ -134,7 +166,7 @@ export class DiagnosticsFeature {
     const convert = { relatedInformation: this.deps.relatedInformation, clientUri: (f: string) => analyzer.clientUri(f) };
     const diagnostics = [...result.analysis.diagnostics, ...(result.analysis.fallbacks ?? [])]
       .filter((d) => d.file === result.analysis.file)
-      .map((d) => toLspDiagnostic(d, convert));
+      .map((d) => convertedDiagnostic(d, convert));
     logger.debug(() => `${uri} v${version}: ${diagnostics.length} diagnostics`);
     this.deps.publish({ uri, version, diagnostics });
     this.deps.onAnalyzed?.(result, current);

@@ -120,6 +120,9 @@ export class AnalysisRunner {
       this.logger.debug(() => `Summaries not sent ahead: ${error}`);
       this.restart();
       this.syncSource = undefined;
+      // The thread that had the running job is gone: its answer will never come.
+      const job = this.running;
+      if (job) this.finish(job, () => job.reject(error));
       return;
     }
     setImmediate(() => this.sendSummaryBatch());

@@ -19,13 +19,15 @@ test('a job running when summaries sent ahead cannot be posted is answered with 
     // job that was running on it must settle instead of waiting for an answer that never comes.
     const unclonable = { file: 'file:///b.c', functions: [() => undefined] } as unknown as FileSummary;
     runner.syncSummaries(() => new Map([['file:///b.c', unclonable]]));
+    let timer: NodeJS.Timeout | undefined;
     const outcome = await Promise.race([
       job.then(
         () => 'answered',
         (error: unknown) => `rejected: ${String(error)}`,
       ),
-      new Promise<string>((resolve) => setTimeout(() => resolve('still waiting'), 20_000).unref()),
+      new Promise<string>((resolve) => (timer = setTimeout(() => resolve('still waiting'), 20_000))),
     ]);
+    clearTimeout(timer);
     assert.match(outcome, /^rejected: .*clone/i);
   } finally {
     runner.dispose();

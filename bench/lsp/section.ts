@@ -10,6 +10,7 @@ import type { BenchContext, BenchSection } from '../lib/section';
 import { prepareMemcached, lineCount } from './corpus';
 import { editSequence, planEditPositions, TYPED } from './edits';
 import { FileLatency, measureFile, measureOpenAll, OpenAllResult } from './measure';
+import { measureParseFloor, type ParseFloor } from './parseFloor';
 import { renderEditorLatency } from './render';
 import { clangdServer, ourServer, ServerSpec } from './servers';
 
@@ -33,6 +34,8 @@ export interface EditorLatencyData {
   defaultDebounce?: { file: string; debounceMs: number; result: Outcome<FileLatency> };
   openAll: Record<string, Outcome<OpenAllResult>>;
   profile?: { file: string; edits: number; analyses: number; summary: ProfileSummary };
+  /** Parse + copy of the first file in this process: what a first open cannot skip. */
+  parseFloor?: ParseFloor;
 }
 
 /** The issue's targets, read off the report. */
@@ -123,6 +126,9 @@ async function run(context: BenchContext): Promise<EditorLatencyData> {
       data.openAll[spec.id] = await attempt(`${spec.id} opening every file`, context, () => measureOpenAll(spec, corpus, 240_000));
       log(`  ${spec.id}: done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
     }
+
+    const floor = await attempt('timing the parse of the largest file', context, () => measureParseFloor(first, FILES[0], quick ? 3 : 9));
+    if (!isError(floor)) data.parseFloor = floor;
 
     const target = data.files[0]?.servers.ours;
     const missed = isError(target) || target.edit.p95 > TARGETS.editP95Ms;

@@ -124,9 +124,10 @@ test('an edit inside one function reuses the other functions as they were; lines
   const after = summarizeFile(FILE, parsePlainC(edited), edited, memo);
   const byName = (s: FileSummary, name: string) => s.functions.find((f) => f.name === name);
   assert.notEqual(byName(after, 'handle'), byName(before, 'handle'), 'the edited function is summarised again');
-  // pick (twice, in #if branches) is reused; helper and tail hold items of the file's own lists, so they are not.
+  // pick (twice, in #if branches) is reused; so are helper and tail, which hold items of the file's
+  // own lists: their top-level declarations are walked whole all the same, so those items are collected.
   const reused = after.functions.filter((fn, i) => fn === before.functions[i]).map((fn) => fn.name);
-  assert.deepEqual(reused, ['pick', 'pick']);
+  assert.deepEqual(reused, ['helper', 'pick', 'pick', 'tail']);
   const moved = `\n${edited}`;
   const shifted = summarizeFile(FILE, parsePlainC(moved), moved, memo);
   assert.deepEqual(shifted, summarizeFresh(moved));
@@ -205,6 +206,49 @@ test('a file whose root is an ERROR node (memcached.c) is summarised per declara
         version = reparse(version, text);
         assert.deepEqual(summarizeFile(file, version.plain, text, memo), summarizeFresh(text, file), `edit ${i} at ${at}`);
       }
+    }
+  } finally {
+    version.tree.delete();
+  }
+});
+
+// local_enum holds an enum body (its members go to the file's lists), so a walk skipping it would
+// miss them: it is reused only where its top-level declaration is walked whole anyway (collectTree),
+// as when reparse carries it over. Its array is sized by `bufsize` and it calls through `hook`.
+const OUTSIDE = `#define bufsize 16
+static int (*hook)(int);
+int g;
+int local_enum(void) {
+  enum { K = 2 };
+  char buf[bufsize];
+  /* bpf-offload: skip */
+  return hook(K) + g + buf[0];
+}
+`;
+
+test('a carried-over function that contributes to the file lists is reused, and redone when what it asked changes', async () => {
+  await initC();
+  const memo = new SummaryMemo();
+  const local = (s: FileSummary) => s.functions.find((f) => f.name === 'local_enum');
+  let version: ParsedVersion = reparse(undefined, OUTSIDE);
+  try {
+    let previous = summarizeFile(FILE, version.plain, OUTSIDE, memo);
+    const steps: { why: string; text: string; reused: boolean }[] = [
+      { why: 'an unrelated global added', text: OUTSIDE.replace('int g;', 'int g, h;'), reused: true },
+      { why: 'bufsize no longer a constant', text: OUTSIDE.replace('#define bufsize 16', '#define bufsizes 16'), reused: false },
+      { why: 'the original', text: OUTSIDE, reused: false },
+      { why: 'hook no longer a global', text: OUTSIDE.replace('(*hook)', '(*hooks)'), reused: false },
+      { why: 'the original again', text: OUTSIDE, reused: false },
+      { why: 'a line above', text: `\n${OUTSIDE}`, reused: false },
+    ];
+    for (const { why, text, reused } of steps) {
+      version = reparse(version, text);
+      const now = summarizeFile(FILE, version.plain, text, memo);
+      const fresh = summarizeFresh(text);
+      assert.deepEqual(now, fresh, why);
+      assert.equal(local(now) === local(previous), reused, `${why}: reused`);
+      if (!reused) assert.notDeepEqual(local(fresh), local(previous), `${why}: the edit changes local_enum's summary`);
+      previous = now;
     }
   } finally {
     version.tree.delete();

@@ -76,16 +76,13 @@ function collectTree(root: SyntaxNode, memo?: FileSummaryMemo): CollectedNodes {
       }
       collectedByDeclaration.set(child, (part = walked));
     }
-    const reuses = part.functions.map((slot) => findReusable(memo, slot.definition));
-    // A walk skipping a definition that puts something on the file's lists would not see that.
-    if (part.functions.some((slot, i) => reuses[i] && slot.contributesOutside)) {
-      appendCollected(nodes, collect(child, memo));
-      continue;
-    }
     let skipped: SyntaxNode[] | undefined;
-    const functions = part.functions.map((slot, i): FunctionSlot => {
-      const reuse = reuses[i];
+    const functions = part.functions.map((slot): FunctionSlot => {
+      // One that puts something on the file's lists keeps its insides, collected in `part` (so
+      // on those lists) and read again should its remembered result not fit (walkAgain).
+      const reuse = findReusable(memo, slot.definition, slot.contributesOutside);
       if (!reuse) return slot;
+      if (slot.contributesOutside) return { ...slot, reuse };
       // What a walk skipping the definition gives: nothing inside it is collected.
       (skipped ??= []).push(slot.definition);
       return { definition: slot.definition, declarations: [], calls: [], comments: [], contributesOutside: false, reuse };
@@ -298,7 +295,7 @@ export function summarizeFile(file: string, tree: Tree, text: string, memo?: Sum
   for (const slot of slots) {
     const start = slot.definition.startIndex;
     let info: FunctionInfo | undefined;
-    let inside: RememberedFunction['comments'] | undefined;
+    let inside: RememberedFunction['comments'];
     let queries = slot.reuse?.remembered.queries ?? [];
     if (slot.reuse) {
       const { remembered: earlier, rowShift } = slot.reuse;
@@ -308,9 +305,10 @@ export function summarizeFile(file: string, tree: Tree, text: string, memo?: Sum
     } else {
       const asked: ContextQuery[] = (queries = []);
       info = attempt(() => summarizeFunction(slot, memo ? recordingContext(context, asked) : context));
-      if (!slot.contributesOutside) inside = annotationCommentsOf(slot.comments).map((c) => ({ kind: c.kind, range: c.range, endOffset: c.endIndex - start }));
+      // The comments inside one that contributes outside stay in the file's list even when it is reused.
+      inside = slot.contributesOutside ? [] : annotationCommentsOf(slot.comments).map((c) => ({ kind: c.kind, range: c.range, endOffset: c.endIndex - start }));
     }
-    if (memo && inside) remember(remembered, slot.definition, info, inside, queries);
+    if (memo) remember(remembered, slot, info, inside, queries);
     if (!info) continue;
     summary.functions.push(info);
     definitions.push({ start, name: info.name });
@@ -324,6 +322,8 @@ export function summarizeFile(file: string, tree: Tree, text: string, memo?: Sum
 
 /** A slot whose remembered result does not fit after all (the file around it changed): walked now. */
 function walkAgain(slot: FunctionSlot, comments: SyntaxNode[]): FunctionSlot {
+  // Its insides were collected (collectTree), its comments with the file's.
+  if (slot.contributesOutside) return { ...slot, reuse: undefined };
   const inner = collect(slot.definition);
   comments.push(...inner.comments);
   return inner.functions[0];
@@ -331,15 +331,16 @@ function walkAgain(slot: FunctionSlot, comments: SyntaxNode[]): FunctionSlot {
 
 function remember(
   into: Map<string, RememberedFunction[]>,
-  definition: SyntaxNode,
+  slot: FunctionSlot,
   info: FunctionInfo | undefined,
   comments: RememberedFunction['comments'],
   queries: ContextQuery[],
 ): void {
+  const { definition, contributesOutside } = slot;
   // The current text (not the earlier one), so that no older version of the file's text stays alive.
   const text = definition.text;
   const { row, column } = definition.startPosition;
-  const entry: RememberedFunction = { text, row, column, parentType: definition.parent?.type, info, comments, queries };
+  const entry: RememberedFunction = { text, row, column, parentType: definition.parent?.type, info, comments, queries, contributesOutside };
   const list = into.get(text);
   if (list) list.push(entry);
   else into.set(text, [entry]);

@@ -12,9 +12,11 @@
 //
 // A definition that moved down or up by whole lines (text above it gained or lost lines) but
 // starts in the same column is reused with every range moved by the same number of lines.
-// Only definitions that contribute nothing outside their FunctionInfo are remembered: none
-// holding a #define, #include, struct/union/enum body or typedef (those go to the file's lists,
-// and enum values feed the constants). Annotation comments inside are remembered with it.
+// A definition holding a #define, #include, struct/union/enum body or typedef contributes to the
+// file's lists too (and enum values feed the constants): a walk that skipped it would miss those,
+// so it is reused only where its insides were collected all the same — a top-level declaration
+// carried over from the previous version (collectTree in summarize.ts). Annotation comments
+// inside any other definition are remembered with it.
 import type { SyntaxNode } from '../syntax';
 import type { AnnotationKind, CallSite, FunctionInfo, Range, VariableInfo } from '../model';
 import type { SummaryContext } from './declarations';
@@ -38,6 +40,8 @@ export interface RememberedFunction {
   comments: RememberedComment[];
   /** What summarising it asked the file around it (see recordingContext). */
   queries: ContextQuery[];
+  /** Whether something inside goes to the file's own lists (see the top of this file). */
+  contributesOutside: boolean;
 }
 
 /** What one file's latest summary leaves for the next one. */
@@ -126,15 +130,19 @@ export class SummaryMemo {
   }
 }
 
-/** The remembered definition `node` can reuse, if any; its text and parent must be the same. */
-export function findReusable(memo: FileSummaryMemo | undefined, node: SyntaxNode): Reuse | undefined {
+/**
+ * The remembered definition `node` can reuse, if any; its text and parent must be the same, and
+ * it must have contributed to the file's lists exactly when `contributesOutside` (a walk that
+ * skips the node's insides passes false).
+ */
+export function findReusable(memo: FileSummaryMemo | undefined, node: SyntaxNode, contributesOutside = false): Reuse | undefined {
   const candidates = memo?.functions.get(node.text);
   if (!candidates) return undefined;
   const { row, column } = node.startPosition;
   const parentType = node.parent?.type;
   let moved: Reuse | undefined;
   for (const remembered of candidates) {
-    if (remembered.parentType !== parentType || remembered.column !== column) continue;
+    if (remembered.parentType !== parentType || remembered.column !== column || remembered.contributesOutside !== contributesOutside) continue;
     if (remembered.row === row) return { remembered, rowShift: 0 };
     if (!moved && canShift(remembered.info)) moved = { remembered, rowShift: row - remembered.row };
   }

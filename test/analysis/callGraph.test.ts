@@ -284,6 +284,11 @@ test('a graph built from the previous one answers as a graph built from scratch'
     // functions) and replaces the other: only the replaced one's calls and callers change.
     summary('x.c', [x0.functions[0], fn('x.c', 'loop', 20, [call('odd', 21), call('even', 22)])]),
     summary('x.c', [x0.functions[0], x0.functions[1]]),
+    // loop's self-call dropped, then back: a cycle goes and comes while even (on a cycle) is lent.
+    summary('x.c', [x0.functions[0], fn('x.c', 'loop', 20, [call('helper', 21)])]),
+    summary('x.c', [x0.functions[0], fn('x.c', 'loop', 20, [call('helper', 21), call('loop', 22)])]),
+    // A call from loop into the even/odd cycle that closes no cycle: the groups are kept.
+    summary('x.c', [x0.functions[0], fn('x.c', 'loop', 20, [call('loop', 21), call('even', 22)])]),
   ];
   let previous: CallGraph | undefined;
   for (const [i, x] of xs.entries()) {

@@ -12,6 +12,7 @@
 // elsewhere, even when another file has a function of that name (or tree-sitter made one out
 // of an X-macro).
 import type { CallSite, FileSummary, FunctionInfo, Position } from './model';
+import { cycleGroups, cyclesUnchanged, type ChangedCalls } from './callCycles';
 
 export interface CallChainStep {
   caller: FunctionInfo;
@@ -196,11 +197,13 @@ export class CallGraph {
 
     const redone = new Set(redoneIndices);
     const targetsOf = (list: ResolvedCall[], indexOf: Map<FunctionInfo, number>) => list.flatMap((c) => (c.target ? [indexOf.get(c.target)!] : []));
-    let sameEdges = true;
+    const changedCalls: ChangedCalls[] = [];
     this.outgoing = previous.outgoing.slice();
     for (const index of redoneIndices) {
       const fresh = this.resolveCalls(all[index]);
-      if (sameEdges && targetsOf(fresh, this.indexOf).join() !== targetsOf(previous.outgoing[index], previous.indexOf).join()) sameEdges = false;
+      const before = targetsOf(previous.outgoing[index], previous.indexOf);
+      const after = targetsOf(fresh, this.indexOf);
+      if (after.join() !== before.join()) changedCalls.push({ caller: index, before, after });
       this.outgoing[index] = fresh;
     }
     // Calls into a replaced function, from a function that was not redone, are pointed at its new object.
@@ -239,8 +242,11 @@ export class CallGraph {
       }
       this.incoming[index] = merged.concat(kept.slice(k));
     }
-    // Functions keep their indices, so with the same edges the cycles are the same index groups.
-    if (sameEdges && previous.cycleIndices) this.setCycles(previous.cycleIndices);
+    // Functions keep their indices, so when the changed calls close and open no cycle (most edits
+    // change none, or a call in a function on no cycle) the cycles are the same index groups.
+    if (previous.cycleIndices && (changedCalls.length === 0 || cyclesUnchanged(previous.cycleIndices, changedCalls, (index) => this.successors(index)))) {
+      this.setCycles(previous.cycleIndices);
+    }
     return true;
   }
 
@@ -425,55 +431,15 @@ export class CallGraph {
     return closure;
   }
 
-  /** Tarjan's algorithm with an explicit stack: call chains in real code can be very deep. */
   private findCycles(): void {
-    const count = this.all.length;
-    const order = new Array<number>(count).fill(-1);
-    const low = new Array<number>(count).fill(0);
-    const onStack = new Array<boolean>(count).fill(false);
-    const stack: number[] = [];
-    const groups: number[][] = [];
-    const successors = this.outgoing.map((calls) => calls.filter((c) => c.target).map((c) => this.indexOf.get(c.target!)!));
-    let counter = 0;
-    for (let start = 0; start < count; start++) {
-      if (order[start] !== -1) continue;
-      const frames: { node: number; next: number }[] = [{ node: start, next: 0 }];
-      order[start] = low[start] = counter++;
-      stack.push(start);
-      onStack[start] = true;
-      while (frames.length > 0) {
-        const frame = frames[frames.length - 1];
-        const edges = successors[frame.node];
-        if (frame.next < edges.length) {
-          const to = edges[frame.next++];
-          if (order[to] === -1) {
-            order[to] = low[to] = counter++;
-            stack.push(to);
-            onStack[to] = true;
-            frames.push({ node: to, next: 0 });
-          } else if (onStack[to]) {
-            low[frame.node] = Math.min(low[frame.node], order[to]);
-          }
-          continue;
-        }
-        frames.pop();
-        if (frames.length > 0) {
-          const parent = frames[frames.length - 1].node;
-          low[parent] = Math.min(low[parent], low[frame.node]);
-        }
-        if (low[frame.node] !== order[frame.node]) continue;
-        const group: number[] = [];
-        let member: number;
-        do {
-          member = stack.pop()!;
-          onStack[member] = false;
-          group.push(member);
-        } while (member !== frame.node);
-        if (group.length > 1 || successors[frame.node].includes(frame.node)) groups.push(group.sort((a, b) => a - b));
-      }
-    }
-    groups.sort((a, b) => a[0] - b[0]);
-    this.setCycles(groups);
+    this.setCycles(cycleGroups(this.all.map((_, index) => this.successors(index))));
+  }
+
+  /** Indices of the functions `index` calls, in call order. */
+  private successors(index: number): number[] {
+    const targets: number[] = [];
+    for (const call of this.outgoing[index]) if (call.target) targets.push(this.indexOf.get(call.target)!);
+    return targets;
   }
 
   private setCycles(groups: number[][]): void {

@@ -10,7 +10,7 @@ import { isVariadicList, summarizeFunction, type FunctionNodes } from './summari
 import { enumFrom, recordFrom, typedefsFrom } from './summarize/types';
 import { TypeTable } from './typeTable';
 import { addDeclarationOnce, type DeclarationParts } from './summarize/declarationMemo';
-import { answersSame, findReusable, recordingContext, shiftFunction, shiftRange, type ContextQuery, type FileSummaryMemo, type RememberedFunction, type Reuse, type SummaryMemo } from './summarize/functionMemo';
+import { answersSame, findReusable, recordingContext, shiftFunction, shiftRange, FileSummaryMemo, type ContextQuery, type RememberedFunction, type Reuse, type SummaryMemo } from './summarize/functionMemo';
 
 /** One file-level function definition, walked now or taken from the previous summary. */
 interface FunctionSlot extends FunctionNodes {
@@ -290,7 +290,7 @@ export function summarizeFile(file: string, tree: Tree, text: string, memo?: Sum
   const slots = nodes.functions.map((slot) => (slot.reuse && !answersSame(slot.reuse.remembered.queries, context) ? walkAgain(slot, nodes.comments) : slot));
 
   const comments = annotationCommentsOf(nodes.comments);
-  const remembered = new Map<string, RememberedFunction[]>();
+  const remembered = new FileSummaryMemo();
   const definitions: { start: number; name: string }[] = [];
   for (const slot of slots) {
     const start = slot.definition.startIndex;
@@ -316,7 +316,7 @@ export function summarizeFile(file: string, tree: Tree, text: string, memo?: Sum
   // Comments never overlap, so end order is source order (remembered ones were added last).
   comments.sort((a, b) => a.endIndex - b.endIndex);
   summary.annotations = annotationsOf(comments, definitions);
-  memo?.set(file, { functions: remembered });
+  memo?.set(file, remembered);
   return summary;
 }
 
@@ -330,7 +330,7 @@ function walkAgain(slot: FunctionSlot, comments: SyntaxNode[]): FunctionSlot {
 }
 
 function remember(
-  into: Map<string, RememberedFunction[]>,
+  into: FileSummaryMemo,
   slot: FunctionSlot,
   info: FunctionInfo | undefined,
   comments: RememberedFunction['comments'],
@@ -340,10 +340,7 @@ function remember(
   // The current text (not the earlier one), so that no older version of the file's text stays alive.
   const text = definition.text;
   const { row, column } = definition.startPosition;
-  const entry: RememberedFunction = { text, row, column, parentType: definition.parent?.type, info, comments, queries, contributesOutside };
-  const list = into.get(text);
-  if (list) list.push(entry);
-  else into.set(text, [entry]);
+  into.add(definition, { text, row, column, parentType: definition.parent?.type, info, comments, queries, contributesOutside });
 }
 
 function addFileScopeDeclaration(declaration: SyntaxNode, context: SummaryContext, globals: Set<string>, summary: DeclarationParts): void {

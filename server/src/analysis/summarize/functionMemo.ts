@@ -44,10 +44,37 @@ export interface RememberedFunction {
   contributesOutside: boolean;
 }
 
-/** What one file's latest summary leaves for the next one. */
-export interface FileSummaryMemo {
-  /** Remembered definitions by text (identical copies of a function can sit in #if branches). */
-  functions: Map<string, RememberedFunction[]>;
+/**
+ * What one file's latest summary leaves for the next one: its remembered definitions, found by
+ * node first (a declaration reparse carried over is the same object, over the same text) and by
+ * text otherwise, through an index by length built on the first lookup that needs it: hashing the
+ * text of every definition on every keystroke cost more than summarising the one that changed.
+ */
+export class FileSummaryMemo {
+  private readonly byNode = new Map<SyntaxNode, RememberedFunction>();
+  private byLength: Map<number, RememberedFunction[]> | undefined;
+
+  add(definition: SyntaxNode, remembered: RememberedFunction): void {
+    this.byNode.set(definition, remembered);
+  }
+
+  /** The definition remembered for this very node, if any. */
+  ofNode(node: SyntaxNode): RememberedFunction | undefined {
+    return this.byNode.get(node);
+  }
+
+  /** Remembered definitions with this text (identical copies of a function can sit in #if branches). */
+  withText(text: string): RememberedFunction[] {
+    if (!this.byLength) {
+      this.byLength = new Map();
+      for (const remembered of this.byNode.values()) {
+        const list = this.byLength.get(remembered.text.length);
+        if (list) list.push(remembered);
+        else this.byLength.set(remembered.text.length, [remembered]);
+      }
+    }
+    return (this.byLength.get(text.length) ?? []).filter((remembered) => remembered.text === text);
+  }
 }
 
 /** One question a function's summary asked the file-level context, and the answer it got. */
@@ -136,13 +163,18 @@ export class SummaryMemo {
  * skips the node's insides passes false).
  */
 export function findReusable(memo: FileSummaryMemo | undefined, node: SyntaxNode, contributesOutside = false): Reuse | undefined {
-  const candidates = memo?.functions.get(node.text);
-  if (!candidates) return undefined;
+  if (!memo) return undefined;
   const { row, column } = node.startPosition;
   const parentType = node.parent?.type;
+  const fits = (remembered: RememberedFunction) =>
+    remembered.parentType === parentType && remembered.column === column && remembered.contributesOutside === contributesOutside;
+  // The same node has the same text; at the same place no other candidate can be there.
+  const own = memo.ofNode(node);
+  if (own && own.row === row && fits(own)) return { remembered: own, rowShift: 0 };
+  const candidates = memo.withText(node.text);
   let moved: Reuse | undefined;
   for (const remembered of candidates) {
-    if (remembered.parentType !== parentType || remembered.column !== column || remembered.contributesOutside !== contributesOutside) continue;
+    if (!fits(remembered)) continue;
     if (remembered.row === row) return { remembered, rowShift: 0 };
     if (!moved && canShift(remembered.info)) moved = { remembered, rowShift: row - remembered.row };
   }

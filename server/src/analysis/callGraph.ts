@@ -13,6 +13,7 @@
 // of an X-macro).
 import type { CallSite, FileSummary, FunctionInfo, Position } from './model';
 import { cycleGroups, cyclesUnchanged, type ChangedCalls } from './callCycles';
+import { FunctionIndex } from './functionIndex';
 
 export interface CallChainStep {
   caller: FunctionInfo;
@@ -74,7 +75,7 @@ function resolutionInputsOf(summary: FileSummary): string {
 
 export class CallGraph {
   private all: FunctionInfo[] = [];
-  private indexOf = new Map<FunctionInfo, number>();
+  private indexOf = FunctionIndex.of(new Map());
   /** For FunctionInfo objects from another build of the same summaries: file + name. */
   private byFileAndName = new Map<string, number>();
   // Name indices hold positions in `all`, not objects: a reuse keeps every function's position,
@@ -179,10 +180,11 @@ export class CallGraph {
     this.all = all;
     this.lineage = previous.lineage;
     this.byFileAndName = previous.byFileAndName;
-    this.indexOf = new Map(previous.indexOf);
     // All deletions first: a lent object may have moved to another redone position.
-    for (const index of redoneIndices) this.indexOf.delete(previous.all[index]);
-    for (const index of redoneIndices) this.indexOf.set(all[index], index);
+    this.indexOf = previous.indexOf.with(
+      redoneIndices.map((index) => previous.all[index]),
+      redoneIndices.map((index) => [all[index], index]),
+    );
     // Read (or filled lazily) from the name-resolution inputs alone, which are the same, and
     // holding positions, which are the same too.
     this.definedIn = previous.definedIn;
@@ -196,7 +198,7 @@ export class CallGraph {
     this.headerClosures = previous.headerClosures;
 
     const redone = new Set(redoneIndices);
-    const targetsOf = (list: ResolvedCall[], indexOf: Map<FunctionInfo, number>) => list.flatMap((c) => (c.target ? [indexOf.get(c.target)!] : []));
+    const targetsOf = (list: ResolvedCall[], indexOf: FunctionIndex) => list.flatMap((c) => (c.target ? [indexOf.get(c.target)!] : []));
     const changedCalls: ChangedCalls[] = [];
     this.outgoing = previous.outgoing.slice();
     for (const index of redoneIndices) {
@@ -251,8 +253,10 @@ export class CallGraph {
   }
 
   private indexFunctions(): void {
+    const positions = new Map<FunctionInfo, number>();
+    this.indexOf = FunctionIndex.of(positions);
     this.all.forEach((fn, index) => {
-      this.indexOf.set(fn, index);
+      positions.set(fn, index);
       const fileKey = `${fn.file}\0${fn.name}`;
       if (!this.byFileAndName.has(fileKey)) this.byFileAndName.set(fileKey, index);
       let names = this.definedIn.get(fn.file);

@@ -1,7 +1,7 @@
 // The reach, deepest stack chains and program-size estimates carried over from the previous
 // analysis (rules/programWalks.ts) must never go stale: after each edit below, which changes what
 // one of those walks finds (a call added or removed, a recursion, a callee's frame or size,
-// another file's function), the analysis with the memo equals a fresh one, and the edit really
+// another file's function, a call that stops reaching a function), the analysis with the memo equals a fresh one, and the edit really
 // changes the stack-size or program-size diagnostics, so a stale reuse could not pass unnoticed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -56,6 +56,11 @@ const STEPS: Step[] = [
   { what: "another file's function changes its line count", main: MAIN, other: OTHER.replace('big[0] = n;', 'big[0] = n;\n  big[1] = n;'), changesWalks: true },
   { what: 'lines are inserted above every function', main: `\n\n${MAIN}`, changesWalks: true },
   { what: 'an edit the walks do not read', main: MAIN.replace('return n + 1;', 'return n + 2;'), changesWalks: false },
+  { what: 'a call retargeted to another function of the program', main: MAIN.replace('return deep(mid[0]);', 'return huge(mid[0]);'), changesWalks: true },
+  // deep (other.c, a 400-byte frame) renamed as if being typed: the call now reaches no function.
+  { what: 'a call to a function of the program becomes one to an unknown name', main: MAIN.replace('return deep(mid[0]);', 'return deepx(mid[0]);'), changesWalks: true },
+  // Reach and stack are carried over; the size estimate (the call's own instructions) is not.
+  { what: 'a call to an unknown name added before the walked ones', main: MAIN.replace('mid[i] = leaf(i);', 'mid[i] = memset_any(i) + leaf(i);'), changesWalks: true },
 ];
 
 const OPTIONS = { ...DEFAULT_ANALYZE_OPTIONS, targetKernel: '5.1' };
@@ -112,4 +117,24 @@ test('an edit the walks do not read reuses them', async () => {
   const called = MAIN.replace('return deep(mid[0]);', 'return deep(mid[0]) + huge(1);');
   analyzeFile('main.c', parsePlainC(called), called, others, OPTIONS, memo);
   assert.notEqual(memo.rules.walks('main.c')!.positions, before.positions);
+});
+
+test('a call that reaches no function leaves the walks reused, with chains through the new call sites of the caller', async () => {
+  await initC();
+  const memo = new AnalysisMemo();
+  const others = new Map([['other.c', await summarize(OTHER, 'other.c')]]);
+  analyzeFile('main.c', parsePlainC(MAIN), MAIN, others, OPTIONS, memo);
+  const before = memo.rules.walks('main.c')!;
+  // As when a name is being typed: a call to an unknown `xmid`, before middle's call of leaf.
+  const edited = MAIN.replace('  char mid[200];', '  char mid[200]; xmid(0);');
+  const analysis = analyzeFile('main.c', parsePlainC(edited), edited, others, OPTIONS, memo);
+  assert.deepEqual(analysis, analyzeFile('main.c', parsePlainC(edited), edited, others, OPTIONS));
+  const after = memo.rules.walks('main.c')!;
+  assert.equal(after.positions, before.positions, 'the walks are carried over');
+  // leaf's chain step is middle's call of leaf (a new object, as middle is), not the call of xmid before it.
+  const leaf = [...after.reach.reached.values()].find((r) => r.fn.name === 'leaf')!;
+  const step = leaf.chain[leaf.chain.length - 1];
+  assert.equal(step.site.callee, 'leaf');
+  assert.ok(step.caller.calls.includes(step.site), 'a site of the new middle');
+  assert.equal(step.site.range.start.line, edited.split('\n').findIndex((line) => line.includes('mid[i] = leaf(i)')));
 });

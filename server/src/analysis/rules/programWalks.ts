@@ -1,10 +1,10 @@
 // The reach from the roots, the deepest stack chain of each root and the program-size estimates
 // walk the whole call graph below the entries, which costs what the program holds. After an edit
 // that leaves the walks' inputs alone (the same roots, skip and entry marks, call graph lineage
-// and type table, and every reached function that is a new object calling the same names with
-// the same frame size and line count), each walk takes the same steps as before: its results are
+// and type table, and every reached function that is a new object calling the same functions of
+// the program in the same order, with the same frame size and line count), each walk takes the same steps as before: its results are
 // carried over by graph position, pointed at the new objects, instead of walked again.
-import type { FunctionInfo } from '../model';
+import type { CallSite, FunctionInfo } from '../model';
 import type { CallGraph } from '../callGraph';
 import type { ConstantSource } from './constEval';
 import { functionKey, type Reach, type Reached, type ReachRoots } from './reach';
@@ -42,11 +42,22 @@ function lineCount(fn: FunctionInfo): number {
   return fn.range.end.line - fn.range.start.line;
 }
 
+/**
+ * The call sites of `fn` that reach a function of the program, in order: every walk follows these
+ * and no other (a call to libc, a macro or a name being typed leads nowhere). In one lineage a
+ * name resolves to the same position in every graph, so equal callee names mean equal steps.
+ */
+function walkedSites(fn: FunctionInfo, graph: CallGraph): CallSite[] {
+  return fn.calls.filter((site) => site.callee !== undefined && graph.resolve(fn.file, site.callee) !== undefined);
+}
+
 /** Whether `now`, the function at `was`'s graph position, leads every walk the same way `was` did. */
-function walksAlike(was: FunctionInfo, now: FunctionInfo, constants: ConstantSource): boolean {
+function walksAlike(was: FunctionInfo, now: FunctionInfo, inputs: WalkInputs): boolean {
   if (now.file !== was.file || now.name !== was.name || now.range.start.line !== was.range.start.line || lineCount(now) !== lineCount(was)) return false;
-  if (now.calls.length !== was.calls.length || now.calls.some((site, i) => site.callee !== was.calls[i].callee)) return false;
-  return frameOf(now, constants).bytes === frameOf(was, constants).bytes;
+  const before = walkedSites(was, inputs.graph);
+  const after = walkedSites(now, inputs.graph);
+  if (after.length !== before.length || after.some((site, i) => site.callee !== before[i].callee)) return false;
+  return frameOf(now, inputs.constants).bytes === frameOf(was, inputs.constants).bytes;
 }
 
 /** The reach of `previous`, rebuilt over the current objects, when the walks' inputs are the same; else undefined. */
@@ -61,13 +72,19 @@ export function reuseReach(previous: KeptWalks | undefined, inputs: WalkInputs):
     const fn = graph.functionAt(previous.positions[at++]);
     if (!fn) return undefined;
     if (fn !== entry.fn) {
-      if (!walksAlike(entry.fn, fn, inputs.constants)) return undefined;
+      if (!walksAlike(entry.fn, fn, inputs)) return undefined;
       changed.push(fn);
     }
     current.push(fn);
   }
   // Breadth-first order: a function's parent (its chain's last caller) is rebuilt before it.
   const reached = new Map<string, Reached>();
+  const walked = new Map<FunctionInfo, CallSite[]>();
+  const sitesOf = (fn: FunctionInfo) => {
+    let sites = walked.get(fn);
+    if (!sites) walked.set(fn, (sites = walkedSites(fn, graph)));
+    return sites;
+  };
   at = 0;
   for (const [key, entry] of previous.reach.reached) {
     const fn = current[at++];
@@ -82,7 +99,8 @@ export function reuseReach(previous: KeptWalks | undefined, inputs: WalkInputs):
       reached.set(key, { fn, root: fn, chain: [] });
       continue;
     }
-    const site = parent.fn.calls[last.caller.calls.indexOf(last.site)];
+    // The same step among the walked sites (a site leading nowhere may have come or gone before it).
+    const site = sitesOf(parent.fn)[sitesOf(last.caller).indexOf(last.site)];
     reached.set(key, { fn, root: parent.root, chain: [...parent.chain, { caller: parent.fn, site }] });
   }
   return { reach: { reached, roots: roots.roots, fromEntries: roots.fromEntries, isSkipped: roots.isSkipped }, changed };

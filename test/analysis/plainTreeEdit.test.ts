@@ -175,3 +175,30 @@ test('carried-over subtrees moved by edits before them have every node where a f
     version.tree.delete();
   }
 });
+
+test('a text with a lone carriage return is parsed afresh, also when an edit makes or keeps one away from where it types', async () => {
+  await initC();
+  const lines = ['int a(void) { return 1; }', 'int b(void) { return 2; }', 'int c(void) { return 3; }', 'int d(void) { return 4; }'];
+  const crlf = lines.join('\r\n') + '\r\n';
+  const carried = (before: ParsedVersion, after: ParsedVersion) => after.plain.rootNode.children.filter((child) => before.plain.rootNode.children.includes(child)).length;
+  let version = reparse(undefined, crlf);
+  try {
+    const steps: { why: string; text: string; edited: boolean }[] = [
+      { why: 'an edit inside a()', text: crlf.replace('return 1', 'return 10'), edited: true },
+      // Typed between the '\r' and '\n' ending a's line: that '\r' is lone now, though what is typed holds none.
+      { why: "a character typed inside a's line break", text: crlf.replace('return 1; }\r\n', 'return 10; }\rx\n'), edited: false },
+      { why: 'an edit far from the lone one', text: crlf.replace('return 1; }\r\n', 'return 10; }\rx\n').replace('return 4', 'return 40'), edited: false },
+      { why: 'the lone one gone', text: crlf.replace('return 1', 'return 10').replace('return 4', 'return 40'), edited: true },
+      { why: 'an edit again', text: crlf.replace('return 1', 'return 10').replace('return 4', 'return 40').replace('return 3', 'return 30'), edited: true },
+      { why: 'a lone one typed at the end', text: `${crlf.replace('return 1', 'return 10').replace('return 4', 'return 40').replace('return 3', 'return 30')}\r`, edited: false },
+    ];
+    for (const { why, text, edited } of steps) {
+      const previous = version;
+      version = reparse(version, text);
+      assert.equal(carried(previous, version) > 0, edited, why);
+      assert.deepEqual(shape(version.plain.rootNode), shape(plainTreeOf(parseC(text)).rootNode), why);
+    }
+  } finally {
+    version.tree.delete();
+  }
+});

@@ -22,21 +22,39 @@ export interface ParsedVersion {
 // parsed afresh rather than edited.
 const LONE_CARRIAGE_RETURN = /\r(?!\n)/;
 
+/** Versions whose text has no lone '\r': the next one is then searched for one around its edit alone. */
+const withoutLoneCarriageReturn = new WeakSet<ParsedVersion>();
+
+/** Whether `text`, `previous.text` changed by `edit`, has a lone '\r'. */
+function hasLoneCarriageReturn(previous: ParsedVersion, text: string, edit: Edit): boolean {
+  if (!withoutLoneCarriageReturn.has(previous)) return LONE_CARRIAGE_RETURN.test(text);
+  // Elsewhere a '\r' and the character after it are as they were; the one before the edit has a new follower.
+  for (let i = Math.max(0, edit.startIndex - 1); i < edit.newEndIndex; i++) {
+    if (text.charCodeAt(i) === 0x0d && text.charCodeAt(i + 1) !== 0x0a) return true;
+  }
+  return false;
+}
+
 /** Parses `text`, reusing `previous` (which is consumed: its parser tree is freed) when given. */
 export function reparse(previous: ParsedVersion | undefined, text: string): ParsedVersion {
   if (previous && previous.text === text) return previous;
-  const edit = previous && !LONE_CARRIAGE_RETURN.test(text) ? editBetween(previous.text, text) : undefined;
+  const between = previous && editBetween(previous.text, text);
+  const edit = previous && between && !hasLoneCarriageReturn(previous, text, between) ? between : undefined;
   if (!previous || !edit) {
     previous?.tree.delete();
     const tree = parseC(text);
-    return { text, tree, plain: plainTreeOf(tree) };
+    const version = { text, tree, plain: plainTreeOf(tree) };
+    if (!LONE_CARRIAGE_RETURN.test(text)) withoutLoneCarriageReturn.add(version);
+    return version;
   }
   try {
     previous.tree.edit(edit);
     const tree = parseC(text, previous.tree, { text: previous.text, edit });
     const plain = carryOver(previous.plain, previous.tree, tree, edit);
     setPlainTree(tree, plain);
-    return { text, tree, plain };
+    const version = { text, tree, plain };
+    withoutLoneCarriageReturn.add(version);
+    return version;
   } finally {
     previous.tree.delete();
   }

@@ -3,7 +3,7 @@
 // calls. `// bpf-offload: entry` comments and the `entries` setting replace discovery for the
 // program, but keep what discovery learnt about the same function (protocol, port, receive).
 import type { SyntaxNode, Tree } from './syntax';
-import type { FileSummary, Range } from './model';
+import type { FileSummary, FunctionInfo, Range } from './model';
 import type { AnalyzeOptions, ProgramFacts } from './analyze';
 import { functionDefinitions, functionNameOf, parameterNames, nodesOfTypes, rangeOf, textOf, walkTypes } from './treeHelpers';
 
@@ -130,9 +130,15 @@ function discoverFromCode(input: EntryInput): RequestEntry[] {
   const callbacks = registeredCallbacks(root);
   const polledCallees = calleesOfPollingLoops(definitions);
   const entries: RequestEntry[] = [];
+  // By name and line, first of each (as a search in order would find): one lookup per definition, not a scan.
+  const byNameAndLine = new Map<string, FunctionInfo>();
+  for (const f of input.summary.functions) {
+    const key = `${f.name}\0${f.range.start.line}`;
+    if (!byNameAndLine.has(key)) byNameAndLine.set(key, f);
+  }
   for (const definition of definitions) {
     const name = functionNameOf(definition);
-    const fn = name ? input.summary.functions.find((f) => f.name === name && f.range.start.line === definition.startPosition.row) : undefined;
+    const fn = name ? byNameAndLine.get(`${name}\0${definition.startPosition.row}`) : undefined;
     if (!fn) continue;
     const body = definition.childForFieldName('body');
     if (!body) continue;

@@ -57,47 +57,19 @@ export interface FunctionScope {
   report(code: string, range: Range, message: string, options?: { severity?: Severity; fixes?: QuickFixData[] }): void;
 }
 
-const typedefsByProgram = new WeakMap<ProgramFacts, Map<string, string>>();
-
-/** Typedef name → aliased type text over the program; the first definition wins, as in TypeTable. */
-function programTypedefs(program: ProgramFacts): Map<string, string> {
-  let typedefs = typedefsByProgram.get(program);
-  if (!typedefs) {
-    typedefs = new Map();
-    for (const s of program.summaries.values()) for (const t of s.typedefs) if (!typedefs.has(t.name)) typedefs.set(t.name, t.typeText);
-    typedefsByProgram.set(program, typedefs);
-  }
-  return typedefs;
-}
-
-export function constantSource(program: ProgramFacts): ConstantSource {
+/**
+ * Constants over the program's type table; `typedefs`, typedef name → aliased type text (the first
+ * definition wins, as in TypeTable), comes with the summary facts (summaryFacts.ts), which are
+ * kept across analyses while the typedefs are the same.
+ */
+export function constantSource(program: ProgramFacts, typedefs: ReadonlyMap<string, string>): ConstantSource {
   const types = program.types;
-  const typedefs = programTypedefs(program);
   return {
     constantValue: (name) => types.constantValue(name),
     sizeOf: (typeText) => types.sizeOf(typeText),
     evaluate: (expression) => types.evaluate(expression),
     typedefOf: (name) => typedefs.get(name),
   };
-}
-
-const globalsByProgram = new WeakMap<ProgramFacts, Map<string, Map<string, string>>>();
-
-/**
- * Global name → type text as seen from `file` (other files' statics hidden; the last definition
- * wins). Built once per program and file: rebuilding it for every function made files with many
- * functions and globals quadratic.
- */
-export function visibleGlobals(program: ProgramFacts, file: string): Map<string, string> {
-  let byFile = globalsByProgram.get(program);
-  if (!byFile) globalsByProgram.set(program, (byFile = new Map()));
-  let globals = byFile.get(file);
-  if (!globals) {
-    globals = new Map();
-    for (const s of program.summaries.values()) for (const g of s.globals) if (!g.isStatic || s.file === file) globals.set(g.name, g.typeText);
-    byFile.set(file, globals);
-  }
-  return globals;
 }
 
 /** The program facts a function's evaluation scope reads (recordedReads.ts can record them). */

@@ -5,7 +5,7 @@ import type { CallGraph } from '../callGraph';
 import { isBuiltinTypeName } from '../summarize/builtinTypes';
 import type { SyntaxNode } from '../syntax';
 import { checkCalls, type CallFacts } from './calls';
-import { constantSource, DiagnosticSink, makeFunctionScope, visibleGlobals, type RuleContext } from './context';
+import { constantSource, DiagnosticSink, makeFunctionScope, type RuleContext } from './context';
 import { checkFloatsAndSimd } from './floats';
 import { detached, frozenCopy, resultContext, type FunctionResult, type RulesMemo } from './functionResults';
 import { checkLoops } from './loops';
@@ -30,32 +30,32 @@ export type { QuickFix, QuickFixData, TextEdit, CapLoopFix, ReplaceCallFix, Mark
 export function runRules(ctx: RuleContext, memo?: RulesMemo): AnalysisDiagnostic[] {
   const { program, file } = ctx;
   const resolver = program.callGraph;
-  const constants = constantSource(program);
-  const walkInputs: WalkInputs = { graph: resolver, types: program.types, roots: reachRoots(file, program.summaries, ctx.options), constants };
-  const reused = reuseReach(memo?.walks(file), walkInputs);
-  const reach = reused?.reach ?? reachFrom(walkInputs.roots, resolver, ctx.check);
-  ctx.check();
   const summaries = [...program.summaries.values()];
   const kept = summaryFacts(summaries, file, ctx.tree.rootNode, memo?.summaryFacts(file));
   const { typeNames, functionMacros, prototypes, floatFacts, macros } = kept.facts;
-  const callFacts: CallFacts = {
-    resolver,
-    macros: functionMacros,
-    prototypes,
-    recursive: recursiveByKey(resolver),
-    isTypeName: (name) => typeNames.has(name) || isBuiltinTypeName(name),
-  };
-  const facts: ProgramReads = {
-    file,
-    reach,
-    callFacts,
-    floatFacts,
-    mutableGlobals: kept.facts.mutableGlobals,
-    visibleGlobals: visibleGlobals(program, file),
-    constants,
-    macros,
-  };
   try {
+    const constants = constantSource(program, kept.facts.typedefs);
+    const walkInputs: WalkInputs = { graph: resolver, types: program.types, roots: reachRoots(file, program.summaries, ctx.options), constants };
+    const reused = reuseReach(memo?.walks(file), walkInputs);
+    const reach = reused?.reach ?? reachFrom(walkInputs.roots, resolver, ctx.check);
+    ctx.check();
+    const callFacts: CallFacts = {
+      resolver,
+      macros: functionMacros,
+      prototypes,
+      recursive: recursiveByKey(resolver),
+      isTypeName: (name) => typeNames.has(name) || isBuiltinTypeName(name),
+    };
+    const facts: ProgramReads = {
+      file,
+      reach,
+      callFacts,
+      floatFacts,
+      mutableGlobals: kept.facts.mutableGlobals,
+      visibleGlobals: kept.facts.visibleGlobals,
+      constants,
+      macros,
+    };
     return runChecks(ctx, facts, memo, { inputs: walkInputs, reused: reused !== undefined });
   } finally {
     // The memo keeps the facts (and the expander's parsed expansions) for the next analysis.

@@ -1,5 +1,6 @@
 // Name sets and lookups the checks use, built from every summary of the program: typedef,
-// function-like macro and prototype names, float facts, mutable globals and the macro expander.
+// function-like macro and prototype names, float facts, mutable and visible globals, typedefs
+// and the macro expander.
 // Building them from all summaries costs milliseconds per analysis, so the previous analysis's
 // are reused when no summary changed in a part they are built from.
 import type { FileSummary, GlobalInfo } from '../model';
@@ -15,6 +16,13 @@ export interface SummaryFacts {
   floatFacts: FloatFacts;
   /** Mutable globals visible from the file (state.ts mutableGlobals). */
   mutableGlobals: Map<string, GlobalInfo>;
+  /**
+   * Global name → type text as seen from the file (other files' statics hidden; the last
+   * definition wins). Once per analysis, not per function: that made big files quadratic.
+   */
+  visibleGlobals: Map<string, string>;
+  /** Typedef name → aliased type text over the program; the first definition wins, as in TypeTable. */
+  typedefs: Map<string, string>;
   macros: MacroExpander;
 }
 
@@ -46,8 +54,22 @@ function build(summaries: FileSummary[], file: string, treeVectorTypedefs: strin
     prototypes: new Set(summaries.flatMap((s) => s.prototypes.map((p) => p.name))),
     floatFacts: collectFloatFacts(summaries, treeVectorTypedefs),
     mutableGlobals: mutableGlobals(summaries, file),
+    visibleGlobals: visibleGlobals(summaries, file),
+    typedefs: typedefsOf(summaries),
     macros: new MacroExpander(summaries, file),
   };
+}
+
+function visibleGlobals(summaries: FileSummary[], file: string): Map<string, string> {
+  const globals = new Map<string, string>();
+  for (const s of summaries) for (const g of s.globals) if (!g.isStatic || s.file === file) globals.set(g.name, g.typeText);
+  return globals;
+}
+
+function typedefsOf(summaries: FileSummary[]): Map<string, string> {
+  const typedefs = new Map<string, string>();
+  for (const s of summaries) for (const t of s.typedefs) if (!typedefs.has(t.name)) typedefs.set(t.name, t.typeText);
+  return typedefs;
 }
 
 /**

@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { attributeMacrosAfterEdit, attributeMacrosKey, attributeMacrosOf } from '../../server/src/analysis/attributeMacros';
-import { editBetween } from '../../server/src/analysis/plainTreeEdit';
+import { editBetween, reparse } from '../../server/src/analysis/plainTreeEdit';
+import { initC, parseC, parsedTextOf } from '../../server/src/analysis/syntax';
 import { randomEdit, Rng } from './randomEdits';
 
 const BASE = `#define API __attribute__((visibility("default"))) extern
@@ -50,4 +51,43 @@ test('macros carried over an edit equal the macros read afresh', () => {
     macros = fresh;
   }
   assert.ok(reused > 500, `${reused} edits reused the macros`);
+});
+
+test('after an edit the text is blanked as a fresh parse blanks it, also where the edit completes a name', async () => {
+  await initC();
+  const plain = 'int g(void) __THRO;\nint f(void) { return 0; }\n#define __THROW\n';
+  const steps = [
+    // 'W' typed completes a well-known attribute macro's name begun before the edit.
+    plain.replace('__THRO;', '__THROW;'),
+    plain.replace('__THRO;', '__THROW;').replace('return 0', 'return 1'),
+    plain,
+    plain.replace('return 0;', 'return 0; __wur'),
+    plain,
+    // A #define makes a name used elsewhere an attribute macro: blanked far from the edit.
+    `int h(void) MYATTR;\n${plain}`,
+    `int h(void) MYATTR;\n${plain}#define MYATTR __attribute__((cold))\n`,
+    plain,
+  ];
+  const rng = new Rng(5);
+  const typed = ['__THROW ', 'W', '#', '\n', ' ', 'x', '__wur', '#define __wur 1\n'];
+  let text = plain;
+  for (let i = 0; i < 200; i++) {
+    text = i % 40 === 0 ? plain : randomEdit(rng, text, typed, { deleteUpTo: 3 }).text;
+    steps.push(text);
+  }
+  let version = reparse(undefined, plain);
+  try {
+    for (const [i, next] of steps.entries()) {
+      version = reparse(version, next);
+      const fresh = parseC(next);
+      try {
+        assert.equal(parsedTextOf(version.tree), parsedTextOf(fresh), `step ${i}: ${JSON.stringify(next)}`);
+        if (i === 0) assert.notEqual(parsedTextOf(version.tree), next, 'the completed name is blanked');
+      } finally {
+        fresh.delete();
+      }
+    }
+  } finally {
+    version.tree.delete();
+  }
 });

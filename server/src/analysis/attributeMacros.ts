@@ -214,6 +214,17 @@ function blank(chars: string[], from: number, to: number): void {
 }
 
 /**
+ * blankAttributeMacros(text, macros) for `text` made from `previous` by `edit`, when the same
+ * macros left `previous` as it was: every name `previous` held was on a '#' line, so outside the
+ * edited lines the new text holds none elsewhere either, and only those lines are searched.
+ */
+export function blankAttributeMacrosAfterEdit(text: string, edit: { startIndex: number; newEndIndex: number }, macros: AttributeMacros): string {
+  const from = text.lastIndexOf('\n', edit.startIndex - 1) + 1;
+  if (!mentionsAny(text.slice(from, lineEnd(text, edit.newEndIndex)), macros)) return text;
+  return blankAttributeMacros(text, macros);
+}
+
+/**
  * `text` with every attribute-only macro use replaced by spaces: same length, same line breaks.
  * Returns `text` itself when nothing is blanked.
  */

@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Parser, Language, Tree as ParserTree, Edit } from 'web-tree-sitter';
-import { attributeMacrosAfterEdit, attributeMacrosKey, attributeMacrosOf, blankAttributeMacros, type AttributeMacros } from './attributeMacros';
+import { attributeMacrosAfterEdit, attributeMacrosKey, attributeMacrosOf, blankAttributeMacros, blankAttributeMacrosAfterEdit, type AttributeMacros } from './attributeMacros';
 import { copyTree, PlainTree } from './plainTree';
 
 // The analysis works on plain copies of the parser's trees (plainTree.ts); the parser's own tree
@@ -57,6 +57,8 @@ const blankedWith = new WeakMap<ParserTree, string>();
 const macrosOfTree = new WeakMap<ParserTree, AttributeMacros>();
 /** The text each tree was parsed from, after blanking: what node.text shows. */
 const parsedText = new WeakMap<ParserTree, string>();
+/** Trees whose text blanking left as it was. */
+const unblanked = new WeakSet<ParserTree>();
 /** The plain copy of each tree, made on first request. */
 const plainCopies = new WeakMap<ParserTree, PlainTree>();
 
@@ -78,10 +80,13 @@ export function parseC(text: string, oldTree?: ParserTree, from?: { text: string
   const macros = previousMacros && from ? attributeMacrosAfterEdit({ text: from.text, macros: previousMacros }, text, from.edit) : attributeMacrosOf(text);
   const key = attributeMacrosKey(macros);
   const reusable = oldTree && blankedWith.get(oldTree) === key ? oldTree : null;
-  const blanked = blankAttributeMacros(text, macros);
+  // The same macros left the old text as it was: only the edited lines can need blanking now.
+  const blanked =
+    oldTree && from && macros === previousMacros && unblanked.has(oldTree) ? blankAttributeMacrosAfterEdit(text, from.edit, macros) : blankAttributeMacros(text, macros);
   const tree = sharedParser.parse(blanked, reusable);
   if (!tree) throw new Error('tree-sitter returned no tree');
   blankedWith.set(tree, key);
+  if (blanked === text) unblanked.add(tree);
   macrosOfTree.set(tree, macros);
   parsedText.set(tree, blanked);
   return tree;

@@ -51,10 +51,13 @@ export interface RememberedFunction {
  * text of every definition on every keystroke cost more than summarising the one that changed.
  */
 export class FileSummaryMemo {
-  private readonly byNode = new Map<SyntaxNode, RememberedFunction>();
+  private readonly all: RememberedFunction[] = [];
+  // Weak: the memos of up to KEPT_FILES closed documents must not keep their syntax trees alive.
+  private readonly byNode = new WeakMap<SyntaxNode, RememberedFunction>();
   private byLength: Map<number, RememberedFunction[]> | undefined;
 
   add(definition: SyntaxNode, remembered: RememberedFunction): void {
+    this.all.push(remembered);
     this.byNode.set(definition, remembered);
   }
 
@@ -67,7 +70,7 @@ export class FileSummaryMemo {
   withText(text: string): RememberedFunction[] {
     if (!this.byLength) {
       this.byLength = new Map();
-      for (const remembered of this.byNode.values()) {
+      for (const remembered of this.all) {
         const list = this.byLength.get(remembered.text.length);
         if (list) list.push(remembered);
         else this.byLength.set(remembered.text.length, [remembered]);

@@ -138,3 +138,27 @@ test('a call that reaches no function leaves the walks reused, with chains throu
   assert.ok(step.caller.calls.includes(step.site), 'a site of the new middle');
   assert.equal(step.site.range.start.line, edited.split('\n').findIndex((line) => line.includes('mid[i] = leaf(i)')));
 });
+
+test('a changed frame carries the reach over and walks only the stack again; a changed loop bound keeps the stack', async () => {
+  await initC();
+  const memo = new AnalysisMemo();
+  const others = new Map([['other.c', await summarize(OTHER, 'other.c')]]);
+  const analyze = (text: string) => {
+    const analysis = analyzeFile('main.c', parsePlainC(text), text, others, OPTIONS, memo);
+    assert.deepEqual(analysis, analyzeFile('main.c', parsePlainC(text), text, others, OPTIONS));
+    return memo.rules.walks('main.c')!;
+  };
+  const before = analyze(MAIN);
+  // middle's frame grows: it calls the same functions, so the reach is the previous one.
+  const grown = analyze(MAIN.replace('char mid[200];', 'char mid[260];'));
+  assert.equal(grown.positions, before.positions, 'the reach is carried over');
+  assert.notEqual(grown.stack, before.stack, 'the stack is walked again');
+  assert.notEqual(grown.stack[0].total, before.stack[0].total);
+  // An edit that changes no frame after that keeps the stack walked last time.
+  const again = analyze(MAIN.replace('char mid[200];', 'char mid[260];').replace('return n + 1;', 'return n + 2;'));
+  assert.equal(again.stack, grown.stack);
+  // A loop bound changes middle's size plan, not its frame: the stack is carried over.
+  const bounded = analyze(MAIN.replace('char mid[200];', 'char mid[260];').replace('i < 10; i++) mid[i]', 'i < 90; i++) mid[i]'));
+  assert.equal(bounded.stack, grown.stack);
+  assert.notDeepEqual(bounded.estimates, grown.estimates, 'the size is estimated again');
+});

@@ -11,7 +11,7 @@ import { detached, frozenCopy, resultContext, type FunctionResult, type RulesMem
 import { checkLoops } from './loops';
 import { functionNodesByStart, lineStart } from './nodes';
 import { functionKey, reachFrom, reachRoots, type ChainStep } from './reach';
-import { keptWalks, reusedEstimates, reusedStack, reuseReach, type WalkInputs } from './programWalks';
+import { keptWalks, reusedEstimates, reusedStack, reuseReach, type ReusedWalks, type WalkInputs } from './programWalks';
 import { recordingFacts, stillAnswered, type ProgramReads } from './recordedReads';
 import { checkProgramSize, sizePlanOf, type SizePlan } from './size';
 import { deepestPaths, reportStack } from './stack';
@@ -56,7 +56,7 @@ export function runRules(ctx: RuleContext, memo?: RulesMemo): AnalysisDiagnostic
       constants,
       macros,
     };
-    return runChecks(ctx, facts, memo, { inputs: walkInputs, reused: reused !== undefined });
+    return runChecks(ctx, facts, memo, { inputs: walkInputs, reused });
   } finally {
     // The memo keeps the facts (and the expander's parsed expansions) for the next analysis.
     if (memo) memo.keepSummaryFacts(file, kept);
@@ -86,7 +86,7 @@ function checkFunction(ctx: RuleContext, facts: ProgramReads, fn: FunctionInfo, 
   return { text: detached(text), context: detached(context), reads: recording.reads, diagnostics: frozenCopy(sink.diagnostics), plan };
 }
 
-function runChecks(ctx: RuleContext, facts: ProgramReads, memo: RulesMemo | undefined, walks: { inputs: WalkInputs; reused: boolean }): AnalysisDiagnostic[] {
+function runChecks(ctx: RuleContext, facts: ProgramReads, memo: RulesMemo | undefined, walks: { inputs: WalkInputs; reused: ReusedWalks | undefined }): AnalysisDiagnostic[] {
   const { program, file } = ctx;
   const { reach } = facts;
   const resolver = program.callGraph;
@@ -118,7 +118,8 @@ function runChecks(ctx: RuleContext, facts: ProgramReads, memo: RulesMemo | unde
   }
   // Reused walks (programWalks.ts) take the previous analysis's results by graph position.
   const previousWalks = walks.reused ? memo?.walks(file) : undefined;
-  const stack = previousWalks ? reusedStack(previousWalks, resolver, reach.roots) : deepestPaths(reach, resolver, facts.constants, ctx.check);
+  const stackCarried = previousWalks !== undefined && walks.reused!.stack;
+  const stack = stackCarried ? reusedStack(previousWalks, resolver, reach.roots) : deepestPaths(reach, resolver, facts.constants, ctx.check);
   reportStack(file, stack, facts.constants, sink);
   const estimates = checkProgramSize(
     {
@@ -128,9 +129,9 @@ function runChecks(ctx: RuleContext, facts: ProgramReads, memo: RulesMemo | unde
       isCalled: (fn) => resolver.callers(fn).length > 0,
     },
     sink,
-    previousWalks ? reusedEstimates(previousWalks, plans) : undefined,
+    previousWalks && walks.reused!.size ? reusedEstimates(previousWalks, plans) : undefined,
   );
-  memo?.keepWalks(file, keptWalks(walks.inputs, reach, stack, plans, estimates, previousWalks));
+  memo?.keepWalks(file, keptWalks(walks.inputs, reach, stack, plans, estimates, previousWalks, stackCarried));
   memo?.keep(file, used, reused);
   return sink.diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
 }

@@ -1,9 +1,13 @@
 // The reach from the roots, the deepest stack chain of each root and the program-size estimates
 // walk the whole call graph below the entries, which costs what the program holds. After an edit
-// that leaves the walks' inputs alone (the same roots, skip and entry marks, call graph lineage
+// that leaves the reach's inputs alone (the same roots, skip and entry marks, call graph lineage
 // and type table, and every reached function that is a new object calling the same functions of
-// the program in the same order, with the same frame size and line count), each walk takes the same steps as before: its results are
-// carried over by graph position, pointed at the new objects, instead of walked again.
+// the program in the same order from the same line), the reach takes the same steps as before:
+// it is carried over by graph position, pointed at the new objects, instead of walked again. The
+// other two walks follow the same steps but read more of each function: the stack walk its frame
+// size, the size estimate its line count (and the plans, compared apart). Each is carried over
+// when what it reads of the changed functions is the same too, and walked again otherwise — a
+// declaration typed into a function changes its frame, not whom it calls.
 import type { CallSite, FunctionInfo } from '../model';
 import type { CallGraph } from '../callGraph';
 import type { ConstantSource } from './constEval';
@@ -51,28 +55,44 @@ function walkedSites(fn: FunctionInfo, graph: CallGraph): CallSite[] {
   return fn.calls.filter((site) => site.callee !== undefined && graph.resolve(fn.file, site.callee) !== undefined);
 }
 
-/** Whether `now`, the function at `was`'s graph position, leads every walk the same way `was` did. */
-function walksAlike(was: FunctionInfo, now: FunctionInfo, inputs: WalkInputs): boolean {
-  if (now.file !== was.file || now.name !== was.name || now.range.start.line !== was.range.start.line || lineCount(now) !== lineCount(was)) return false;
-  const before = walkedSites(was, inputs.graph);
-  const after = walkedSites(now, inputs.graph);
-  if (after.length !== before.length || after.some((site, i) => site.callee !== before[i].callee)) return false;
-  return frameOf(now, inputs.constants).bytes === frameOf(was, inputs.constants).bytes;
+/**
+ * Whether `now`, the function at `was`'s graph position, leads the reach the same way `was` did:
+ * the same function (its key holds the start line) calling the same functions of the program.
+ */
+function reachesAlike(was: FunctionInfo, now: FunctionInfo, graph: CallGraph): boolean {
+  if (now.file !== was.file || now.name !== was.name || now.range.start.line !== was.range.start.line) return false;
+  const before = walkedSites(was, graph);
+  const after = walkedSites(now, graph);
+  return after.length === before.length && after.every((site, i) => site.callee === before[i].callee);
 }
 
-/** The reach of `previous`, rebuilt over the current objects, when the walks' inputs are the same; else undefined. */
-export function reuseReach(previous: KeptWalks | undefined, inputs: WalkInputs): { reach: Reach; changed: FunctionInfo[] } | undefined {
+/** The previous reach over the current objects, and which of the other walks may be carried over too. */
+export interface ReusedWalks {
+  reach: Reach;
+  changed: FunctionInfo[];
+  /** Every changed function has the frame size it had: the deepest stack chains are the same. */
+  stack: boolean;
+  /** Every changed function has the line count it had (the estimate of a function without a plan). */
+  size: boolean;
+}
+
+/** The reach of `previous`, rebuilt over the current objects, when the reach's inputs are the same; else undefined. */
+export function reuseReach(previous: KeptWalks | undefined, inputs: WalkInputs): ReusedWalks | undefined {
   const { graph, roots } = inputs;
   if (!previous || previous.lineage !== graph.lineage || previous.types !== inputs.types || previous.marks !== roots.marks) return undefined;
   if (previous.fromEntries !== roots.fromEntries || previous.rootPositions !== rootPositions(graph, roots.roots)) return undefined;
   const current: FunctionInfo[] = [];
   const changed: FunctionInfo[] = [];
+  let stack = true;
+  let size = true;
   let at = 0;
   for (const entry of previous.reach.reached.values()) {
     const fn = graph.functionAt(previous.positions[at++]);
     if (!fn) return undefined;
     if (fn !== entry.fn) {
-      if (!walksAlike(entry.fn, fn, inputs)) return undefined;
+      if (!reachesAlike(entry.fn, fn, graph)) return undefined;
+      if (stack && frameOf(fn, inputs.constants).bytes !== frameOf(entry.fn, inputs.constants).bytes) stack = false;
+      if (lineCount(fn) !== lineCount(entry.fn)) size = false;
       changed.push(fn);
     }
     current.push(fn);
@@ -103,10 +123,10 @@ export function reuseReach(previous: KeptWalks | undefined, inputs: WalkInputs):
     const site = sitesOf(parent.fn)[sitesOf(last.caller).indexOf(last.site)];
     reached.set(key, { fn, root: parent.root, chain: [...parent.chain, { caller: parent.fn, site }] });
   }
-  return { reach: { reached, roots: roots.roots, fromEntries: roots.fromEntries, isSkipped: roots.isSkipped }, changed };
+  return { reach: { reached, roots: roots.roots, fromEntries: roots.fromEntries, isSkipped: roots.isSkipped }, changed, stack, size };
 }
 
-/** The previous analysis's deepest chains over the current objects (valid where reuseReach was). */
+/** The previous analysis's deepest chains over the current objects (valid where reuseReach said `stack`). */
 export function reusedStack(previous: KeptWalks, graph: CallGraph, roots: FunctionInfo[]): StackPath[] {
   return previous.stack.map((kept, index) => ({ root: roots[index], total: kept.total, path: kept.path.map((position) => graph.functionAt(position)!) }));
 }
@@ -115,14 +135,23 @@ function samePlan(a: SizePlan | undefined, b: SizePlan): boolean {
   return a !== undefined && (a === b || (a.own === b.own && a.calls.length === b.calls.length && a.calls.every((c, i) => c.callee === b.calls[i].callee && c.times === b.calls[i].times)));
 }
 
-/** The previous estimates when the plans they were made from are the same (valid where reuseReach was). */
+/** The previous estimates when the plans they were made from are the same (valid where reuseReach said `size`). */
 export function reusedEstimates(previous: KeptWalks, plans: Map<string, SizePlan>): Map<number, number> {
   if (previous.plans.size !== plans.size) return new Map();
   for (const [key, plan] of plans) if (!samePlan(previous.plans.get(key), plan)) return new Map();
   return new Map(previous.estimates);
 }
 
-export function keptWalks(inputs: WalkInputs, reach: Reach, stack: StackPath[], plans: Map<string, SizePlan>, estimates: Map<number, number>, previous?: KeptWalks): KeptWalks {
+/** What the next analysis may carry over; `previous` when the reach was carried over from it, `stackCarried` when the stack was too. */
+export function keptWalks(
+  inputs: WalkInputs,
+  reach: Reach,
+  stack: StackPath[],
+  plans: Map<string, SizePlan>,
+  estimates: Map<number, number>,
+  previous?: KeptWalks,
+  stackCarried = false,
+): KeptWalks {
   const { graph } = inputs;
   return {
     lineage: graph.lineage,
@@ -132,7 +161,7 @@ export function keptWalks(inputs: WalkInputs, reach: Reach, stack: StackPath[], 
     rootPositions: previous?.rootPositions ?? rootPositions(graph, reach.roots),
     reach,
     positions: previous?.positions ?? [...reach.reached.values()].map((r) => graph.positionOf(r.fn)!),
-    stack: previous?.stack ?? stack.map((s) => ({ total: s.total, path: s.path.map((fn) => graph.positionOf(fn)!) })),
+    stack: previous && stackCarried ? previous.stack : stack.map((s) => ({ total: s.total, path: s.path.map((fn) => graph.positionOf(fn)!) })),
     plans,
     estimates,
   };

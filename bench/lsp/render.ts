@@ -295,7 +295,7 @@ function missedTargets(data: EditorLatencyData, missed: string[]): string[] {
         (perAnalysis !== undefined
           ? ` A job of the analysis thread (reparse, analysis, summary sent back) costs ${formatMs(perAnalysis)} of CPU on average over the profiled session (the first open and ${profile!.edits} edits; profile below); the largest parts: ${hottest}.`
           : '') +
-        ' What the edit did not touch is reused from the previous analysis: the parse of unchanged declarations and their pre-order index, the summaries, rule results and slices of unchanged functions, the call graph. What is left is work every edit redoes over the whole file or program — the incremental reparse, the steps above, and copying the result between the two threads; the target needs those to follow the size of the edit as well.',
+        ' What the edit did not touch is reused from the previous analysis: the parse of unchanged declarations and their pre-order index, the summaries, rule results and slices of unchanged functions, the call graph and its cycles, and each whole-program walk whose inputs the edit left alone. Every edit still pays the incremental reparse (about half of it tree-sitter\'s own parse) and the trip between the two threads. The slowest edits, which make the p95, change what a function on the request paths does (a half-typed word before a return or a declaration): the slices of every entry whose paths run through that function are computed again as a whole (they are kept per entry, not per path), and a changed frame or call walks the program again.',
     );
   }
   if (missed.includes('open') && ours) {

@@ -17,6 +17,7 @@ import { computeSlices, sliceMode, type EntrySlices } from '../slices';
 import { FileFacts, sameAnswers, sameRange, type KeptWork, type RecordedReads } from './facts';
 import { rangeOf } from '../treeHelpers';
 import { handlerSite } from './site';
+import { RecentMap } from '../recentMap';
 import { splitHandovers } from './splitHandovers';
 
 export interface EntriesInput {
@@ -45,7 +46,7 @@ const KEPT_FILES = 8;
 
 /** Kept across analyses (AnalysisMemo): per file, what its latest analysis sliced, for the files analysed last. */
 export class SlicesMemo {
-  private readonly byFile = new Map<string, Map<string, KeptSlices>>();
+  private readonly byFile = new RecentMap<string, Map<string, KeptSlices>>(KEPT_FILES);
 
   /** The slices of each entry that can be sliced, in the order of `entries`; reuses what is unchanged. */
   slicesOf(input: EntriesInput): EntrySlices[] {
@@ -72,12 +73,7 @@ export class SlicesMemo {
       kept.set(entry.key, { reads: recorded.reads, errors: errorsRead(entry.errors, recorded.reads), slices, works: recorded.usedWork });
       return slices;
     });
-    this.byFile.delete(input.file);
     this.byFile.set(input.file, kept);
-    for (const oldest of this.byFile.keys()) {
-      if (this.byFile.size <= KEPT_FILES) break;
-      this.byFile.delete(oldest);
-    }
     return result;
   }
 }

@@ -20,6 +20,7 @@
 import type { SyntaxNode } from '../syntax';
 import type { AnnotationKind, CallSite, FunctionInfo, Range, VariableInfo } from '../model';
 import type { SummaryContext } from './declarations';
+import { RecentMap } from '../recentMap';
 
 /** An annotation comment inside a remembered definition. */
 export interface RememberedComment {
@@ -140,19 +141,14 @@ const KEPT_FILES = 16;
  * only what the latest summary of that file produced, for a bounded number of files.
  */
 export class SummaryMemo {
-  private readonly files = new Map<string, FileSummaryMemo>();
+  private readonly files = new RecentMap<string, FileSummaryMemo>(KEPT_FILES);
 
   get(file: string): FileSummaryMemo | undefined {
     return this.files.get(file);
   }
 
   set(file: string, memo: FileSummaryMemo): void {
-    this.files.delete(file);
     this.files.set(file, memo);
-    for (const oldest of this.files.keys()) {
-      if (this.files.size <= KEPT_FILES) break;
-      this.files.delete(oldest);
-    }
   }
 
   forget(file: string): void {

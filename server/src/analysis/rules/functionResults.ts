@@ -9,6 +9,7 @@ import type { Reads } from './recordedReads';
 import type { SizePlan } from './size';
 import type { KeptSummaryFacts } from './summaryFacts';
 import type { KeptWalks } from './programWalks';
+import { RecentMap } from '../recentMap';
 
 export interface FunctionResult {
   /** The function's definition text. */
@@ -24,6 +25,16 @@ export interface FunctionResult {
 /** Files whose results are kept; the least recently analysed beyond these is forgotten. */
 const KEPT_FILES = 16;
 
+/** What RulesMemo keeps of one file; each part is set by the step that produces it. */
+interface KeptFile {
+  /** By functionKey, the results the latest complete analysis used. */
+  results?: Map<string, FunctionResult>;
+  /** How many of `results` that analysis reused from the one before. */
+  reused: number;
+  facts?: KeptSummaryFacts;
+  walks?: KeptWalks;
+}
+
 /**
  * Kept in AnalysisMemo across analyses of all documents: per file, the results its latest
  * completed analysis used, for the KEPT_FILES most recently analysed files (documents that were
@@ -31,76 +42,69 @@ const KEPT_FILES = 16;
  * reached function's results).
  */
 export class RulesMemo {
-  private readonly byFile = new Map<string, Map<string, FunctionResult>>();
-  private readonly reusedByFile = new Map<string, number>();
-  private readonly factsByFile = new Map<string, KeptSummaryFacts>();
-  private readonly walksByFile = new Map<string, KeptWalks>();
-  /** Files in the order they were last analysed, oldest first. */
-  private readonly recent = new Set<string>();
+  private readonly files = new RecentMap<string, KeptFile>(KEPT_FILES, (_file, evicted) => {
+    if (evicted.facts) this.release(evicted.facts);
+  });
 
   /** The whole-program walks of the latest analysis of `file` (programWalks.ts). */
   walks(file: string): KeptWalks | undefined {
-    return this.walksByFile.get(file);
+    return this.files.get(file)?.walks;
   }
 
   keepWalks(file: string, kept: KeptWalks): void {
-    this.walksByFile.set(file, kept);
-    this.touch(file);
+    const record = this.record(file);
+    record.walks = kept;
+    this.files.set(file, record);
   }
 
   /** The summary facts of the latest analysis of `file` (summaryFacts.ts). */
   summaryFacts(file: string): KeptSummaryFacts | undefined {
-    return this.factsByFile.get(file);
+    return this.files.get(file)?.facts;
   }
 
   /** Keeps `kept` for the next analysis of `file`, freeing the facts it replaces. */
   keepSummaryFacts(file: string, kept: KeptSummaryFacts): void {
-    const before = this.factsByFile.get(file);
-    this.factsByFile.set(file, kept);
+    const record = this.record(file);
+    const before = record.facts;
+    record.facts = kept;
+    // Released while the files that may still share them are all kept, before setting the
+    // record can evict one: an evicted file's facts are released on their own (onEvict).
     if (before && before.facts !== kept.facts) this.release(before);
-    this.touch(file);
+    this.files.set(file, record);
   }
 
   /** The result kept for the function of `file` with this functionKey, if it was checked last time. */
   previous(file: string, key: string): FunctionResult | undefined {
-    return this.byFile.get(file)?.get(key);
+    return this.files.get(file)?.results?.get(key);
   }
 
   /** Replaces what is kept for `file` by the results one complete analysis used, `reused` of them from before. */
   keep(file: string, results: Map<string, FunctionResult>, reused: number): void {
-    this.byFile.set(file, results);
-    this.reusedByFile.set(file, reused);
-    this.touch(file);
+    const record = this.record(file);
+    record.results = results;
+    record.reused = reused;
+    this.files.set(file, record);
   }
 
   /** How many functions the latest analysis of `file` checked, and how many of those results it reused. */
   lastUse(file: string): { checked: number; reused: number } {
-    return { checked: this.byFile.get(file)?.size ?? 0, reused: this.reusedByFile.get(file) ?? 0 };
+    const record = this.files.get(file);
+    return { checked: record?.results?.size ?? 0, reused: record?.reused ?? 0 };
   }
 
   /** How many files have something kept. */
   keptFiles(): number {
-    return this.recent.size;
+    return this.files.size;
   }
 
-  private touch(file: string): void {
-    this.recent.delete(file);
-    this.recent.add(file);
-    for (const oldest of this.recent) {
-      if (this.recent.size <= KEPT_FILES) break;
-      this.recent.delete(oldest);
-      this.byFile.delete(oldest);
-      this.reusedByFile.delete(oldest);
-      this.walksByFile.delete(oldest);
-      const facts = this.factsByFile.get(oldest);
-      this.factsByFile.delete(oldest);
-      if (facts) this.release(facts);
-    }
+  /** What is kept for `file`, or a new empty record (kept once set into `files`). */
+  private record(file: string): KeptFile {
+    return this.files.get(file) ?? { reused: 0 };
   }
 
   /** Disposes facts no kept file still uses. */
   private release(kept: KeptSummaryFacts): void {
-    for (const other of this.factsByFile.values()) if (other.facts === kept.facts) return;
+    for (const other of this.files.values()) if (other.facts?.facts === kept.facts) return;
     kept.facts.macros.dispose();
   }
 }

@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CancelledError, type FileAnalysis } from './analysis/analyze';
 import type { FileSummary } from './analysis/model';
+import { RecentMap } from './analysis/recentMap';
 import { decodeDiagnostics, decodeSummary, KEPT_DOCUMENTS, sentByPosition, type HeldDiagnostics, type SummaryChanges, type WorkerAnswer, type WorkerJob, type WorkerMessage } from './analysisWorkerProtocol';
 import type { Logger } from './log';
 
@@ -63,7 +64,7 @@ export class AnalysisRunner {
    * Per key, the diagnostics of the latest answer decoded from the current thread, least
    * recently decoded first, for as many documents as the thread keeps its own.
    */
-  private decodedDiagnostics = new Map<string, HeldDiagnostics>();
+  private readonly decodedDiagnostics = new RecentMap<string, HeldDiagnostics>(KEPT_DOCUMENTS);
   private nextId = 1;
   private disposed = false;
   /** Where syncSummaries reads the current summaries; set while a sync is under way. */
@@ -166,7 +167,7 @@ export class AnalysisRunner {
     this.worker = undefined;
     this.sent = new Map();
     // A fresh thread holds no diagnostics: the first answer per document comes whole.
-    this.decodedDiagnostics = new Map();
+    this.decodedDiagnostics.clear();
     if (old) {
       old.removeAllListeners();
       void old.terminate();
@@ -207,7 +208,7 @@ export class AnalysisRunner {
         const summary = decodeSummary(answer.summary, job.base);
         const diagnostics = decodeDiagnostics(answer.diagnostics, job.heldDiagnostics, job.request.key);
         this.sent.set(job.request.file, summary);
-        this.holdDiagnostics(job.request.key, { answerId: answer.id, diagnostics });
+        this.decodedDiagnostics.set(job.request.key, { answerId: answer.id, diagnostics });
         analysis = { ...answer.analysis, summary, diagnostics };
         this.logger.debug(() => `Analysis ${answer.id} of ${job.request.key}: ${sentByPosition(answer.diagnostics)} of ${diagnostics.length} diagnostics sent by position`);
       } catch (error) {
@@ -221,15 +222,6 @@ export class AnalysisRunner {
     if (cancelled) this.finish(job, () => job.reject(new CancelledError()));
     else if ('error' in answer) this.finish(job, () => job.reject(new Error(answer.error)));
     else if (analysis) this.finish(job, () => job.resolve(analysis));
-  }
-
-  private holdDiagnostics(key: string, held: HeldDiagnostics): void {
-    this.decodedDiagnostics.delete(key);
-    this.decodedDiagnostics.set(key, held);
-    for (const oldest of this.decodedDiagnostics.keys()) {
-      if (this.decodedDiagnostics.size <= KEPT_DOCUMENTS) break;
-      this.decodedDiagnostics.delete(oldest);
-    }
   }
 
   private finish(job: Job, settle: () => void): void {

@@ -13,6 +13,7 @@ import { AnalysisMemo, analyzeFile, buildProgramFacts, CancelledError, DEFAULT_A
 import type { FileSummary } from './analysis/model';
 import { initC } from './analysis/syntax';
 import { reparse, type ParsedVersion } from './analysis/plainTreeEdit';
+import { RecentMap } from './analysis/recentMap';
 import { WARM_UP_FILE, WARM_UP_SOURCE } from './analysisWarmUp';
 import { encodeDiagnostics, encodeSummary, KEPT_DOCUMENTS, type HeldDiagnostics, type SummaryChanges, type WorkerAnswer, type WorkerJob, type WorkerMessage } from './analysisWorkerProtocol';
 
@@ -29,22 +30,19 @@ interface KeptDocument {
   sent?: HeldDiagnostics;
 }
 
-/** By key, least recently analysed first; at most KEPT_DOCUMENTS. */
-const documents = new Map<string, KeptDocument>();
+/** By key, least recently analysed first; a document dropped beyond the limit frees its tree. */
+const documents = new RecentMap<string, KeptDocument>(KEPT_DOCUMENTS, (_key, dropped) => dropped.parse.tree.delete());
 /** Quiet time after the last summaries sent ahead before the program facts are built. */
 const FACTS_IDLE_MS = 50;
 
 /** Parses the job's text from the document's previous parse, and keeps the new one. */
 function parseFor(key: string, text: string): KeptDocument {
   const previous = documents.get(key);
+  // reparse consumes the previous parse (frees its tree, or hands it back for the same text), even
+  // when it throws: it must be out of the map by then, or forget would free the tree again.
   documents.delete(key);
   const document: KeptDocument = { parse: reparse(previous?.parse, text), sent: previous?.sent };
   documents.set(key, document);
-  for (const [oldest, kept] of documents) {
-    if (documents.size <= KEPT_DOCUMENTS) break;
-    kept.parse.tree.delete();
-    documents.delete(oldest);
-  }
   return document;
 }
 

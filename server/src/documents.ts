@@ -7,6 +7,7 @@
 import { TextDocument, TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
 import { parsePlainC, type Tree } from './analysis/syntax';
 import { reparse, type ParsedVersion } from './analysis/plainTreeEdit';
+import { RecentMap } from './analysis/recentMap';
 import { canonicalUri } from './uris';
 
 export interface OpenDocument {
@@ -163,26 +164,23 @@ interface CachedParse {
  * Bounded: the least recently used tree is dropped when the cache is full.
  */
 export class ParsedFileCache {
-  // A Map iterates in insertion order; re-inserting on use keeps the oldest entry first.
-  private readonly entries = new Map<string, CachedParse>();
+  private readonly entries: RecentMap<string, CachedParse>;
 
-  constructor(private readonly capacity = 16) {
-    if (!(capacity >= 1)) throw new Error(`ParsedFileCache capacity must be at least 1, got ${capacity}`);
+  constructor(capacity = 16) {
+    this.entries = new RecentMap(capacity);
   }
 
   /** The tree of `text` for `file`; valid until the next call into this cache or an await. */
   get(file: string, text: string): Tree {
     const cached = this.entries.get(file);
-    if (cached) {
-      this.entries.delete(file);
-      if (cached.text === text) {
-        this.entries.set(file, cached);
-        return cached.tree;
-      }
+    if (cached?.text === text) {
+      this.entries.touch(file);
+      return cached.tree;
     }
+    // The stale tree goes first, so that a parse that throws leaves nothing of it behind.
+    this.entries.delete(file);
     const tree = parsePlainC(text);
     this.entries.set(file, { text, tree });
-    this.evict();
     return tree;
   }
 
@@ -199,13 +197,6 @@ export class ParsedFileCache {
   }
 
   dispose(): void {
-    for (const file of [...this.entries.keys()]) this.forget(file);
-  }
-
-  private evict(): void {
-    while (this.entries.size > this.capacity) {
-      const oldest = this.entries.keys().next().value as string;
-      this.forget(oldest);
-    }
+    this.entries.clear();
   }
 }

@@ -4,18 +4,16 @@
 // changed. A job is cancelled cooperatively through a shared slot: the server writes the id of
 // the job it no longer wants, and the pipeline's isCancelled reads it between steps.
 //
-// Per recently analysed document (open, or closed since: a reopened file is not parsed again) it
-// also keeps the last text and parse, so an edit is reparsed incrementally and the plain tree
-// keeps the declarations the edit did not touch (plainTreeEdit.ts), and the diagnostics it last
-// sent, so the next answer sends again only those that are new (analysisWorkerProtocol.ts).
+// Per recently analysed document it also keeps the last parse and the diagnostics it last sent
+// (workerDocuments.ts).
 import { parentPort, workerData } from 'node:worker_threads';
 import { AnalysisMemo, analyzeFile, buildProgramFacts, CancelledError, DEFAULT_ANALYZE_OPTIONS } from './analysis/analyze';
 import type { FileSummary } from './analysis/model';
 import { initC } from './analysis/syntax';
-import { reparse, type ParsedVersion } from './analysis/plainTreeEdit';
-import { RecentMap } from './analysis/recentMap';
+import { reparse } from './analysis/plainTreeEdit';
 import { WARM_UP_FILE, WARM_UP_SOURCE } from './analysisWarmUp';
-import { encodeDiagnostics, encodeSummary, KEPT_DOCUMENTS, type HeldDiagnostics, type SummaryChanges, type WorkerAnswer, type WorkerJob, type WorkerMessage } from './analysisWorkerProtocol';
+import { KeptDocuments } from './workerDocuments';
+import { encodeDiagnostics, encodeSummary, KEPT_DOCUMENTS, type SummaryChanges, type WorkerAnswer, type WorkerJob, type WorkerMessage } from './analysisWorkerProtocol';
 
 const cancelSlot = new Int32Array((workerData as { cancel: SharedArrayBuffer }).cancel);
 const summaries = new Map<string, FileSummary>();
@@ -23,33 +21,9 @@ const summaries = new Map<string, FileSummary>();
 const memo = new AnalysisMemo();
 const ready = initC().then(warmUp);
 
-/** What the thread keeps of a recently analysed document. */
-interface KeptDocument {
-  parse: ParsedVersion;
-  /** The diagnostics of its latest answer with an analysis, as sent (the base of the next one's). */
-  sent?: HeldDiagnostics;
-}
-
-/** By key, least recently analysed first; a document dropped beyond the limit frees its tree. */
-const documents = new RecentMap<string, KeptDocument>(KEPT_DOCUMENTS, (_key, dropped) => dropped.parse.tree.delete());
+const documents = new KeptDocuments(KEPT_DOCUMENTS);
 /** Quiet time after the last summaries sent ahead before the program facts are built. */
 const FACTS_IDLE_MS = 50;
-
-/** Parses the job's text from the document's previous parse, and keeps the new one. */
-function parseFor(key: string, text: string): KeptDocument {
-  const previous = documents.get(key);
-  // reparse consumes the previous parse (frees its tree, or hands it back for the same text), even
-  // when it throws: it must be out of the map by then, or forget would free the tree again.
-  documents.delete(key);
-  const document: KeptDocument = { parse: reparse(previous?.parse, text), sent: previous?.sent };
-  documents.set(key, document);
-  return document;
-}
-
-function forget(key: string): void {
-  documents.get(key)?.parse.tree.delete();
-  documents.delete(key);
-}
 
 function applySummaries(changes: SummaryChanges): void {
   for (const file of changes.remove) summaries.delete(file);
@@ -61,7 +35,7 @@ function answer(job: WorkerJob): WorkerAnswer {
   const isCancelled = () => Atomics.load(cancelSlot, 0) === job.id;
   if (isCancelled()) return { id: job.id, cancelled: true };
   try {
-    const document = parseFor(job.key, job.text);
+    const document = documents.parseFor(job.key, job.text);
     const base = summaries.get(job.file);
     // The file's old summary stays in the map handed over, which analyzeFile replaces in place:
     // the files keep their order, so the program facts built before (memo) are reused — with the
@@ -77,7 +51,7 @@ function answer(job: WorkerJob): WorkerAnswer {
   } catch (error) {
     if (error instanceof CancelledError) return { id: job.id, cancelled: true };
     // The kept parse may be half-updated: the next job of this document parses afresh.
-    forget(job.key);
+    documents.forget(job.key);
     return { id: job.id, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
   }
 }

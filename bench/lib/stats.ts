@@ -35,3 +35,13 @@ export function summarize(samples: readonly number[]): Summary {
 export function median(samples: readonly number[]): number {
   return percentile(samples, 50);
 }
+
+/**
+ * The middle value, or the mean of the two middle ones: unlike median (the 50th percentile, the
+ * lower of the two), two rounds give their mean, not the smaller.
+ */
+export function middle(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}

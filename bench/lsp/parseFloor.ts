@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { reparse } from '../../server/src/analysis/plainTreeEdit';
 import { initC } from '../../server/src/analysis/syntax';
-import { middle } from '../offload/rows';
+import { middle } from '../lib/stats';
 
 export interface ParseFloor {
   file: string;

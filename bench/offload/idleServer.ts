@@ -5,7 +5,7 @@
 // and the scheduler's — which the cost model does not charge when the load keeps the server busy.
 import type { Table } from '../lib/markdown';
 import type { Measurement } from './measure';
-import { middle } from './rows';
+import { middle } from '../lib/stats';
 import { SCENARIOS } from './scenarios';
 import type { ExampleResult } from './section';
 

@@ -7,9 +7,10 @@ import type { SectionRecord } from '../lib/results';
 import type { RenderedImage, RenderedSection } from '../lib/section';
 import { consoleTable, markdownTable, type Table } from '../lib/markdown';
 import { lineChart } from '../lib/svg';
-import { absoluteError, ERROR_TARGET, middle, relativeError, rowsOf, signRight, type ConfigurationFigures, type Row, type Spread } from './rows';
+import { absoluteError, ERROR_TARGET, relativeError, rowsOf, signRight, type ConfigurationFigures, type Row, type Spread } from './rows';
 import type { ExampleResult, OffloadData } from './section';
 import { idleServerTable } from './idleServer';
+import { middle } from '../lib/stats';
 
 
 const us = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(2));

@@ -2,6 +2,7 @@
 // per request (median over the rounds), the saving (median of the rounds' paired differences,
 // original minus split measured back to back, with its spread), the model's predictions and
 // the kernel half's counters summed over the rounds. Older records without rounds count as one.
+import { middle } from '../lib/stats';
 import type { KernelCounters } from './processes';
 import type { Measurement } from './measure';
 import type { ExampleResult } from './section';
@@ -40,12 +41,6 @@ export interface Row {
   publishedUs?: number;
 }
 
-/** The middle value, or the mean of the two middle ones (two rounds give their mean, not the smaller). */
-export function middle(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 function spreadOf(values: number[]): Spread | undefined {
   const finite = values.filter(Number.isFinite);

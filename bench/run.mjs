@@ -5,6 +5,7 @@
 //   npm run bench -- editor-latency    only the named section(s); the others keep their last results
 //   npm run bench -- --quick           fewer samples (marked as such in the document)
 //   npm run bench -- --help
+//   npm run bench:steps -- ...         bench/editSteps.ts instead: where an edit's time goes, in-process
 import * as esbuild from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -13,9 +14,11 @@ import { ensureDependencies, runOrExit } from '../scripts/ensure-deps.mjs';
 ensureDependencies();
 runOrExit('node', ['scripts/build.mjs']);
 mkdirSync('.cache/bench', { recursive: true });
+const steps = process.argv[2] === '--steps';
+const entry = steps ? 'editSteps' : 'main';
 await esbuild.build({
-  entryPoints: ['bench/main.ts'],
-  outfile: '.cache/bench/main.cjs',
+  entryPoints: [`bench/${entry}.ts`],
+  outfile: `.cache/bench/${entry}.cjs`,
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -25,5 +28,5 @@ await esbuild.build({
   packages: 'external',
   logLevel: 'warning',
 });
-const result = spawnSync(process.execPath, ['--enable-source-maps', '.cache/bench/main.cjs', ...process.argv.slice(2)], { stdio: 'inherit' });
+const result = spawnSync(process.execPath, ['--enable-source-maps', `.cache/bench/${entry}.cjs`, ...process.argv.slice(steps ? 3 : 2)], { stdio: 'inherit' });
 process.exit(result.status ?? 1);

@@ -32,6 +32,8 @@ export interface AnalyzeOptions {
   discoveredEntries?: { file: string; name: string }[];
   /** Profile, calibrated parameters and hook for the cost estimates (offload.ts); defaults when absent. */
   offload?: OffloadOptions;
+  /** Told how long each step took (bench/editSteps.ts reads it); not called when absent. */
+  onStepTimed?: (step: string, ms: number) => void;
 }
 
 export const DEFAULT_ANALYZE_OPTIONS: AnalyzeOptions = {
@@ -110,6 +112,7 @@ export function analyzeFile(
   const failures: { step: string; reason: string; range: Range }[] = [];
   // A step that throws (anything but cancellation) leaves `fallback` in its place; the others run.
   const step = <T>(name: string, fallback: T, run: () => T): T => {
+    const started = options.onStepTimed ? performance.now() : 0;
     try {
       return run();
     } catch (error) {
@@ -117,6 +120,7 @@ export function analyzeFile(
       failures.push({ step: name, ...describeFailure(error, tree) });
       return fallback;
     } finally {
+      options.onStepTimed?.(name, performance.now() - started);
       check();
     }
   };

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { summarizeFile } from '../../server/src/analysis/summarize';
+import { summarizeFile, summaryWalks } from '../../server/src/analysis/summarize';
 import { SummaryMemo } from '../../server/src/analysis/summarize/functionMemo';
 import { AnalysisMemo, analyzeFile, DEFAULT_ANALYZE_OPTIONS } from '../../server/src/analysis/analyze';
 import type { FileSummary } from '../../server/src/analysis/model';
@@ -198,7 +198,20 @@ test('a file whose root is an ERROR node (memcached.c) is summarised per declara
   try {
     // An #ifdef inside do_add_delta splits an if's braces: tree-sitter gives up at file level.
     assert.equal(version.plain.rootNode.type, 'ERROR', 'the fixture must have an ERROR root');
+    const visitedBefore = summaryWalks.nodesVisited;
     summarizeFile(file, version.plain, original, memo);
+    const firstWalk = summaryWalks.nodesVisited - visitedBefore;
+    // One statement of conn_cleanup edited: only the declaration holding it is walked again, not
+    // the file-level nodes of the other six thousand lines.
+    const statement = 'static void conn_cleanup(conn *c) {\n    assert(c != NULL);';
+    assert.ok(original.includes(statement), 'the fixture must hold conn_cleanup as expected');
+    const edited = original.replace(statement, statement.replace('assert', 'xassert'));
+    version = reparse(version, edited);
+    const visitedBeforeEdit = summaryWalks.nodesVisited;
+    const afterEdit = summarizeFile(file, version.plain, edited, memo);
+    const editWalk = summaryWalks.nodesVisited - visitedBeforeEdit;
+    assert.deepEqual(afterEdit, summarizeFresh(edited, file));
+    assert.ok(editWalk > 0 && editWalk * 50 < firstWalk, `after the edit ${editWalk} nodes were walked, against ${firstWalk} for the whole file`);
     const rng = new Rng(11);
     for (let i = 0; i < 12; i++) {
       const { text: edited, at } = randomEdit(rng, original, ['x', '\n', ';', 'int g;\n']);

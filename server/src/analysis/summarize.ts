@@ -101,6 +101,12 @@ function appendCollected(into: CollectedNodes, part: CollectedNodes): void {
   }
 }
 
+/**
+ * How many syntax nodes the summary's walks have visited in this process: what a re-summary after
+ * a small edit costs is the growth of this count, so a test can tell reuse from a walk of the file.
+ */
+export const summaryWalks = { nodesVisited: 0 };
+
 /** `memo`: the previous summary of the file; a definition it can stand for is not walked into. */
 function collect(root: SyntaxNode, memo?: FileSummaryMemo): CollectedNodes {
   const nodes: CollectedNodes = {
@@ -113,6 +119,7 @@ function collect(root: SyntaxNode, memo?: FileSummaryMemo): CollectedNodes {
     if (current) current.contributesOutside = true;
   };
   walkNodes(root, (node) => {
+    summaryWalks.nodesVisited++;
     if (!node.isNamed) return false;
     if (current && node.startIndex >= currentEnd) current = undefined;
     const type = node.type;

@@ -1,9 +1,12 @@
-// `npm run bench:steps -- [--file=memcached.c] [--edits=100] [--slow=12] [--check]`: the
+// `npm run bench:steps -- [--file=memcached.c] [--edits=100] [--slow=12] [--check] [--lines=435,880]
+// [--rounds=1]`: the
 // benchmark's edits replayed in this process, without the LSP around them, each timed step by
 // step (reparse, then analyzeFile's steps) as the analysis thread runs them: the same reparse and
 // AnalysisMemo, every other corpus file's summary known. It shows where an edit's time goes
 // before and after a change; the figures of record stay `npm run bench`'s, through the real LSP.
 // --check also compares each result with a fresh analysis of the same text (they must be equal).
+// --lines keeps only the edits on those (1-based) lines, and --rounds replays the edits that many
+// times: a few slow edits measured over many rounds vary less than once each on a shared machine.
 import { deepStrictEqual } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -34,6 +37,8 @@ async function main(): Promise<void> {
   const edits = Number(option('edits', '100'));
   const slowMs = Number(option('slow', '12'));
   const check = process.argv.includes('--check');
+  const onlyLines = new Set(option('lines', '').split(',').filter(Boolean).map(Number));
+  const rounds = Number(option('rounds', '1'));
   await initC();
   const others = new Map<string, FileSummary>();
   for (const file of corpus.files) {
@@ -51,10 +56,12 @@ async function main(): Promise<void> {
   const perStep = new Map<string, number[]>();
   const totals: number[] = [];
   let mismatches = 0;
-  for (const at of await planEditPositions(target, Math.ceil(edits / 2))) {
+  const planned = (await planEditPositions(target, Math.ceil(edits / 2))).filter((at) => onlyLines.size === 0 || onlyLines.has(at.line + 1));
+  const positions = Array.from({ length: rounds }, () => planned).flat();
+  for (const [index, at] of positions.entries()) {
     const offset = offsetOf(original, at.line, at.character);
     for (const text of [original.slice(0, offset) + TYPED + original.slice(offset), original]) {
-      if (totals.length >= edits) break;
+      if (totals.length >= edits * rounds) break;
       steps = new Map();
       const started = performance.now();
       version = reparse(version, text);
@@ -63,7 +70,7 @@ async function main(): Promise<void> {
       const total = performance.now() - started;
       totals.push(total);
       for (const [step, ms] of steps) perStep.set(step, [...(perStep.get(step) ?? []), ms]);
-      if (total >= slowMs) {
+      if (total >= slowMs && index < planned.length) {
         const where = `L${at.line + 1}${text === original ? ' (undone)' : ''}`;
         const split = [...steps].map(([step, ms]) => `${step} ${ms.toFixed(1)}`).join(', ');
         console.log(`${total.toFixed(1).padStart(6)} ms ${where.padEnd(14)} ${split} | ${lines[at.line].trim().slice(0, 40)}`);

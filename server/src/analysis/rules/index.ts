@@ -11,7 +11,7 @@ import { detached, frozenCopy, resultContext, type FunctionResult, type RulesMem
 import { checkLoops } from './loops';
 import { functionNodesByStart, lineStart } from './nodes';
 import { functionKey, reachFrom, reachRoots, type ChainStep } from './reach';
-import { keptWalks, reusedEstimates, reusedStack, reuseReach, type ReusedWalks, type WalkInputs } from './programWalks';
+import { keptWalks, reusedEstimates, reusedStack, reuseReach, walkRecords, type ReusedWalks, type WalkInputs } from './programWalks';
 import { recordingFacts, stillAnswered, type ProgramReads } from './recordedReads';
 import { checkProgramSize, sizePlanOf, type SizePlan } from './size';
 import { deepestPaths, reportStack } from './stack';
@@ -119,7 +119,9 @@ function runChecks(ctx: RuleContext, facts: ProgramReads, memo: RulesMemo | unde
   // Reused walks (programWalks.ts) take the previous analysis's results by graph position.
   const previousWalks = walks.reused ? memo?.walks(file) : undefined;
   const stackCarried = previousWalks !== undefined && walks.reused!.stack;
-  const stack = stackCarried ? reusedStack(previousWalks, resolver, reach.roots) : deepestPaths(reach, resolver, facts.constants, ctx.check);
+  // Walked again or not, below the functions that did not change the walks reuse what they found.
+  const records = walkRecords(resolver, previousWalks, plans);
+  const stack = stackCarried ? reusedStack(previousWalks, resolver, reach.roots) : deepestPaths(reach, resolver, facts.constants, ctx.check, records.stack);
   reportStack(file, stack, facts.constants, sink);
   const estimates = checkProgramSize(
     {
@@ -130,8 +132,9 @@ function runChecks(ctx: RuleContext, facts: ProgramReads, memo: RulesMemo | unde
     },
     sink,
     previousWalks && walks.reused!.size ? reusedEstimates(previousWalks, plans) : undefined,
+    records.size,
   );
-  memo?.keepWalks(file, keptWalks(walks.inputs, reach, stack, plans, estimates, previousWalks, stackCarried));
+  memo?.keepWalks(file, keptWalks(walks.inputs, reach, stack, plans, estimates, records, previousWalks, stackCarried));
   memo?.keep(file, used, reused);
   return sink.diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
 }

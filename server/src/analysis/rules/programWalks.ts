@@ -13,7 +13,8 @@ import type { CallGraph } from '../callGraph';
 import type { ConstantSource } from './constEval';
 import { functionKey, type Reach, type Reached, type ReachRoots } from './reach';
 import type { SizePlan } from './size';
-import { frameOf, type StackPath } from './stack';
+import { frameOf, type Deepest, type StackPath } from './stack';
+import { affectedBy, startRecord, type WalkRecord } from './walkReuse';
 
 /** What one file's latest analysis walked, by graph position, and what the walks read. */
 export interface KeptWalks {
@@ -29,6 +30,9 @@ export interface KeptWalks {
   /** Size plans of the file's checked functions, and the estimates made from them (by root index). */
   plans: Map<string, SizePlan>;
   estimates: Map<number, number>;
+  /** What the stack and size walks let the next ones reuse below the functions that change (walkReuse.ts). */
+  stackRecord: WalkRecord<Deepest>;
+  sizeRecord: WalkRecord<number>;
 }
 
 export interface WalkInputs {
@@ -135,6 +139,33 @@ function samePlan(a: SizePlan | undefined, b: SizePlan): boolean {
   return a !== undefined && (a === b || (a.own === b.own && a.calls.length === b.calls.length && a.calls.every((c, i) => c.callee === b.calls[i].callee && c.times === b.calls[i].times)));
 }
 
+/**
+ * The records the stack and size walks start from: the previous ones without the functions whose
+ * values may have changed — those now another object at their graph position (which holds every
+ * function reuseReach found changed) or, for the size, with another plan — and every function
+ * above them. Empty records when the reach was walked again (another lineage, other roots...).
+ */
+export function walkRecords(graph: CallGraph, previous: KeptWalks | undefined, plans: Map<string, SizePlan>): { stack: WalkRecord<Deepest>; size: WalkRecord<number> } {
+  if (!previous) return { stack: startRecord<Deepest>(undefined), size: startRecord<number>(undefined) };
+  const replaced = (record: WalkRecord<unknown>) => {
+    const keys: string[] = [];
+    for (const [key, fn] of record.objects) {
+      const position = graph.positionOf(fn);
+      if (position === undefined || graph.functionAt(position) !== fn) keys.push(key);
+    }
+    return keys;
+  };
+  const replanned = [...new Set([...previous.plans.keys(), ...plans.keys()])].filter((key) => !samePlans(previous.plans.get(key), plans.get(key)));
+  return {
+    stack: startRecord({ previous: previous.stackRecord, affected: affectedBy(replaced(previous.stackRecord), previous.stackRecord.callees) }),
+    size: startRecord({ previous: previous.sizeRecord, affected: affectedBy([...replaced(previous.sizeRecord), ...replanned], previous.sizeRecord.callees) }),
+  };
+}
+
+function samePlans(a: SizePlan | undefined, b: SizePlan | undefined): boolean {
+  return b === undefined ? a === undefined : samePlan(a, b);
+}
+
 /** The previous estimates when the plans they were made from are the same (valid where reuseReach said `size`). */
 export function reusedEstimates(previous: KeptWalks, plans: Map<string, SizePlan>): Map<number, number> {
   if (previous.plans.size !== plans.size) return new Map();
@@ -149,6 +180,7 @@ export function keptWalks(
   stack: StackPath[],
   plans: Map<string, SizePlan>,
   estimates: Map<number, number>,
+  records: { stack: WalkRecord<Deepest>; size: WalkRecord<number> },
   previous?: KeptWalks,
   stackCarried = false,
 ): KeptWalks {
@@ -164,5 +196,7 @@ export function keptWalks(
     stack: previous && stackCarried ? previous.stack : stack.map((s) => ({ total: s.total, path: s.path.map((fn) => graph.positionOf(fn)!) })),
     plans,
     estimates,
+    stackRecord: records.stack,
+    sizeRecord: records.size,
   };
 }

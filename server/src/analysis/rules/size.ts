@@ -14,6 +14,7 @@ import { libcEntry, STRING_BOUND } from './libc';
 import { namedChildren, unparenthesize } from './nodes';
 import { functionKey, type CalleeResolver, type Reach } from './reach';
 import { groupedThousands } from '../numberText';
+import { noteWalked, OpenFrames, startRecord, type WalkRecord } from './walkReuse';
 
 export const PRIVILEGED_LIMIT = 1_000_000;
 export const OLD_OR_UNPRIVILEGED_LIMIT = 4_096;
@@ -69,33 +70,54 @@ export function sizePlanOf(node: SyntaxNode, scope: EvalScope, check: () => void
 /** Estimates past this are reported as "more than" it: the digits would mean nothing. */
 const ABSURD_ESTIMATE = 1_000_000_000;
 
-export function estimateInstructions(root: FunctionInfo, inputs: SizeInputs): number {
+/**
+ * The estimate from `root`. `record` (walkReuse.ts) holds the values, kept from earlier walks,
+ * of functions whose estimate depends only on the code below them; they are used instead of
+ * walking below those functions again, and the values and calls of this walk are added to it.
+ */
+export function estimateInstructions(root: FunctionInfo, inputs: SizeInputs, record: WalkRecord<number> = startRecord(undefined)): number {
   const memo = new Map<string, number>();
   const active = new Set<string>();
+  const frames = new OpenFrames();
   const ofFunction = (fn: FunctionInfo): number => {
     const key = functionKey(fn);
     const known = memo.get(key);
-    if (known !== undefined) return known;
-    if (active.has(key)) return 0; // recursion has its own rule
+    if (known !== undefined) {
+      frames.used(key);
+      return known;
+    }
+    if (active.has(key)) {
+      frames.markOrderDependent();
+      return 0; // recursion has its own rule
+    }
+    const clean = record.clean.get(key);
+    if (clean !== undefined) return clean;
     active.add(key);
+    frames.enter();
     inputs.check();
     const plan = inputs.plans.get(key);
+    const callees: string[] = [];
     let total: number;
     if (plan) {
       total = plan.own;
-      for (const call of plan.calls) total += call.times * ofCall(fn, call.callee);
+      for (const call of plan.calls) total += call.times * ofCall(fn, call.callee, callees);
     } else {
       total = (fn.range.end.line - fn.range.start.line + 1) * INSNS_PER_LINE;
-      for (const site of fn.calls) total += ofCall(fn, site.callee);
+      for (const site of fn.calls) total += ofCall(fn, site.callee, callees);
     }
     active.delete(key);
     memo.set(key, total);
+    noteWalked(record, key, fn, callees, frames.leave(key) ? total : undefined);
     return total;
   };
-  const ofCall = (caller: FunctionInfo, name: string | undefined): number => {
+  const ofCall = (caller: FunctionInfo, name: string | undefined, callees: string[]): number => {
     if (!name) return 1;
     const callee = inputs.resolver.resolve(caller.file, name);
-    if (callee) return inputs.reach.isSkipped(callee) ? 1 : ofFunction(callee);
+    if (callee) {
+      if (inputs.reach.isSkipped(callee)) return 1;
+      callees.push(functionKey(callee));
+      return ofFunction(callee);
+    }
     const entry = libcEntry(name);
     // Unbounded string operations become loops capped at STRING_BOUND bytes.
     return entry?.kind === 'string' ? STRING_BOUND * 4 : 1;
@@ -105,9 +127,10 @@ export function estimateInstructions(root: FunctionInfo, inputs: SizeInputs): nu
 
 /**
  * `estimates`, by the root's index in reach.roots: used where present (a previous analysis's
- * estimate when nothing it read changed, see rules/programWalks.ts), filled where computed.
+ * estimate when nothing it read changed, see rules/programWalks.ts), filled where computed, by
+ * walks that reuse and fill `record` (estimateInstructions).
  */
-export function checkProgramSize(inputs: SizeInputs, sink: DiagnosticSink, estimates = new Map<number, number>()): Map<number, number> {
+export function checkProgramSize(inputs: SizeInputs, sink: DiagnosticSink, estimates = new Map<number, number>(), record: WalkRecord<number> = startRecord(undefined)): Map<number, number> {
   const privileged = kernelAtLeast(inputs.targetKernel, 'program-size', '5.2');
   const limit = privileged ? PRIVILEGED_LIMIT : OLD_OR_UNPRIVILEGED_LIMIT;
   for (const [index, root] of inputs.reach.roots.entries()) {
@@ -117,7 +140,7 @@ export function checkProgramSize(inputs: SizeInputs, sink: DiagnosticSink, estim
     // nobody calls is plausibly the top of a program.
     if (!inputs.reach.fromEntries && inputs.isCalled(root)) continue;
     let estimate = estimates.get(index);
-    if (estimate === undefined) estimates.set(index, (estimate = estimateInstructions(root, inputs)));
+    if (estimate === undefined) estimates.set(index, (estimate = estimateInstructions(root, inputs, record)));
     if (estimate <= limit) continue;
     const about = estimate > ABSURD_ESTIMATE ? `more than ${groupedThousands(ABSURD_ESTIMATE)}` : `about ${groupedThousands(estimate)}`;
     const which = privileged

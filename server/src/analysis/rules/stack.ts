@@ -5,6 +5,7 @@ import type { ConstantSource } from './constEval';
 import type { DiagnosticSink } from './context';
 import { defaultSeverity } from './context';
 import { functionKey, type CalleeResolver, type Reach } from './reach';
+import { noteWalked, OpenFrames, startRecord, type WalkRecord } from './walkReuse';
 
 export const STACK_LIMIT = 512;
 
@@ -34,7 +35,7 @@ export function frameOf(fn: FunctionInfo, constants: ConstantSource): Frame {
 }
 
 /** The deepest chain below a function: its total, and the chain's next step (absent at the end). */
-interface Deepest {
+export interface Deepest {
   total: number;
   fn: FunctionInfo;
   next?: Deepest;
@@ -53,35 +54,52 @@ export interface StackPath {
   path: FunctionInfo[];
 }
 
-/** The deepest chain from each root of `reach`, in root order. */
-export function deepestPaths(reach: Reach, resolver: CalleeResolver, constants: ConstantSource, check: () => void): StackPath[] {
-  const frames = new Map<string, number>();
-  const frameBytes = (fn: FunctionInfo, key: string) => {
-    let known = frames.get(key);
-    if (known === undefined) frames.set(key, (known = frameOf(fn, constants).bytes));
-    return known;
-  };
+/** Calls followed below a root; deeper chains are not walked (their values then depend on the walk's order). */
+const MAX_DEPTH = 64;
+
+/**
+ * The deepest chain from each root of `reach`, in root order. `record` (walkReuse.ts) holds the
+ * chains, kept from an earlier walk, of functions whose chain depends only on the code below
+ * them (and is made of the current objects); they are used instead of walking below again, and
+ * this walk's are added to it.
+ */
+export function deepestPaths(reach: Reach, resolver: CalleeResolver, constants: ConstantSource, check: () => void, record: WalkRecord<Deepest> = startRecord(undefined)): StackPath[] {
+  const frames = new OpenFrames();
   const memo = new Map<string, Deepest>();
   const active = new Set<string>();
   // Recursion is its own rule; cycles are cut here so the walk ends.
   const deepest = (fn: FunctionInfo, depth: number): Deepest => {
     const key = functionKey(fn);
     const known = memo.get(key);
-    if (known) return known;
+    if (known) {
+      frames.used(key);
+      return known;
+    }
+    const clean = record.clean.get(key);
+    if (clean) return clean;
     check();
     active.add(key);
+    frames.enter();
     let best: Deepest | undefined;
-    if (depth < 64) {
+    const callees: string[] = [];
+    if (depth < MAX_DEPTH) {
       for (const site of fn.calls) {
         const callee = site.callee ? resolver.resolve(fn.file, site.callee) : undefined;
-        if (!callee || reach.isSkipped(callee) || active.has(functionKey(callee))) continue;
+        if (!callee || reach.isSkipped(callee)) continue;
+        const calleeKey = functionKey(callee);
+        callees.push(calleeKey);
+        if (active.has(calleeKey)) {
+          frames.markOrderDependent();
+          continue;
+        }
         const d = deepest(callee, depth + 1);
         if (d.total > (best?.total ?? 0)) best = d;
       }
-    }
+    } else frames.markOrderDependent();
     active.delete(key);
-    const result = { total: frameBytes(fn, key) + (best?.total ?? 0), fn, next: best };
+    const result = { total: frameOf(fn, constants).bytes + (best?.total ?? 0), fn, next: best };
     memo.set(key, result);
+    noteWalked(record, key, fn, callees, frames.leave(key) ? result : undefined);
     return result;
   };
   return reach.roots.map((root) => {

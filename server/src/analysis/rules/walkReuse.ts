@@ -1,0 +1,96 @@
+// The stack and size walks (stack.ts, size.ts) each fold a value over the call graph below the
+// roots, depth first with a memo, cutting a recursion where it closes. A function's value is
+// then either a function of the code below it alone — no recursion was cut and no depth limit
+// was met anywhere under it, so what lies below it holds no cycle and the order of the walk did
+// not matter — or it depends on where the walk entered it. The first kind is kept for the next
+// analysis and reused there, without walking below it again, as long as no function below it
+// changed; the second kind is always walked again, as is every function above a changed one.
+// After an edit inside one function on the request paths, only its callers' values change.
+
+import type { FunctionInfo } from '../model';
+
+/** What one walk leaves for the next analysis of the file. */
+export interface WalkRecord<V> {
+  /** By functionKey, the value of each function that depends only on the functions below it. */
+  clean: Map<string, V>;
+  /** By functionKey, the functions of the program (keys) whose values each walked function's value read. */
+  callees: Map<string, string[]>;
+  /** By functionKey, the object each walked function was (a new object is a changed function). */
+  objects: Map<string, FunctionInfo>;
+}
+
+/** What a walk may reuse: the previous record, and the functions whose values may differ from it. */
+export interface WalkCarry<V> {
+  previous: WalkRecord<V>;
+  /** The changed functions and every function that reaches one of them (affectedBy). */
+  affected: ReadonlySet<string>;
+}
+
+/** The changed functions and every function from which, by the recorded calls, one of them is reached. */
+export function affectedBy(changed: Iterable<string>, callees: ReadonlyMap<string, readonly string[]>): Set<string> {
+  const affected = new Set(changed);
+  if (affected.size === 0) return affected;
+  const callers = new Map<string, string[]>();
+  for (const [caller, list] of callees)
+    for (const callee of list) {
+      const known = callers.get(callee);
+      if (known) known.push(caller);
+      else callers.set(callee, [caller]);
+    }
+  const queue = [...affected];
+  for (let i = 0; i < queue.length; i++)
+    for (const caller of callers.get(queue[i]) ?? [])
+      if (!affected.has(caller)) {
+        affected.add(caller);
+        queue.push(caller);
+      }
+  return affected;
+}
+
+/** Notes that `fn`, by `key`, was walked and its value read the functions `callees`; `value` when it depends on them only. */
+export function noteWalked<V>(record: WalkRecord<V>, key: string, fn: FunctionInfo, callees: string[], value: V | undefined): void {
+  record.callees.set(key, callees);
+  record.objects.set(key, fn);
+  if (value !== undefined) record.clean.set(key, value);
+}
+
+/** A new record that starts as `carry`'s previous one without the affected functions. */
+export function startRecord<V>(carry: WalkCarry<V> | undefined): WalkRecord<V> {
+  const record: WalkRecord<V> = { clean: new Map(), callees: new Map(carry?.previous.callees), objects: new Map(carry?.previous.objects) };
+  if (carry) for (const [key, value] of carry.previous.clean) if (!carry.affected.has(key)) record.clean.set(key, value);
+  return record;
+}
+
+/**
+ * The frames open in a memoised depth-first walk, each noting whether its value depends on the
+ * order of the walk: a recursion cut under it, a depth limit met, or a value of that kind used.
+ */
+export class OpenFrames {
+  private readonly orderDependent: boolean[] = [];
+  /** Keys of the values of this walk that depend on its order. */
+  readonly dependent = new Set<string>();
+
+  enter(): void {
+    this.orderDependent.push(false);
+  }
+
+  /** The innermost open frame's value depends on the order of the walk. */
+  markOrderDependent(): void {
+    const top = this.orderDependent.length - 1;
+    if (top >= 0) this.orderDependent[top] = true;
+  }
+
+  /** A memoised value was used by the innermost open frame. */
+  used(key: string): void {
+    if (this.dependent.has(key)) this.markOrderDependent();
+  }
+
+  /** Closes the innermost frame, the value of `key`; true when that value depends only on the functions below it. */
+  leave(key: string): boolean {
+    const dependent = this.orderDependent.pop()!;
+    if (!dependent) return true;
+    this.dependent.add(key);
+    this.markOrderDependent();
+    return false;
+  }
+}

@@ -77,12 +77,18 @@ export class WorkEstimator {
     return this.facts.isConst(name);
   }
 
+  /** nodeAt's answers: the paths of an entry cover the same blocks' ranges many times over. */
+  private readonly nodesAt = new Map<string, SyntaxNode | null>();
+
   /** The node covering a range in the analysed file (the statement or condition of a CFG block). */
   nodeAt(range: Range): SyntaxNode | null {
-    return this.tree.rootNode.descendantForPosition(
-      { row: range.start.line, column: range.start.character },
-      { row: range.end.line, column: range.end.character },
-    );
+    const key = `${range.start.line}:${range.start.character}:${range.end.line}:${range.end.character}`;
+    let node = this.nodesAt.get(key);
+    if (node === undefined) {
+      node = this.tree.rootNode.descendantForPosition({ row: range.start.line, column: range.start.character }, { row: range.end.line, column: range.end.character });
+      this.nodesAt.set(key, node);
+    }
+    return node;
   }
 
   /**

@@ -76,6 +76,27 @@ test('the edit between two texts is their differing middle, in code units and ro
   // A surrogate pair is never split.
   const edit = editBetween('x😀', 'x😃');
   assert.equal(edit?.startIndex, 1);
+  // Common prefixes and suffixes are measured in ranges of doubling, then halving length: edits
+  // on and beside those lengths' boundaries, in a text of many lines.
+  const lines = Array.from({ length: 400 }, (_, i) => `line ${i}`).join('\n');
+  for (const at of [0, 1, 255, 256, 257, 511, 512, 767, 768, 1023, 1024, 1800, 2047, 2048, lines.length - 257, lines.length - 1, lines.length]) {
+    for (const [removed, typed] of [[0, 'Q'], [1, ''], [3, '\nab']] as const) {
+      const edited = lines.slice(0, at) + typed + lines.slice(Math.min(lines.length, at + removed));
+      if (edited === lines) continue;
+      const found = editBetween(lines, edited)!;
+      const prefix = [...Array(Math.min(lines.length, edited.length) + 1).keys()].find((i) => lines[i] !== edited[i] || i === Math.min(lines.length, edited.length))!;
+      assert.equal(found.startIndex, prefix, `at ${at}`);
+      assert.equal(lines.slice(found.oldEndIndex), edited.slice(found.newEndIndex), `at ${at}`);
+      assert.ok(found.oldEndIndex === found.startIndex || found.newEndIndex === found.startIndex || lines[found.oldEndIndex - 1] !== edited[found.newEndIndex - 1], `at ${at}: the suffix is the longest`);
+      const rowOf = (text: string, index: number) => text.slice(0, index).split('\n').length - 1;
+      assert.deepEqual(
+        [found.startPosition.row, found.oldEndPosition.row, found.newEndPosition.row],
+        [rowOf(lines, found.startIndex), rowOf(lines, found.oldEndIndex), rowOf(edited, found.newEndIndex)],
+        `at ${at}`,
+      );
+      assert.equal(found.newEndPosition.column, found.newEndIndex - (edited.lastIndexOf('\n', found.newEndIndex - 1) + 1), `at ${at}`);
+    }
+  }
 });
 
 test('random one-character edits of the example servers reparse to the tree a fresh parse gives', async () => {

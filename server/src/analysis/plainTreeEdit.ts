@@ -64,27 +64,47 @@ export function reparse(previous: ParsedVersion | undefined, text: string): Pars
 export function editBetween(before: string, after: string): Edit | undefined {
   if (before === after) return undefined;
   const shorter = Math.min(before.length, after.length);
-  // Whole blocks first (a substring comparison is a memory comparison), then character by character.
-  let start = 0;
-  while (start + BLOCK <= shorter && before.substring(start, start + BLOCK) === after.substring(start, start + BLOCK)) start += BLOCK;
-  while (start < shorter && before.charCodeAt(start) === after.charCodeAt(start)) start++;
-  let suffix = 0;
+  let start = commonLength(shorter, (from, to) => before.substring(from, to) === after.substring(from, to));
   const room = shorter - start;
-  while (suffix + BLOCK <= room && before.substring(before.length - suffix - BLOCK, before.length - suffix) === after.substring(after.length - suffix - BLOCK, after.length - suffix)) suffix += BLOCK;
-  while (suffix < room && before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)) suffix++;
+  let suffix = commonLength(
+    room,
+    (from, to) => before.substring(before.length - to, before.length - from) === after.substring(after.length - to, after.length - from),
+  );
   // Never split a surrogate pair: positions count code units of whole characters.
   if (start > 0 && isHighSurrogate(before.charCodeAt(start - 1))) start--;
   if (suffix > 0 && isLowSurrogate(before.charCodeAt(before.length - suffix))) suffix--;
   const oldEndIndex = before.length - suffix;
   const newEndIndex = after.length - suffix;
+  // One pass over the lines up to the edit; the texts agree up to its start.
+  const startPosition = lineWalk(before, { index: 0, row: 0, lineStart: 0 }, start);
   return {
     startIndex: start,
     oldEndIndex,
     newEndIndex,
-    startPosition: pointAt(before, start),
-    oldEndPosition: pointAt(before, oldEndIndex),
-    newEndPosition: pointAt(after, newEndIndex),
+    startPosition: pointOf(startPosition),
+    oldEndPosition: pointOf(lineWalk(before, startPosition, oldEndIndex)),
+    newEndPosition: pointOf(lineWalk(after, startPosition, newEndIndex)),
   };
+}
+
+/**
+ * How many leading units (`limit` at most) two texts share, told by `same(from, to)` over ranges
+ * of them: ranges of doubling length while they agree, then halving ones to close in, then single
+ * units. A substring comparison is a memory comparison, so a 200 KB text costs a few dozen of
+ * them, not one per unit.
+ */
+function commonLength(limit: number, same: (from: number, to: number) => boolean): number {
+  let length = 0;
+  let step = BLOCK;
+  while (length + step <= limit && same(length, length + step)) {
+    length += step;
+    step *= 2;
+  }
+  while (step > 1) {
+    step >>= 1;
+    if (length + step <= limit && same(length, length + step)) length += step;
+  }
+  return length < limit && same(length, length + 1) ? length + 1 : length;
 }
 
 const BLOCK = 256;
@@ -92,15 +112,24 @@ const BLOCK = 256;
 const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
 const isLowSurrogate = (c: number) => c >= 0xdc00 && c <= 0xdfff;
 
-function pointAt(text: string, index: number): { row: number; column: number } {
-  let row = 0;
-  let lineStart = 0;
-  for (let i = text.indexOf('\n'); i !== -1 && i < index; i = text.indexOf('\n', i + 1)) {
+interface LinePlace {
+  index: number;
+  row: number;
+  /** Where the line holding `index` starts. */
+  lineStart: number;
+}
+
+/** The place of `index` in `text`, counting rows on from `from` (at or before it). */
+function lineWalk(text: string, from: LinePlace, index: number): LinePlace {
+  let { row, lineStart } = from;
+  for (let i = text.indexOf('\n', from.index); i !== -1 && i < index; i = text.indexOf('\n', i + 1)) {
     row++;
     lineStart = i + 1;
   }
-  return { row, column: index - lineStart };
+  return { index, row, lineStart };
 }
+
+const pointOf = (place: LinePlace) => ({ row: place.row, column: place.index - place.lineStart });
 
 /** The plain tree of `tree`, built from `previous` (the plain copy of `oldTree` before `edit`). */
 function carryOver(previous: PlainTree, oldTree: ParserTree, tree: ParserTree, edit: Edit): PlainTree {

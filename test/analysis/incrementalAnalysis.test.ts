@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { AnalysisMemo, analyzeFile, DEFAULT_ANALYZE_OPTIONS } from '../../server/src/analysis/analyze';
 import type { FileSummary } from '../../server/src/analysis/model';
 import { initC, parsedTextOf, parsePlainC } from '../../server/src/analysis/syntax';
-import { copyTree } from '../../server/src/analysis/plainTree';
+import { copyTree } from '../../server/src/analysis/plainTreeCopy';
 import { reparse, type ParsedVersion } from '../../server/src/analysis/plainTreeEdit';
 import { summarize } from './summarizeText';
 import { repoRoot } from '../repoRoot';

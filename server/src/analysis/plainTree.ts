@@ -1,4 +1,4 @@
-// A plain JavaScript copy of a tree-sitter tree, made by one cursor traversal per parse.
+// A plain JavaScript copy of a tree-sitter tree, made by one cursor traversal per parse (plainTreeCopy.ts).
 //
 // Why: every property read on a web-tree-sitter node crosses into wasm (marshalling the node into
 // a transfer buffer, calling, unmarshalling a new Node object). The analysis walks the whole tree
@@ -15,7 +15,6 @@
 // root: code nested 100,000 levels deep would make that quadratic). Subtrees carried over from
 // the previous version of a document (plainTreeEdit.ts) share the Home, which then names the new
 // tree; so the old tree must not be used any more once a new one is made from it.
-import type { Tree as ParserTree, TreeCursor as ParserCursor } from 'web-tree-sitter';
 
 export interface Point {
   row: number;
@@ -144,6 +143,8 @@ export class PlainNode {
   /** Position in `segment`. */
   order = -1;
   private namedCache: PlainNode[] | undefined;
+  /** Shared by the nodes of one top-level subtree (or owned by a root); see Anchor. */
+  anchor: Anchor;
   /** Offsets relative to `anchor.offset`. */
   private relativeStart: number;
   private relativeEnd: number;
@@ -155,8 +156,9 @@ export class PlainNode {
     startIndex: number,
     endIndex: number,
     /** Shared by the nodes of one top-level subtree (or owned by a root); see Anchor. */
-    readonly anchor: Anchor = { offset: 0 },
+    anchor: Anchor = { offset: 0 },
   ) {
+    this.anchor = anchor;
     this.relativeStart = startIndex - anchor.offset;
     this.relativeEnd = endIndex - anchor.offset;
   }
@@ -167,6 +169,24 @@ export class PlainNode {
 
   get endIndex(): number {
     return this.anchor.offset + this.relativeEnd;
+  }
+
+  /**
+   * Moves this subtree under `anchor` (the anchor of the top-level subtree it now belongs to),
+   * every offset shifted by `delta`: a subtree the previous version of the document had inside
+   * an edited declaration, reused in the new copy of it (plainTreeEdit.ts). One visit of each node,
+   * none of them crossing into the parser; nothing to do when it stays where it was.
+   */
+  adopt(anchor: Anchor, delta: number): void {
+    if (anchor === this.anchor && delta === 0) return;
+    const stack: PlainNode[] = [this];
+    for (let node = stack.pop(); node; node = stack.pop()) {
+      const move = delta + node.anchor.offset - anchor.offset;
+      node.anchor = anchor;
+      node.relativeStart += move;
+      node.relativeEnd += move;
+      for (const child of node.children) stack.push(child);
+    }
   }
 
   get tree(): PlainTree {
@@ -364,108 +384,3 @@ export class PlainCursor {
   /** Nothing to free; kept so code written for web-tree-sitter cursors reads the same. */
   delete(): void {}
 }
-
-/** Per language: names of node types and fields, and which types are named, read once. */
-interface LanguageTables {
-  types: string[];
-  fields: (string | null)[];
-  named: Map<number, boolean>;
-}
-const tablesByLanguage = new WeakMap<object, LanguageTables>();
-
-function tablesOf(tree: ParserTree): LanguageTables {
-  const language = tree.language;
-  let tables = tablesByLanguage.get(language);
-  if (!tables) {
-    tables = { types: language.types, fields: language.fields, named: new Map() };
-    tablesByLanguage.set(language, tables);
-  }
-  return tables;
-}
-
-/**
- * Copies the subtree under the cursor's current node. Reads only the type id, the field id and
- * the two indices per node (and, in trees with errors, whether an empty node is MISSING); names
- * come from the language's tables, named-ness is cached per type. Iterative, not recursive, so
- * code nested thousands of levels deep copies like any other.
- */
-export function copySubtree(
-  cursor: ParserCursor,
-  tables: LanguageTables,
-  treeHasError: boolean,
-  home: Home,
-  anchorPerChild = false,
-): PlainNode {
-  const make = (anchor: Anchor): PlainNode => {
-    const typeId = cursor.nodeTypeId;
-    let isNamed = tables.named.get(typeId);
-    if (isNamed === undefined) {
-      isNamed = cursor.nodeIsNamed;
-      tables.named.set(typeId, isNamed);
-    }
-    const startIndex = cursor.startIndex;
-    const endIndex = cursor.endIndex;
-    const node = new PlainNode(home, tables.types[typeId] ?? 'ERROR', isNamed, startIndex, endIndex, anchor);
-    if (treeHasError) {
-      if (typeId === 0xffff) node.hasError = true;
-      else if (startIndex === endIndex && cursor.currentNode.isMissing) node.isMissing = node.hasError = true;
-    }
-    return node;
-  };
-  const root = make({ offset: 0 });
-  // The anchor of a node whose parent is on top of the stack: a fresh one for each child of the
-  // root when asked (a whole tree's top-level subtrees), otherwise the parent's.
-  const childAnchor = (parent: PlainNode): Anchor => (anchorPerChild && parent === root ? { offset: 0 } : parent.anchor);
-  const stack: { node: PlainNode; children: PlainNode[] }[] = [];
-  let current = { node: root, children: [] as PlainNode[] };
-  for (;;) {
-    if (cursor.gotoFirstChild()) {
-      stack.push(current);
-      const child = make(childAnchor(current.node));
-      child.field = tables.fields[cursor.currentFieldId] ?? null;
-      current = { node: child, children: [] };
-      continue;
-    }
-    // Leaf, or all children done: close nodes until one has a next sibling.
-    for (;;) {
-      const done = current;
-      finish(done.node, done.children);
-      const parent = stack.pop();
-      if (!parent) return root;
-      attach(parent, done.node);
-      if (cursor.gotoNextSibling()) {
-        const sibling = make(childAnchor(parent.node));
-        sibling.field = tables.fields[cursor.currentFieldId] ?? null;
-        stack.push(parent);
-        current = { node: sibling, children: [] };
-        break;
-      }
-      cursor.gotoParent();
-      current = parent;
-    }
-  }
-}
-
-function attach(parent: { node: PlainNode; children: PlainNode[] }, child: PlainNode): void {
-  child.parent = parent.node;
-  child.index = parent.children.length;
-  parent.children.push(child);
-  if (child.hasError) parent.node.hasError = true;
-}
-
-function finish(node: PlainNode, children: PlainNode[]): void {
-  if (children.length) node.children = children;
-}
-
-/** The plain copy of a whole parsed tree. `text` must be the text the parser was given. */
-export function copyTree(tree: ParserTree, text: string): PlainTree {
-  const cursor = tree.walk();
-  try {
-    const root = copySubtree(cursor, tablesOf(tree), tree.rootNode.hasError, { tree: undefined }, true);
-    return new PlainTree(text, root);
-  } finally {
-    cursor.delete();
-  }
-}
-
-export { tablesOf as languageTablesOf };

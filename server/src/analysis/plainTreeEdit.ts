@@ -6,9 +6,17 @@
 // A declaration is carried over when the new tree has a node of the same type over the same text
 // (the old text shifted by the edit when it came after it) and tree-sitter reports no change of
 // structure there (getChangedRanges). Shifted ones get their offsets moved; positions follow,
-// since plain nodes compute them from offsets.
+// since plain nodes compute them from offsets. The declarations that are copied again (the edited
+// one, mostly) take their unchanged subtrees over by the same rule (InnerReuse), so typing in a
+// 1,000-line function copies the statements on the way to the edit, not the function.
+//
+// A subtree holding an error is never carried over: tree-sitter redoes error recovery around it on
+// every parse (memcached.c's root is an ERROR node), may settle on other nodes over the same text,
+// and then compares only a node's type, size and state, not what is below (getChangedRanges
+// reported nothing where `char` turned from a primitive_type into an identifier).
 import type { Edit, Tree as ParserTree } from 'web-tree-sitter';
-import { copySubtree, languageTablesOf, PlainNode, PlainTree, type Home } from './plainTree';
+import { PlainNode, PlainTree, type Anchor, type Home } from './plainTree';
+import { copySubtree, languageTablesOf } from './plainTreeCopy';
 import { parseC, parsedTextOf, plainTreeOf, setPlainTree } from './syntax';
 
 export interface ParsedVersion {
@@ -142,6 +150,7 @@ function carryOver(previous: PlainTree, oldTree: ParserTree, tree: ParserTree, e
     if (node.endIndex <= edit.startIndex) untouched.set(node.startIndex, node);
     else if (node.startIndex >= edit.oldEndIndex) untouched.set(node.startIndex + delta, node);
   }
+  const inner = new InnerReuse(previous, text, edit, changed);
   const home: Home = previous.rootNode.home;
   const tables = languageTablesOf(tree);
   const hasError = tree.rootNode.hasError;
@@ -159,15 +168,17 @@ function carryOver(previous: PlainTree, oldTree: ParserTree, tree: ParserTree, e
       let child: PlainNode;
       if (
         old &&
+        !old.hasError &&
         old.type === type &&
         old.endIndex - old.startIndex === end - start &&
         !changed.some((r) => r.startIndex <= end && r.endIndex >= start) &&
         previous.text.slice(old.startIndex, old.endIndex) === text.slice(start, end)
       ) {
         if (old.startIndex !== start) shift(old, start - old.startIndex);
+        inner.carried.add(old);
         child = old;
       } else {
-        child = copySubtree(cursor, tables, hasError, home);
+        child = copySubtree(cursor, tables, hasError, home, { anchor: inner.anchorFor(start), reusable: inner.find });
       }
       child.parent = root;
       child.index = children.length;
@@ -176,6 +187,7 @@ function carryOver(previous: PlainTree, oldTree: ParserTree, tree: ParserTree, e
       if (child.hasError) root.hasError = true;
     }
     if (children.length) root.children = children;
+    inner.moveFound();
     return new PlainTree(text, root);
   } finally {
     cursor.delete();
@@ -188,4 +200,126 @@ function carryOver(previous: PlainTree, oldTree: ParserTree, tree: ParserTree, e
  */
 function shift(node: PlainNode, delta: number): void {
   node.anchor.offset += delta;
+}
+
+/**
+ * The subtrees of the previous version's edited top-level declarations that a copy of the new
+ * ones can take as they are (copySubtree's `reusable`): a node of the same type over the same
+ * text, shifted by the edit when after it, that neither the edit nor a change of structure
+ * tree-sitter reports (getChangedRanges) touches — the statements of a long function around the
+ * one typed in. Found subtrees are moved into their new place (PlainNode.adopt) only once the
+ * whole copy is made, so that every search runs down the previous tree as it was (or, for a
+ * declaration whose anchor the copy took, as that anchor moved it).
+ */
+class InnerReuse {
+  /** Top-level declarations carried over whole (searched no further), set as the copy goes. */
+  readonly carried = new Set<PlainNode>();
+  private readonly tops: readonly PlainNode[];
+  /** The top-level declarations' offsets before any was shifted. */
+  private readonly starts: number[];
+  private readonly ends: number[];
+  private readonly delta: number;
+  private readonly found: { node: PlainNode; start: number }[] = [];
+  /** Top-level declarations whose anchor a new one took (see anchorFor), by position. */
+  private readonly claimed = new Set<number>();
+  /** Of those, the ones moved by the edit already: their nodes are at their new offsets. */
+  private readonly moved = new Set<number>();
+
+  constructor(
+    private readonly previous: PlainTree,
+    private readonly text: string,
+    private readonly edit: Edit,
+    private readonly changed: readonly { startIndex: number; endIndex: number }[],
+  ) {
+    this.tops = previous.rootNode.children;
+    this.starts = this.tops.map((node) => node.startIndex);
+    this.ends = this.tops.map((node) => node.endIndex);
+    this.delta = edit.newEndIndex - edit.oldEndIndex;
+  }
+
+  /**
+   * The anchor for the copy of a new top-level declaration starting at `start`: that of the
+   * previous one starting there (its start shifted by the edit when after it), which its unchanged
+   * subtrees then keep, so moving them into the copy visits none of their nodes — but those after
+   * the edit, inside the declaration it touched. A fresh one when there is none to take.
+   */
+  anchorFor(start: number): Anchor | undefined {
+    const { edit } = this;
+    const after = start >= edit.newEndIndex;
+    if (!after && start >= edit.startIndex) return undefined;
+    const oldStart = after ? start - this.delta : start;
+    const top = lastAtOrBefore(this.starts, oldStart);
+    if (top < 0 || this.starts[top] !== oldStart || this.claimed.has(top) || this.carried.has(this.tops[top])) return undefined;
+    this.claimed.add(top);
+    const anchor = this.tops[top].anchor;
+    if (after && this.delta !== 0) {
+      anchor.offset += this.delta;
+      this.moved.add(top);
+    }
+    return anchor;
+  }
+
+  /** The previous version's subtree for the new node of `type` over [start, end), if it is the same. */
+  readonly find = (type: string, isNamed: boolean, start: number, end: number): PlainNode | undefined => {
+    // An empty node has nothing to gain, and a MISSING one no text to compare.
+    if (start === end) return undefined;
+    const { edit } = this;
+    const before = end <= edit.startIndex;
+    if (!before && start < edit.newEndIndex) return undefined;
+    if (this.changed.some((r) => r.startIndex <= end && r.endIndex >= start)) return undefined;
+    const oldStart = before ? start : start - this.delta;
+    const oldEnd = before ? end : end - this.delta;
+    const top = lastAtOrBefore(this.starts, oldStart);
+    if (top < 0 || this.ends[top] < oldEnd || this.carried.has(this.tops[top])) return undefined;
+    // Where the node is in the previous tree as it is now: moved with its declaration, or not yet.
+    const [from, to] = this.moved.has(top) ? [start, end] : [oldStart, oldEnd];
+    for (let node: PlainNode | undefined = this.tops[top]; node; node = childSpanning(node, from, to)) {
+      if (node.startIndex !== from || node.endIndex !== to || node.type !== type || node.isNamed !== isNamed) continue;
+      if (node.hasError) return undefined;
+      if (this.previous.text.slice(oldStart, oldEnd) !== this.text.slice(start, end)) return undefined;
+      this.found.push({ node, start });
+      return node;
+    }
+    return undefined;
+  };
+
+  /** Moves every subtree found into the new top-level subtree that took it. */
+  moveFound(): void {
+    for (const { node, start } of this.found) {
+      let top = node;
+      while (top.parent && top.parent.parent) top = top.parent;
+      node.adopt(top.anchor, start - node.startIndex);
+    }
+  }
+}
+
+/** The last position in ascending `values` at or below `value`; -1 when there is none. */
+function lastAtOrBefore(values: readonly number[], value: number): number {
+  let low = 0;
+  let high = values.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    if (values[middle] <= value) low = middle + 1;
+    else high = middle - 1;
+  }
+  return high;
+}
+
+/** The child of `node` whose extent holds [start, end) (start < end), if any. */
+function childSpanning(node: PlainNode, start: number, end: number): PlainNode | undefined {
+  const children = node.children;
+  let low = 0;
+  let high = children.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    if (children[middle].startIndex <= start) low = middle + 1;
+    else high = middle - 1;
+  }
+  // Empty children (MISSING nodes) may sit at `start` beside the one that spans it.
+  for (let i = high; i >= 0; i--) {
+    const child = children[i];
+    if (child.endIndex >= end) return child;
+    if (child.startIndex < child.endIndex) return undefined;
+  }
+  return undefined;
 }

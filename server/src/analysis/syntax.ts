@@ -4,7 +4,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Parser, Language, Tree as ParserTree, Edit } from 'web-tree-sitter';
 import { attributeMacrosAfterEdit, attributeMacrosKey, attributeMacrosOf, blankAttributeMacros, blankAttributeMacrosAfterEdit, type AttributeMacros } from './attributeMacros';
-import { copyTree, PlainTree } from './plainTree';
+import { PlainTree } from './plainTree';
+import { copyTree } from './plainTreeCopy';
 
 // The analysis works on plain copies of the parser's trees (plainTree.ts); the parser's own tree
 // (ParserTree) is kept only where parsing and incremental editing happen.

@@ -178,7 +178,9 @@ function carryOver(previous: PlainTree, oldTree: ParserTree, tree: ParserTree, e
         inner.carried.add(old);
         child = old;
       } else {
-        child = copySubtree(cursor, tables, hasError, home, { anchor: inner.anchorFor(start), reusable: inner.find });
+        const top = inner.claim(start);
+        child = copySubtree(cursor, tables, hasError, home, { anchor: top?.anchor, reusable: inner.find });
+        if (top) child = inner.keepIfSame(child, top);
       }
       child.parent = root;
       child.index = children.length;
@@ -238,12 +240,12 @@ class InnerReuse {
   }
 
   /**
-   * The anchor for the copy of a new top-level declaration starting at `start`: that of the
-   * previous one starting there (its start shifted by the edit when after it), which its unchanged
-   * subtrees then keep, so moving them into the copy visits none of their nodes — but those after
-   * the edit, inside the declaration it touched. A fresh one when there is none to take.
+   * The previous top-level declaration starting where a copied new one starts (its start shifted
+   * by the edit when after it), if no other copy took it: the copy takes its anchor, which its
+   * unchanged subtrees then keep, so moving them into the copy visits none of their nodes but
+   * those after the edit inside the declaration it touched. Moved by the edit here, when after it.
    */
-  anchorFor(start: number): Anchor | undefined {
+  claim(start: number): PlainNode | undefined {
     const { edit } = this;
     const after = start >= edit.newEndIndex;
     if (!after && start >= edit.startIndex) return undefined;
@@ -251,12 +253,49 @@ class InnerReuse {
     const top = lastAtOrBefore(this.starts, oldStart);
     if (top < 0 || this.starts[top] !== oldStart || this.claimed.has(top) || this.carried.has(this.tops[top])) return undefined;
     this.claimed.add(top);
-    const anchor = this.tops[top].anchor;
     if (after && this.delta !== 0) {
-      anchor.offset += this.delta;
+      this.tops[top].anchor.offset += this.delta;
       this.moved.add(top);
     }
-    return anchor;
+    return this.tops[top];
+  }
+
+  /**
+   * `old` (claimed) in place of `copy` when the two are the same subtree over the same text —
+   * types, extents, fields and flags — so that what the analysis keeps per node stays with it: a
+   * declaration holding an error is copied again on every edit (see the top of this file), and
+   * mostly comes out as it was. The subtrees the copy took from `old` get their parents back.
+   */
+  keepIfSame(copy: PlainNode, old: PlainNode): PlainNode {
+    const top = this.tops.indexOf(old);
+    if (this.previous.text.slice(this.starts[top], this.ends[top]) !== this.text.slice(copy.startIndex, copy.endIndex)) return copy;
+    const differing: PlainNode[] = [];
+    const pairs: [PlainNode, PlainNode][] = [[copy, old]];
+    for (let pair = pairs.pop(); pair; pair = pairs.pop()) {
+      const [a, b] = pair;
+      if (a === b) continue;
+      if (
+        a.type !== b.type ||
+        a.startIndex !== b.startIndex ||
+        a.endIndex !== b.endIndex ||
+        a.isNamed !== b.isNamed ||
+        a.hasError !== b.hasError ||
+        a.isMissing !== b.isMissing ||
+        (a !== copy && a.field !== b.field) ||
+        a.children.length !== b.children.length
+      ) {
+        return copy;
+      }
+      differing.push(b);
+      for (let i = 0; i < a.children.length; i++) pairs.push([a.children[i], b.children[i]]);
+    }
+    for (const node of differing) {
+      node.children.forEach((child, index) => {
+        child.parent = node;
+        child.index = index;
+      });
+    }
+    return old;
   }
 
   /** The previous version's subtree for the new node of `type` over [start, end), if it is the same. */

@@ -236,6 +236,11 @@ function nodesOf(root: SyntaxNode): SyntaxNode[] {
   return all;
 }
 
+/** Every child names its parent and place: a subtree taken over and given back keeps none pointing into a discarded copy. */
+function assertLinked(root: SyntaxNode): void {
+  for (const node of nodesOf(root)) node.children.forEach((child, i) => assert.ok(child.parent === node && child.index === i, `${child.type}@${child.startIndex}`));
+}
+
 /** A function of `count` statements, some of them blocks, as a long handler looks. */
 function longFunction(name: string, count: number): string {
   const lines = [`int ${name}(int *v, int n) {`, '    int total = 0;'];
@@ -275,6 +280,7 @@ test('an edit inside a long function re-copies only the nodes on the way to it: 
       } finally {
         fresh.delete();
       }
+      assertLinked(version.plain.rootNode);
       const statements = statementsOf(version);
       // Nodes the function took over read their text at their new offsets.
       for (const statement of statements) assert.equal(statement.text, version.plain.text.slice(statement.startIndex, statement.endIndex));
@@ -307,7 +313,8 @@ test('edits of a file that error recovery turns into one ERROR node (an #ifdef s
   let version: ParsedVersion = reparse(undefined, text);
   try {
     for (const edited of [`${text.slice(0, 40)}x${text.slice(40)}`, text, `${text.slice(0, 40)}\n\n${text.slice(40)}`]) {
-      const before = new Set(nodesOf(version.plain.rootNode.children[1]));
+      const errorNode = version.plain.rootNode.children[1];
+      const before = new Set(nodesOf(errorNode));
       version = reparse(version, edited);
       const fresh = parseC(edited);
       try {
@@ -315,9 +322,12 @@ test('edits of a file that error recovery turns into one ERROR node (an #ifdef s
       } finally {
         fresh.delete();
       }
+      assertLinked(version.plain.rootNode);
       const inError = nodesOf(version.plain.rootNode.children[1]);
       const kept = inError.filter((n) => before.has(n)).length;
       assert.ok(kept > inError.length * 0.9, `${kept} of the ${inError.length} nodes in the ERROR node kept`);
+      // Copied again, it came out the same: the previous node stays, with what is kept on it.
+      assert.equal(version.plain.rootNode.children[1], errorNode, 'the ERROR node is the one before the edit');
     }
   } finally {
     version.tree.delete();
@@ -341,6 +351,7 @@ test('in memcached.c, whose root is an ERROR node, edits reparse to the tree tre
       const after = randomEdit(rng, version.text, [...ALPHABET, '#ifdef X\n', '#endif\n', '#else\n', 'if (a) {\n'], { deleteChance: 0.5, deleteUpTo: 3 }).text;
       version = reparse(version, after);
       assert.deepEqual(shape(version.plain.rootNode), shape(copyTree(version.tree, parsedTextOf(version.tree)).rootNode), `edit ${i}`);
+      assertLinked(version.plain.rootNode);
     }
   } finally {
     version.tree.delete();

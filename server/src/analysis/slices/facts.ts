@@ -7,7 +7,7 @@ import type { SyntaxNode, Tree } from '../syntax';
 import type { FileSummary, FunctionInfo, Range, VariableInfo } from '../model';
 import type { ProgramFacts } from '../analyze';
 import { definitionOf } from './fileIndex';
-import type { Work } from './work';
+import type { KeptPlans } from './workPlan';
 
 /** The answers one computation received, by question. */
 export interface RecordedReads {
@@ -19,24 +19,30 @@ export interface RecordedReads {
   evaluations: Map<string, number | undefined>;
   globals: Map<string, boolean>;
   constGlobals: Map<string, boolean>;
+  /** What a called name is in this file: 'body' (a definition to walk), 'summary' (a summary only) or 'none' (a library call). */
+  defines: Map<string, CallTarget>;
 }
+
+export type CallTarget = 'body' | 'summary' | 'none';
 
 type ValueOf<M> = M extends Map<string, infer V> ? V : never;
 
-/** The answers recorded while one result was computed; `cut` when it also depends on where it was computed from. */
+/** The answers recorded while one result was computed. */
 export interface FactsScope {
   reads: RecordedReads;
-  cut: boolean;
 }
 
-/** A function's whole work (work.ts), kept with the answers it was computed from. */
-export interface KeptWork {
-  work: Work;
-  reads: RecordedReads;
-}
-
-function emptyReads(): RecordedReads {
-  return { functions: new Map(), allNamed: new Map(), definitions: new Map(), resolvesHere: new Map(), evaluations: new Map(), globals: new Map(), constGlobals: new Map() };
+export function emptyReads(): RecordedReads {
+  return {
+    functions: new Map(),
+    allNamed: new Map(),
+    definitions: new Map(),
+    resolvesHere: new Map(),
+    evaluations: new Map(),
+    globals: new Map(),
+    constGlobals: new Map(),
+    defines: new Map(),
+  };
 }
 
 const functionsByName = new WeakMap<FileSummary, Map<string, FunctionInfo[]>>();
@@ -79,10 +85,10 @@ function byName(summary: FileSummary | undefined): Map<string, FunctionInfo[]> {
 export class FileFacts {
   readonly reads: RecordedReads = emptyReads();
   private readonly scopes: FactsScope[] = [];
-  /** Work of whole functions from the previous analysis of the file, to be reused after a check (work.ts). */
-  readonly previousWork: ReadonlyMap<string, KeptWork>;
-  /** Work of whole functions this computation computed or reused, with the answers each depends on. */
-  readonly usedWork = new Map<string, KeptWork>();
+  /** Per function, the work plans of the previous analysis of the file, to be reused after a check (workPlan.ts). */
+  readonly previousPlans: ReadonlyMap<string, KeptPlans>;
+  /** Per function, the work plans this computation made or reused, with the answers they depend on. */
+  readonly usedPlans = new Map<string, KeptPlans>();
   private readonly functions: Map<string, FunctionInfo[]>;
   private globalsCache?: { ofOthers: Map<string, boolean>; own: Map<string, boolean> };
 
@@ -90,10 +96,10 @@ export class FileFacts {
     readonly file: string,
     readonly tree: Tree,
     readonly program: ProgramFacts,
-    previousWork?: ReadonlyMap<string, KeptWork>,
+    previousPlans?: ReadonlyMap<string, KeptPlans>,
   ) {
     this.functions = byName(program.summaries.get(file));
-    this.previousWork = previousWork ?? new Map();
+    this.previousPlans = previousPlans ?? new Map();
   }
 
   /** The first function of the file's summary with this name (summary.functions.find). */
@@ -119,6 +125,18 @@ export class FileFacts {
     return this.answer('resolvesHere', callee, () => this.program.callGraph.resolve(this.file, callee)?.file === this.file);
   }
 
+  /**
+   * What a call of `name` reaches: a definition (functionNamed and a body), a summary only, or
+   * nothing of this file. Asked as one question, so that a caller's work plan depends on what
+   * its callees are, not on their bodies.
+   */
+  callTarget(name: string): CallTarget {
+    return this.answer('defines', name, () => {
+      if (!this.functions.get(name)?.[0]) return 'none';
+      return definitionOf(this.tree, name)?.childForFieldName('body') ? 'body' : 'summary';
+    });
+  }
+
   evaluate(text: string): number | undefined {
     return this.answer('evaluations', text, () => this.program.types.evaluate(text));
   }
@@ -141,24 +159,15 @@ export class FileFacts {
    * Starts recording the answers given from now on separately too (nested scopes each get every
    * answer), for a result that may be kept on its own (a function's work, slices/work.ts).
    */
-  beginScope(): FactsScope {
-    const scope: FactsScope = { reads: emptyReads(), cut: false };
+  beginScope(reads: RecordedReads = emptyReads()): FactsScope {
+    const scope: FactsScope = { reads };
     this.scopes.push(scope);
     return scope;
-  }
-
-  get openScopes(): number {
-    return this.scopes.length;
   }
 
   endScope(scope: FactsScope): void {
     const at = this.scopes.lastIndexOf(scope);
     if (at >= 0) this.scopes.splice(at, 1);
-  }
-
-  /** The open scopes' results depend on more than their answers (a recursion was cut): keep none of them. */
-  cutScopes(): void {
-    for (const scope of this.scopes) scope.cut = true;
   }
 
   private answer<F extends keyof RecordedReads>(field: F, key: string, make: () => ValueOf<RecordedReads[F]>): ValueOf<RecordedReads[F]> {
@@ -233,5 +242,6 @@ export function sameAnswers(reads: RecordedReads, facts: FileFacts): boolean {
   for (const [text, value] of reads.evaluations) if (!Object.is(facts.evaluate(text), value)) return false;
   for (const [name, global] of reads.globals) if (facts.isGlobal(name) !== global) return false;
   for (const [name, isConst] of reads.constGlobals) if (facts.isConst(name) !== isConst) return false;
+  for (const [name, target] of reads.defines) if (facts.callTarget(name) !== target) return false;
   return true;
 }

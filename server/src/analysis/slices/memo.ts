@@ -14,7 +14,8 @@ import type { Tree } from '../syntax';
 import type { ProgramFacts } from '../analyze';
 import type { RequestEntry } from '../entries';
 import { computeSlices, sliceMode, type EntrySlices } from '../slices';
-import { FileFacts, sameAnswers, sameRange, type KeptWork, type RecordedReads } from './facts';
+import { FileFacts, sameAnswers, sameRange, type RecordedReads } from './facts';
+import type { KeptPlans } from './workPlan';
 import { rangeOf } from '../treeHelpers';
 import { handlerSite } from './site';
 import { RecentMap } from '../recentMap';
@@ -37,8 +38,8 @@ interface KeptSlices {
   /** The Errors inside the functions read, in order. */
   errors: AnalysisDiagnostic[];
   slices: EntrySlices | undefined;
-  /** The whole-function work the computation used (work.ts), for a recomputation to reuse. */
-  works: ReadonlyMap<string, KeptWork>;
+  /** The work plans the computation used (workPlan.ts), per function, for a recomputation to reuse. */
+  plans: ReadonlyMap<string, KeptPlans>;
 }
 
 /** Files whose slices are kept: what is kept holds definition nodes, so a file's tree stays alive with it. */
@@ -52,8 +53,8 @@ export class SlicesMemo {
   slicesOf(input: EntriesInput): EntrySlices[] {
     const previous = this.byFile.get(input.file);
     const kept = new Map<string, KeptSlices>();
-    // The previous whole-function work of the file's entries, gathered once, on the first entry recomputed.
-    let previousWork: Map<string, KeptWork> | undefined;
+    // The previous work plans of the file's entries, gathered once, on the first entry recomputed.
+    let previousPlans: Map<string, KeptPlans> | undefined;
     const result = sliceEntries(input, (entry, compute) => {
       const previousSlices = previous?.get(entry.key);
       if (previousSlices) {
@@ -64,13 +65,13 @@ export class SlicesMemo {
         }
       }
       // Recomputed, with that work to reuse what still holds.
-      if (!previousWork) {
-        previousWork = new Map();
-        for (const other of previous?.values() ?? []) for (const [name, work] of other.works) previousWork.set(name, work);
+      if (!previousPlans) {
+        previousPlans = new Map();
+        for (const other of previous?.values() ?? []) for (const [name, plans] of other.plans) previousPlans.set(name, plans);
       }
-      const recorded = new FileFacts(input.file, input.tree, input.program, previousWork);
+      const recorded = new FileFacts(input.file, input.tree, input.program, previousPlans);
       const slices = compute(recorded);
-      kept.set(entry.key, { reads: recorded.reads, errors: errorsRead(entry.errors, recorded.reads), slices, works: recorded.usedWork });
+      kept.set(entry.key, { reads: recorded.reads, errors: errorsRead(entry.errors, recorded.reads), slices, plans: recorded.usedPlans });
       return slices;
     });
     this.byFile.set(input.file, kept);

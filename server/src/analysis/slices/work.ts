@@ -76,7 +76,7 @@ export class WorkEstimator {
   private readonly nodesAt = new Map<string, SyntaxNode | null>();
 
   /** The node covering a range in the analysed file (the statement or condition of a CFG block). */
-  nodeAt(range: Range): SyntaxNode | null {
+  private readonly nodeAt = (range: Range): SyntaxNode | null => {
     const key = rangeKey(range);
     let node = this.nodesAt.get(key);
     if (node === undefined) {
@@ -84,20 +84,20 @@ export class WorkEstimator {
       this.nodesAt.set(key, node);
     }
     return node;
-  }
+  };
 
   /**
    * Work of the code in a range of function `fn`. `only` narrows called functions to the
    * ranges one path through them covers (slices/calleePaths.ts); others count whole.
    */
   ofRange(fn: FunctionInfo, range: Range, only?: ReadonlyMap<string, Range[]>): Work {
-    const node = this.nodeAt(range);
     const work = emptyWork();
-    if (!node) return work;
+    const plan = this.planner.rangePlan(fn, range, this.nodeAt);
+    if (!plan) return work;
     work.statements = 1;
     this.only = only;
     try {
-      this.apply(this.planner.rangePlan(fn, range, node), work, 1);
+      this.apply(plan, work, 1);
     } finally {
       this.only = undefined;
     }
@@ -114,10 +114,10 @@ export class WorkEstimator {
     this.inProgress.add(name);
     const work = emptyWork();
     for (const range of ranges) {
-      const node = this.nodeAt(range);
-      if (!node) continue;
+      const plan = this.planner.rangePlan(fn, range, this.nodeAt);
+      if (!plan) continue;
       work.statements += 1;
-      this.apply(this.planner.rangePlan(fn, range, node), work, 1);
+      this.apply(plan, work, 1);
     }
     this.inProgress.delete(name);
     return work;

@@ -70,14 +70,23 @@ export class WorkPlanner {
     return kept.body;
   }
 
-  /** The plan of `node`, the node covering `range` of `fn`. */
-  rangePlan(fn: FunctionInfo, range: Range, node: SyntaxNode): WorkPlan {
+  /**
+   * The plan of the node covering `range` of `fn` (`nodeAt` finds it, only when the plan is to be
+   * made); undefined when no node covers it.
+   */
+  rangePlan(fn: FunctionInfo, range: Range, nodeAt: (range: Range) => SyntaxNode | null): WorkPlan | undefined {
     // A range outside the function's text may cover more than its definition: planned, not kept.
-    if (!inside(fn.range, range)) return this.make({ reads: emptyReads(), ranges: new Map() }, fn, node);
+    if (!inside(fn.range, range)) {
+      const node = nodeAt(range);
+      return node ? this.make({ reads: emptyReads(), ranges: new Map() }, fn, node) : undefined;
+    }
     const kept = this.keptFor(fn);
     const key = rangeKey(range);
     let plan = kept.ranges.get(key);
     if (!plan) {
+      // Inside the same definition at the same place, a range is covered by the same node.
+      const node = nodeAt(range);
+      if (!node) return undefined;
       plan = this.make(kept, fn, node);
       kept.ranges.set(key, plan);
     }

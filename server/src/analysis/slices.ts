@@ -14,6 +14,7 @@ import { handlerSite, SEND_CALLS, type HandlerSite } from './slices/site';
 import type { BranchDecision, EntrySlices, FallbackPoint, HandoverPoint, SlicePath } from './slices/types';
 import { CallExpander, type PathVariant } from './slices/calleePaths';
 import { splitHandovers } from './slices/splitHandovers';
+import { ErrorsByPlace } from './slices/errorsByPlace';
 
 export type * from './slices/types';
 
@@ -68,7 +69,8 @@ export function computeSlices(input: SliceInput): EntrySlices | undefined {
   const estimator = new WorkEstimator(facts);
   // Where paths fall back: the rules' Errors, and the calls the split hands over though the rules would not.
   const errors = [...input.diagnostics.filter((d) => d.severity === Severity.Error && d.file === file), ...(input.handovers ?? splitHandovers(file, tree, input.diagnostics))];
-  const functionError = firstErrorFinder(facts, errors);
+  const errorsByPlace = new ErrorsByPlace(errors);
+  const functionError = firstErrorFinder(facts, errorsByPlace);
   const blockById = new Map(cfg.blocks.map((b) => [b.id, b]));
   const notes: string[] = [];
 
@@ -86,8 +88,10 @@ export function computeSlices(input: SliceInput): EntrySlices | undefined {
   // The send that ends a reply path becomes the hook's transmit, not a call the kernel must make.
   const sendRanges = fn.calls.filter((c) => c.callee && SEND_CALLS.has(c.callee)).map((c) => c.range);
   const fallbackIn = (range: Range): FallbackPoint | undefined => {
-    const direct = errors
-      .filter((d) => inside(range, d.range) && !sendRanges.some((s) => inside(s, d.range))).sort((a, b) => (before(a.range.start, b.range.start) ? -1 : 1))[0];
+    const direct = errorsByPlace
+      .within(range)
+      .filter((d) => !sendRanges.some((s) => inside(s, d.range)))
+      .sort((a, b) => (before(a.range.start, b.range.start) ? -1 : 1))[0];
     if (direct) return { file, range: direct.range, code: direct.code, message: direct.message };
     for (const call of callsIn(range)) {
       if (call.callee && SEND_CALLS.has(call.callee)) continue;
@@ -98,7 +102,7 @@ export function computeSlices(input: SliceInput): EntrySlices | undefined {
   };
   // Errors on the function itself but on no statement (stack size, program size) affect every path.
   const blockRanges = cfg.blocks.flatMap((b) => b.ranges);
-  const wholeFunction = errors.find((d) => inside(fn.range, d.range) && !blockRanges.some((r) => inside(r, d.range)));
+  const wholeFunction = errorsByPlace.within(fn.range).find((d) => !blockRanges.some((r) => inside(r, d.range)));
 
   const sendIn = (block: CfgBlock): PathEnd | undefined => {
     for (const range of rangesOf(block))
@@ -127,7 +131,7 @@ export function computeSlices(input: SliceInput): EntrySlices | undefined {
   };
   const expander = new CallExpander({
     facts,
-    errors,
+    errors: errorsByPlace,
     firstError: functionError,
     decisionOf,
     writesState: (owner, range) => estimator.ofRange(owner, range).writes.size > 0,
@@ -285,7 +289,7 @@ function firstLineAfter(raw: RawPath, decision: BranchDecision, index: number, b
   return (range ?? decision.range).start.line + 1;
 }
 
-function firstErrorFinder(facts: FileFacts, errors: AnalysisDiagnostic[]) {
+function firstErrorFinder(facts: FileFacts, errors: ErrorsByPlace) {
   const memo = new Map<string, AnalysisDiagnostic | null>();
   const find = (name: string): AnalysisDiagnostic | undefined => {
     if (memo.has(name)) return memo.get(name) ?? undefined;
@@ -293,7 +297,7 @@ function firstErrorFinder(facts: FileFacts, errors: AnalysisDiagnostic[]) {
     const fn = facts.functionNamed(name);
     if (!fn) return undefined;
     // In source order: an error in a callee called before a direct error comes first.
-    const direct = errors.filter((d) => inside(fn.range, d.range)).sort((a, b) => (before(a.range.start, b.range.start) ? -1 : 1))[0];
+    const direct = errors.within(fn.range).sort((a, b) => (before(a.range.start, b.range.start) ? -1 : 1))[0];
     let found: AnalysisDiagnostic | undefined;
     for (const call of [...fn.calls].sort((a, b) => (before(a.range.start, b.range.start) ? -1 : 1))) {
       if (found || (direct && !before(call.range.start, direct.range.start))) break;

@@ -9,6 +9,7 @@
 // be handed over inside the callee: userspace would apply the write again when it redoes the
 // request. Such a callee is entered in userspace only, so every path through the call falls
 // back, as the generator does (it hands over at the call, see codegen/kernel/translate.ts).
+import type { ErrorsByPlace } from './errorsByPlace';
 import type { AnalysisDiagnostic, CfgBlock, ControlFlowGraph, FunctionInfo, Range } from '../model';
 import { cfgOf } from './fileIndex';
 import type { FileFacts } from './facts';
@@ -64,8 +65,8 @@ export function mergeRanges(a: Map<string, Range[]> | undefined, b: Map<string, 
 export interface ExpanderInput {
   /** The file's functions, definitions and call resolution (read through it so reuse can check them). */
   facts: FileFacts;
-  /** The rules' Error diagnostics of the file. */
-  errors: AnalysisDiagnostic[];
+  /** The rules' Error diagnostics of the file (and the split's hand-overs), by place. */
+  errors: ErrorsByPlace;
   /** The summary verdict: the first Error reachable from the function, for calls not expanded. */
   firstError(name: string): AnalysisDiagnostic | undefined;
   /** The branch decision of a step of a path through `fn` (its condition text and outcome). */
@@ -172,7 +173,7 @@ export class CallExpander {
     const blocks = new Map(cfg.blocks.map((b) => [b.id, b]));
     const blockRanges = cfg.blocks.flatMap((b) => b.ranges);
     // An Error on the function but on no statement (its stack, its size) is on every path.
-    const whole = this.input.errors.find((d) => inside(fn.range, d.range) && !blockRanges.some((r) => inside(r, d.range)));
+    const whole = this.input.errors.within(fn.range).find((d) => !blockRanges.some((r) => inside(r, d.range)));
     if (whole) return undefined;
     const mayFallBack = (range: Range) => this.eventsIn(fn, range, []).some((e) => e.kind === 'error' || !!this.input.firstError(e.callee));
     const enumerated = enumeratePaths({
@@ -207,8 +208,7 @@ export class CallExpander {
   /** Errors and calls of defined functions in a range of `fn`, in source order (an Error on a call first). */
   private eventsIn(fn: FunctionInfo, range: Range, skip: Range[]): Event[] {
     const events: Event[] = [];
-    for (const error of this.input.errors)
-      if (inside(range, error.range) && !skip.some((s) => inside(s, error.range))) events.push({ kind: 'error', at: error.range, error });
+    for (const error of this.input.errors.within(range)) if (!skip.some((s) => inside(s, error.range))) events.push({ kind: 'error', at: error.range, error });
     for (const call of fn.calls) {
       if (!call.callee || !inside(range, call.range) || skip.some((s) => inside(s, call.range))) continue;
       if (this.input.facts.resolvesHere(call.callee)) events.push({ kind: 'call', at: call.range, callee: call.callee });

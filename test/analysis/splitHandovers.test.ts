@@ -9,7 +9,7 @@ import { analyzeFile, DEFAULT_ANALYZE_OPTIONS } from '../../server/src/analysis/
 import { summarizeFile } from '../../server/src/analysis/summarize';
 import { Severity } from '../../server/src/analysis/model';
 import { HandlerTranslator } from '../../server/src/analysis/codegen/kernel/translate';
-import { SPLIT_HANDOVER_CODE } from '../../server/src/analysis/slices/splitHandovers';
+import { SPLIT_HANDOVER_CODE, splitHandovers } from '../../server/src/analysis/slices/splitHandovers';
 
 const FILE = '/tmp/split-handovers.c';
 const SOURCE = `#include <stdio.h>
@@ -75,6 +75,31 @@ test('paths end in userspace at calls the split has no stand-in for, and stay in
     translator.translateFrom('handle');
     const handedOver = translator.notes.map((n) => /line (\d+): hands over/.exec(n)?.[1]).filter(Boolean).map(Number).sort((a, b) => a - b);
     assert.deepEqual(handedOver, [lineOf('snprintf(') + 1, lineOf('isdigit(') + 1, lineOf('errno ==') + 1], translator.notes.join('\n'));
+  } finally {
+    parsed.delete();
+  }
+});
+
+test("the rules' diagnostics inside a hand-over decide it: an Error there ends the path anyway, else the first one is named", async () => {
+  await initC();
+  const parsed = parseC(SOURCE);
+  const tree = plainTreeOf(parsed);
+  try {
+    const at = (needle: string, width: number, severity: Severity, code: string, file = FILE) => {
+      const line = lineOf(needle);
+      const character = SOURCE.split('\n')[line].indexOf(needle);
+      return { file, range: { start: { line, character }, end: { line, character: character + width } }, severity, code, message: code };
+    };
+    const handedOverLines = (diagnostics: ReturnType<typeof at>[]) => splitHandovers(FILE, tree, diagnostics).map((d) => d.range.start.line);
+    const all = [lineOf('snprintf('), lineOf('isdigit('), lineOf('errno ==')];
+    assert.deepEqual(handedOverLines([]), all);
+    // An Error inside snprintf's call (its format argument) takes the hand-over's place; one of another file does not.
+    assert.deepEqual(handedOverLines([at('"n=%d"', 6, Severity.Error, 'some-error')]), all.slice(1));
+    assert.deepEqual(handedOverLines([at('"n=%d"', 6, Severity.Error, 'some-error', '/tmp/other.c')]), all);
+    // Warnings only: the first of them in the given order is the one the message names.
+    const warnings = [at('"n=%d"', 6, Severity.Warning, 'second-place'), at('snprintf(', 8, Severity.Warning, 'first-place')];
+    const named = splitHandovers(FILE, tree, warnings).find((d) => d.range.start.line === lineOf('snprintf('));
+    assert.match(named!.message, /the rules only report second-place here/);
   } finally {
     parsed.delete();
   }

@@ -25,34 +25,50 @@ const inside = (outer: Range, inner: Range) => !before(inner.start, outer.start)
  */
 export function splitHandovers(file: string, tree: Tree, diagnostics: readonly AnalysisDiagnostic[]): AnalysisDiagnostic[] {
   const definitions = fileDefinitions(tree);
-  const byLine = diagnosticsByStartLine(diagnostics.filter((d) => d.file === file));
-  const found: AnalysisDiagnostic[] = [];
-  for (const definition of definitions.all) {
+  // The candidates first (kept per definition, and few): the file's diagnostics (hundreds) are
+  // then gone through once, each only against the candidates on its start line.
+  const open: OpenCandidate[] = [];
+  const byLine = new Map<number, OpenCandidate[]>();
+  for (const definition of definitions.all)
     for (const candidate of candidatesIn(definition)) {
       if (candidate.callee !== undefined && definitions.byName.has(candidate.callee)) continue;
-      const whole = candidate.whole;
-      // The file's diagnostics inside the construct, in their order in `diagnostics`.
-      const within: { order: number; diagnostic: AnalysisDiagnostic }[] = [];
-      for (let line = whole.start.line; line <= whole.end.line; line++)
-        for (const held of byLine.get(line) ?? []) if (inside(whole, held.diagnostic.range)) within.push(held);
-      if (within.some((h) => h.diagnostic.severity === Severity.Error)) continue;
-      // A Warning or Information of the rules at the same call: say that the rules alone would keep it.
-      const rule = within.sort((a, b) => a.order - b.order)[0]?.diagnostic;
-      const rulesSay = rule ? ` (the rules only report ${rule.code} here: the verifier could run a bounded form)` : '';
-      found.push({ file, range: candidate.at, severity: Severity.Error, code: SPLIT_HANDOVER_CODE, message: `${candidate.reason}: the split hands the request over to userspace here${rulesSay}` });
+      const held: OpenCandidate = { candidate, hasError: false };
+      open.push(held);
+      for (let line = candidate.whole.start.line; line <= candidate.whole.end.line; line++) {
+        const list = byLine.get(line);
+        if (list) list.push(held);
+        else byLine.set(line, [held]);
+      }
     }
+  if (open.length === 0) return [];
+  for (const diagnostic of diagnostics) {
+    if (diagnostic.file !== file) continue;
+    const around = byLine.get(diagnostic.range.start.line);
+    if (!around) continue;
+    for (const held of around) {
+      if (!inside(held.candidate.whole, diagnostic.range)) continue;
+      if (diagnostic.severity === Severity.Error) held.hasError = true;
+      // The first in the order of `diagnostics`: the one said to be the rules' verdict.
+      held.first ??= diagnostic;
+    }
+  }
+  const found: AnalysisDiagnostic[] = [];
+  for (const { candidate, hasError, first } of open) {
+    // An Error of the rules inside the construct ends the path there anyway.
+    if (hasError) continue;
+    // A Warning or Information of the rules at the same call: say that the rules alone would keep it.
+    const rulesSay = first ? ` (the rules only report ${first.code} here: the verifier could run a bounded form)` : '';
+    found.push({ file, range: candidate.at, severity: Severity.Error, code: SPLIT_HANDOVER_CODE, message: `${candidate.reason}: the split hands the request over to userspace here${rulesSay}` });
   }
   return found;
 }
 
-function diagnosticsByStartLine(diagnostics: readonly AnalysisDiagnostic[]): Map<number, { order: number; diagnostic: AnalysisDiagnostic }[]> {
-  const byLine = new Map<number, { order: number; diagnostic: AnalysisDiagnostic }[]>();
-  diagnostics.forEach((diagnostic, order) => {
-    const list = byLine.get(diagnostic.range.start.line);
-    if (list) list.push({ order, diagnostic });
-    else byLine.set(diagnostic.range.start.line, [{ order, diagnostic }]);
-  });
-  return byLine;
+/** A candidate of this version, with what the file's diagnostics inside it say. */
+interface OpenCandidate {
+  candidate: Candidate;
+  hasError: boolean;
+  /** The first diagnostic inside it, in the order given. */
+  first?: AnalysisDiagnostic;
 }
 
 /** A construct the split hands over unless `callee` is defined in the file. */

@@ -25,50 +25,54 @@ const inside = (outer: Range, inner: Range) => !before(inner.start, outer.start)
  */
 export function splitHandovers(file: string, tree: Tree, diagnostics: readonly AnalysisDiagnostic[]): AnalysisDiagnostic[] {
   const definitions = fileDefinitions(tree);
-  // The candidates first (kept per definition, and few): the file's diagnostics (hundreds) are
-  // then gone through once, each only against the candidates on its start line.
-  const open: OpenCandidate[] = [];
-  const byLine = new Map<number, OpenCandidate[]>();
-  for (const definition of definitions.all)
+  // By start line, the indexes of the file's diagnostics (a few hundred; the candidates are more).
+  const byLine = new Map<number, number[]>();
+  diagnostics.forEach((diagnostic, index) => {
+    if (diagnostic.file !== file) return;
+    const list = byLine.get(diagnostic.range.start.line);
+    if (list) list.push(index);
+    else byLine.set(diagnostic.range.start.line, [index]);
+  });
+  const found: AnalysisDiagnostic[] = [];
+  for (const definition of definitions.all) {
     for (const candidate of candidatesIn(definition)) {
       if (candidate.callee !== undefined && definitions.byName.has(candidate.callee)) continue;
-      const held: OpenCandidate = { candidate, hasError: false };
-      open.push(held);
-      for (let line = candidate.whole.start.line; line <= candidate.whole.end.line; line++) {
-        const list = byLine.get(line);
-        if (list) list.push(held);
-        else byLine.set(line, [held]);
-      }
+      const whole = candidate.whole;
+      // Of the file's diagnostics inside the construct: whether one is an Error, and the first in `diagnostics`.
+      let hasError = false;
+      let first = -1;
+      for (let line = whole.start.line; line <= whole.end.line && !hasError; line++)
+        for (const index of byLine.get(line) ?? NONE) {
+          const held = diagnostics[index];
+          if (!inside(whole, held.range)) continue;
+          if (held.severity === Severity.Error) hasError = true;
+          if (first < 0 || index < first) first = index;
+        }
+      // An Error of the rules inside the construct ends the path there anyway.
+      if (hasError) continue;
+      found.push(handoverOf(file, candidate, first < 0 ? undefined : diagnostics[first].code));
     }
-  if (open.length === 0) return [];
-  for (const diagnostic of diagnostics) {
-    if (diagnostic.file !== file) continue;
-    const around = byLine.get(diagnostic.range.start.line);
-    if (!around) continue;
-    for (const held of around) {
-      if (!inside(held.candidate.whole, diagnostic.range)) continue;
-      if (diagnostic.severity === Severity.Error) held.hasError = true;
-      // The first in the order of `diagnostics`: the one said to be the rules' verdict.
-      held.first ??= diagnostic;
-    }
-  }
-  const found: AnalysisDiagnostic[] = [];
-  for (const { candidate, hasError, first } of open) {
-    // An Error of the rules inside the construct ends the path there anyway.
-    if (hasError) continue;
-    // A Warning or Information of the rules at the same call: say that the rules alone would keep it.
-    const rulesSay = first ? ` (the rules only report ${first.code} here: the verifier could run a bounded form)` : '';
-    found.push({ file, range: candidate.at, severity: Severity.Error, code: SPLIT_HANDOVER_CODE, message: `${candidate.reason}: the split hands the request over to userspace here${rulesSay}` });
   }
   return found;
 }
 
-/** A candidate of this version, with what the file's diagnostics inside it say. */
-interface OpenCandidate {
-  candidate: Candidate;
-  hasError: boolean;
-  /** The first diagnostic inside it, in the order given. */
-  first?: AnalysisDiagnostic;
+const NONE: readonly number[] = [];
+
+/**
+ * The hand-over at a candidate, the code of the rules' first Warning or Information there in its
+ * message. Made once per candidate and code (the same object is handed out again while the
+ * candidate's definition stays where it is): a real file has hundreds of them.
+ */
+function handoverOf(file: string, candidate: Candidate, ruleCode: string | undefined): AnalysisDiagnostic {
+  const key = `${file}\n${ruleCode ?? ''}`;
+  let made = candidate.handovers.get(key);
+  if (!made) {
+    // A Warning or Information of the rules at the same call: say that the rules alone would keep it.
+    const rulesSay = ruleCode !== undefined ? ` (the rules only report ${ruleCode} here: the verifier could run a bounded form)` : '';
+    made = { file, range: candidate.at, severity: Severity.Error, code: SPLIT_HANDOVER_CODE, message: `${candidate.reason}: the split hands the request over to userspace here${rulesSay}` };
+    candidate.handovers.set(key, made);
+  }
+  return made;
 }
 
 /** A construct the split hands over unless `callee` is defined in the file. */
@@ -77,6 +81,8 @@ interface Candidate {
   reason: string;
   whole: Range;
   at: Range;
+  /** The hand-overs made at it, by file and the rules' code named (handoverOf). */
+  handovers: Map<string, AnalysisDiagnostic>;
 }
 
 const CANDIDATE_TYPES: ReadonlySet<string> = new Set(['call_expression', 'identifier']);
@@ -99,7 +105,7 @@ function candidatesIn(definition: SyntaxNode): Candidate[] {
     if (!reason) return true;
     const whole = rangeOf(node);
     const at = node.type === 'call_expression' ? rangeOf(node.childForFieldName('function') ?? node) : whole;
-    found.push({ callee: node.type === 'call_expression' ? calleeName(node) : undefined, reason, whole, at });
+    found.push({ callee: node.type === 'call_expression' ? calleeName(node) : undefined, reason, whole, at, handovers: new Map() });
     return true;
   });
   candidates.set(definition, { row, column, found });

@@ -20,6 +20,8 @@ export interface FileDefinitions {
 }
 
 const indexes = new WeakMap<SyntaxNode, FileDefinitions>();
+/** Per definition node, its name (null: none); it depends on the node's syntax only, which a reparse carries over. */
+const namesOfDefinitions = new WeakMap<SyntaxNode, string | null>();
 
 export function fileDefinitions(tree: Tree): FileDefinitions {
   const root = tree.rootNode;
@@ -28,8 +30,12 @@ export function fileDefinitions(tree: Tree): FileDefinitions {
     const all = functionDefinitions(root);
     const byName = new Map<string, SyntaxNode>();
     for (const definition of all) {
-      const name = functionNameOf(definition);
-      if (name !== undefined && !byName.has(name)) byName.set(name, definition);
+      let name = namesOfDefinitions.get(definition);
+      if (name === undefined) {
+        name = functionNameOf(definition) ?? null;
+        namesOfDefinitions.set(definition, name);
+      }
+      if (name !== null && !byName.has(name)) byName.set(name, definition);
     }
     index = { all, byName };
     indexes.set(root, index);

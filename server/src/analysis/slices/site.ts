@@ -67,10 +67,17 @@ export function handlerSite(tree: Tree, handler: string, packetBuffer: string | 
   return site;
 }
 
+/** Per definition node: its name depends on its syntax only, so it is kept on the node (carried over by reparses). */
+const names = new WeakMap<SyntaxNode, string | null>();
+
 function functionNameOf(definition: SyntaxNode): string | undefined {
+  const known = names.get(definition);
+  if (known !== undefined) return known ?? undefined;
   let d = definition.childForFieldName('declarator');
   while (d && d.type !== 'identifier') d = d.childForFieldName('declarator');
-  return d?.text;
+  const name = d?.text;
+  names.set(definition, name ?? null);
+  return name;
 }
 
 function firstSendAfter(scope: SyntaxNode, after: SyntaxNode): SyntaxNode | undefined {

@@ -64,9 +64,9 @@ const NONE: readonly number[] = [];
  * candidate's definition stays where it is): a real file has hundreds of them.
  */
 function handoverOf(file: string, candidate: Candidate, ruleCode: string | undefined): AnalysisDiagnostic {
-  const key = `${file}\n${ruleCode ?? ''}`;
+  const key = ruleCode ?? '';
   let made = candidate.handovers.get(key);
-  if (!made) {
+  if (!made || made.file !== file) {
     // A Warning or Information of the rules at the same call: say that the rules alone would keep it.
     const rulesSay = ruleCode !== undefined ? ` (the rules only report ${ruleCode} here: the verifier could run a bounded form)` : '';
     made = { file, range: candidate.at, severity: Severity.Error, code: SPLIT_HANDOVER_CODE, message: `${candidate.reason}: the split hands the request over to userspace here${rulesSay}` };
@@ -81,7 +81,7 @@ interface Candidate {
   reason: string;
   whole: Range;
   at: Range;
-  /** The hand-overs made at it, by file and the rules' code named (handoverOf). */
+  /** The hand-overs made at it, by the rules' code named (handoverOf). */
   handovers: Map<string, AnalysisDiagnostic>;
 }
 

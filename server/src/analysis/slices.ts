@@ -61,11 +61,7 @@ export function computeSlices(input: SliceInput): EntrySlices | undefined {
   const definition = fn ? facts.definition(functionName) : undefined;
   if (!fn || !definition) return undefined;
   const cfg = cfgOf(definition);
-  const lines = input.text.split('\n');
-  const textAt = (r: Range) =>
-    r.start.line === r.end.line
-      ? (lines[r.start.line] ?? '').slice(r.start.character, r.end.character)
-      : [lines[r.start.line]?.slice(r.start.character) ?? '', ...lines.slice(r.start.line + 1, r.end.line), lines[r.end.line]?.slice(0, r.end.character) ?? ''].join('\n');
+  const textAt = textReader(input.text);
   const estimator = new WorkEstimator(facts);
   // Where paths fall back: the rules' Errors, and the calls the split hands over though the rules would not.
   const errors = [...input.diagnostics.filter((d) => d.severity === Severity.Error && d.file === file), ...(input.handovers ?? splitHandovers(file, tree, input.diagnostics))];
@@ -233,6 +229,36 @@ export function computeSlices(input: SliceInput): EntrySlices | undefined {
     maxPaths,
     offloadableRegion: offloadableRegion(kernelPaths, facts),
     notes,
+  };
+}
+
+/** The line starts of the text read last: every entry of an analysis, and the next analysis's unchanged text, read the same. */
+let lastLines: { text: string; starts: number[] } | undefined;
+
+/**
+ * The text of a range as the lines of `text` give it: a line's part clamped to the line, lines
+ * that are not there empty. Read by line starts, not by splitting the whole text per computation.
+ */
+export function textReader(text: string): (r: Range) => string {
+  if (lastLines?.text !== text) {
+    const starts = [0];
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+    lastLines = { text, starts };
+  }
+  const { starts } = lastLines;
+  const lineEnd = (line: number) => (line + 1 < starts.length ? starts[line + 1] - 1 : text.length);
+  const lineAt = (line: number) => (line < starts.length ? text.slice(starts[line], lineEnd(line)) : undefined);
+  return (r) => {
+    const first = r.start.line;
+    const last = r.end.line;
+    if (first === last) return (lineAt(first) ?? '').slice(r.start.character, r.end.character);
+    if (first < last && last < starts.length) return text.slice(Math.min(starts[first] + r.start.character, lineEnd(first)), Math.min(starts[last] + r.end.character, lineEnd(last)));
+    const middle: string[] = [];
+    for (let line = first + 1; line < last; line++) {
+      const text = lineAt(line);
+      if (text !== undefined) middle.push(text);
+    }
+    return [lineAt(first)?.slice(r.start.character) ?? '', ...middle, lineAt(last)?.slice(0, r.end.character) ?? ''].join('\n');
   };
 }
 

@@ -43,5 +43,11 @@ test('the Errors within a range are those inside it, in their given order', () =
     assert.deepEqual(index.within(range).map((e) => e.code), expected.map((e) => e.code), JSON.stringify(range));
   }
   assert.ok(nonEmpty > 20, 'many ranges hold several Errors');
+  // Several ranges at once (overlapping ones too): each Error once, in the given order.
+  for (let i = 0; i < 200; i++) {
+    const ranges = Array.from({ length: 1 + next(5) }, () => randomRange(next));
+    const expected = errors.filter((e) => ranges.some((r) => inside(r, e.range)));
+    assert.deepEqual(index.withinAny(ranges).map((e) => e.code), expected.map((e) => e.code), JSON.stringify(ranges));
+  }
   assert.deepEqual(new ErrorsByPlace([]).within({ start: { line: 0, character: 0 }, end: { line: 9, character: 0 } }), []);
 });

@@ -30,6 +30,8 @@ export interface SliceInput {
   diagnostics: AnalysisDiagnostic[];
   /** splitHandovers(file, tree, diagnostics), when the caller already has it (it is the same for every entry). */
   handovers?: AnalysisDiagnostic[];
+  /** The file's Errors and then those hand-overs, by place, when the caller already has them (the same for every entry). */
+  errorsByPlace?: ErrorsByPlace;
   maxPaths?: number;
   /** Throws when the analysis is cancelled (polled while calls are expanded). */
   check?: () => void;
@@ -64,8 +66,8 @@ export function computeSlices(input: SliceInput): EntrySlices | undefined {
   const textAt = textReader(input.text);
   const estimator = new WorkEstimator(facts);
   // Where paths fall back: the rules' Errors, and the calls the split hands over though the rules would not.
-  const errors = [...input.diagnostics.filter((d) => d.severity === Severity.Error && d.file === file), ...(input.handovers ?? splitHandovers(file, tree, input.diagnostics))];
-  const errorsByPlace = new ErrorsByPlace(errors);
+  const errorsByPlace =
+    input.errorsByPlace ?? new ErrorsByPlace([...input.diagnostics.filter((d) => d.severity === Severity.Error && d.file === file), ...(input.handovers ?? splitHandovers(file, tree, input.diagnostics))]);
   const functionError = firstErrorFinder(facts, errorsByPlace);
   const blockById = new Map(cfg.blocks.map((b) => [b.id, b]));
   const notes: string[] = [];

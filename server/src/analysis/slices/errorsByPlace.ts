@@ -18,6 +18,18 @@ export class ErrorsByPlace {
 
   /** The Errors inside `range`, in their given order (as `all.filter(inside range)`). */
   within(range: Range): AnalysisDiagnostic[] {
+    return this.indexesWithin(range).map((index) => this.all[index]);
+  }
+
+  /** The Errors inside any of `ranges`, in their given order (as `all.filter(inside one of them)`). */
+  withinAny(ranges: Iterable<Range>): AnalysisDiagnostic[] {
+    const indexes = new Set<number>();
+    for (const range of ranges) for (const index of this.indexesWithin(range)) indexes.add(index);
+    return [...indexes].sort((a, b) => a - b).map((index) => this.all[index]);
+  }
+
+  /** The indexes (in the given order) of the Errors inside `range`, ascending. */
+  private indexesWithin(range: Range): number[] {
     const list = this.byStart;
     let low = 0;
     let high = list.length;
@@ -26,9 +38,9 @@ export class ErrorsByPlace {
       if (before(list[mid].error.range.start, range.start)) low = mid + 1;
       else high = mid;
     }
-    const found: { order: number; error: AnalysisDiagnostic }[] = [];
-    for (let i = low; i < list.length && !before(range.end, list[i].error.range.start); i++) if (inside(range, list[i].error.range)) found.push(list[i]);
-    if (found.length > 1) found.sort((a, b) => a.order - b.order);
-    return found.map((f) => f.error);
+    const found: number[] = [];
+    for (let i = low; i < list.length && !before(range.end, list[i].error.range.start); i++) if (inside(range, list[i].error.range)) found.push(list[i].order);
+    if (found.length > 1) found.sort((a, b) => a - b);
+    return found;
   }
 }

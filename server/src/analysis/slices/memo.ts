@@ -20,6 +20,7 @@ import { rangeOf } from '../treeHelpers';
 import { handlerSite } from './site';
 import { RecentMap } from '../recentMap';
 import { splitHandovers } from './splitHandovers';
+import { ErrorsByPlace } from './errorsByPlace';
 
 export interface EntriesInput {
   file: string;
@@ -79,7 +80,7 @@ export class SlicesMemo {
   }
 }
 
-type Reuse = (entry: { key: string; errors: AnalysisDiagnostic[] }, compute: (facts: FileFacts) => EntrySlices | undefined) => EntrySlices | undefined;
+type Reuse = (entry: { key: string; errors: ErrorsByPlace }, compute: (facts: FileFacts) => EntrySlices | undefined) => EntrySlices | undefined;
 
 /** Slices every entry (computeSlices), the hand-overs and handler sites worked out once; `reuse` may answer instead. */
 export function sliceEntries(input: EntriesInput, reuse?: Reuse): EntrySlices[] {
@@ -87,42 +88,28 @@ export function sliceEntries(input: EntriesInput, reuse?: Reuse): EntrySlices[] 
   if (input.entries.length === 0) return [];
   const handovers = splitHandovers(file, tree, diagnostics);
   // The Errors where paths fall back, as computeSlices gathers them.
-  const errors = [...diagnostics.filter((d) => d.severity === Severity.Error && d.file === file), ...handovers];
+  const errors = new ErrorsByPlace([...diagnostics.filter((d) => d.severity === Severity.Error && d.file === file), ...handovers]);
   const out: EntrySlices[] = [];
   for (const entry of input.entries) {
     const mode = sliceMode(entry);
     const site = mode === 'handler' ? handlerSite(tree, entry.handler ?? entry.name, entry.receive?.buffer) : undefined;
-    const compute = (facts?: FileFacts) => computeSlices({ file, tree, text, program, entry, diagnostics, handovers, check, facts, site });
+    const compute = (facts?: FileFacts) => computeSlices({ file, tree, text, program, entry, diagnostics, handovers, errorsByPlace: errors, check, facts, site });
     const slices = reuse ? reuse({ key: JSON.stringify([entry, site ?? null]), errors }, compute) : compute();
     if (slices) out.push(slices);
   }
   return out;
 }
 
-const before = (a: Range['start'], b: Range['start']) => a.line < b.line || (a.line === b.line && a.character < b.character);
-const inside = (outer: Range, inner: Range) => !before(inner.start, outer.start) && !before(outer.end, inner.end);
 
 /** The Errors inside the functions (summaries and definitions) a computation read, in order. */
-function errorsRead(errors: AnalysisDiagnostic[], reads: RecordedReads): AnalysisDiagnostic[] {
-  const ranges: Range[] = [];
-  for (const fn of reads.functions.values()) if (fn) ranges.push(fn.range);
-  for (const all of reads.allNamed.values()) for (const fn of all) ranges.push(fn.range);
-  for (const definition of reads.definitions.values()) if (definition) ranges.push(rangeOf(definition.node));
-  // Per line, the ranges over it (one per function; a summary's range and its definition's are
-  // usually the same), so each Error is checked against the one or two functions around it.
-  const seen = new Set<string>();
-  const byLine = new Map<number, Range[]>();
-  for (const r of ranges) {
-    const key = `${r.start.line}:${r.start.character}:${r.end.line}:${r.end.character}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    for (let line = r.start.line; line <= r.end.line; line++) {
-      const list = byLine.get(line);
-      if (list) list.push(r);
-      else byLine.set(line, [r]);
-    }
-  }
-  return errors.filter((d) => byLine.get(d.range.start.line)?.some((r) => inside(r, d.range)) ?? false);
+function errorsRead(errors: ErrorsByPlace, reads: RecordedReads): AnalysisDiagnostic[] {
+  // A summary's range and its definition's are usually the same: each is looked up once.
+  const ranges = new Map<string, Range>();
+  const add = (r: Range) => ranges.set(`${r.start.line}:${r.start.character}:${r.end.line}:${r.end.character}`, r);
+  for (const fn of reads.functions.values()) if (fn) add(fn.range);
+  for (const all of reads.allNamed.values()) for (const fn of all) add(fn.range);
+  for (const definition of reads.definitions.values()) if (definition) add(rangeOf(definition.node));
+  return errors.withinAny(ranges.values());
 }
 
 /** Equal in what the slices read of an Error: where, its code and its message. */

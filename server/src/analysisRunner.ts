@@ -32,6 +32,8 @@ export interface AnalysisRequest {
   text: string;
   /** Read when the job starts, so the worker gets the summaries as they are then. */
   summaries: () => Map<string, FileSummary>;
+  /** The file's summary when it is known to be that of exactly `text` (WorkspaceIndex.summaryOfText). */
+  summaryOfText?: FileSummary;
   options: WorkerJob['options'];
 }
 
@@ -239,12 +241,13 @@ export class AnalysisRunner {
     this.running = job;
     try {
       const worker = this.ensureWorker();
-      const summaries = this.summaryChanges(job.request.summaries(), Infinity, job.request.file);
+      const { key, file, text, options, summaryOfText } = job.request;
+      const summaries = this.summaryChanges(job.request.summaries(), Infinity, file, summaryOfText);
       // Messages arrive in order, so the thread starts the job holding what was sent by now.
-      job.base = this.sent.get(job.request.file);
-      job.heldDiagnostics = this.decodedDiagnostics.get(job.request.key);
-      const { key, file, text, options } = job.request;
-      worker.postMessage({ id: job.id, key, file, text, summaries, options, diagnosticsBase: job.heldDiagnostics?.answerId } satisfies WorkerJob);
+      job.base = this.sent.get(file);
+      job.heldDiagnostics = this.decodedDiagnostics.get(key);
+      const heldIsOfText = summaryOfText !== undefined && job.base === summaryOfText;
+      worker.postMessage({ id: job.id, key, file, text, summaries, heldSummaryIsOfText: heldIsOfText, options, diagnosticsBase: job.heldDiagnostics?.answerId } satisfies WorkerJob);
     } catch (error) {
       this.restart();
       this.finish(job, () => job.reject(error));
@@ -255,15 +258,17 @@ export class AnalysisRunner {
    * What the thread's copy lacks compared with `current` (by object identity: a summary is never
    * changed in place), at most `limit` summaries of it; those are counted as sent. The summary of
    * `analysed`, the job's own file, is left out: the job computes it afresh and the thread keeps
-   * that one, so sending the old one (after a reopen, say) would only cost a copy.
+   * that one, so sending the old one (after a reopen, say) would only cost a copy. Unless the job
+   * can take `ofText`, that file's summary of the job's very text: then the thread needs that one.
    */
-  private summaryChanges(current: Map<string, FileSummary>, limit = Infinity, analysed?: string): SummaryChanges {
+  private summaryChanges(current: Map<string, FileSummary>, limit = Infinity, analysed?: string, ofText?: FileSummary): SummaryChanges {
     const set: [string, FileSummary][] = [];
     const remove: string[] = [];
     for (const [file, summary] of current) {
       if (set.length >= limit) break;
       if (file !== analysed && this.sent.get(file) !== summary) set.push([file, summary]);
     }
+    if (analysed !== undefined && ofText && this.sent.get(analysed) !== ofText) set.push([analysed, ofText]);
     for (const file of this.sent.keys()) if (!current.has(file)) remove.push(file);
     for (const file of remove) this.sent.delete(file);
     for (const [file, summary] of set) this.sent.set(file, summary);

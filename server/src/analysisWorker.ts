@@ -9,7 +9,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { AnalysisMemo, analyzeFile, buildProgramFacts, CancelledError, DEFAULT_ANALYZE_OPTIONS } from './analysis/analyze';
 import type { FileSummary } from './analysis/model';
-import { initC } from './analysis/syntax';
+import { initC, type Tree } from './analysis/syntax';
+import { summarizeFile } from './analysis/summarize';
 import { reparse } from './analysis/plainTreeEdit';
 import { WARM_UP_FILE, WARM_UP_SOURCE } from './analysisWarmUp';
 import { KeptDocuments } from './workerDocuments';
@@ -37,22 +38,42 @@ function answer(job: WorkerJob): WorkerAnswer {
   try {
     const document = documents.parseFor(job.key, job.text);
     const base = summaries.get(job.file);
+    const summaryOfText = job.heldSummaryIsOfText ? base : undefined;
     // The file's old summary stays in the map handed over, which analyzeFile replaces in place:
     // the files keep their order, so the program facts built before (memo) are reused — with the
     // file moved to the end they were rebuilt from scratch on the first analysis of each file.
-    const { summary, diagnostics, ...analysis } = analyzeFile(job.file, document.parse.plain, job.text, summaries, { ...job.options, isCancelled }, memo);
+    const { summary, diagnostics, ...analysis } = analyzeFile(job.file, document.parse.plain, job.text, summaries, { ...job.options, isCancelled, summaryOfText }, memo);
     // The server keeps this summary as the file's current one (analysisRunner.ts counts it as
     // sent): keeping it here too spares sending the largest summary back with the next job.
     summaries.set(job.file, summary);
     // Likewise the server keeps these diagnostics once it decoded them, and names them in a later job.
     const encoded = encodeDiagnostics(diagnostics, document.sent, job.diagnosticsBase);
     document.sent = { answerId: job.id, diagnostics };
-    return { id: job.id, analysis, summary: encodeSummary(summary, base), diagnostics: encoded };
+    const result: WorkerAnswer = { id: job.id, analysis, summary: encodeSummary(summary, base), diagnostics: encoded };
+    if (summaryOfText) afterAnswer = () => rememberSummary(job.file, document.parse.plain, job.text);
+    return result;
   } catch (error) {
     if (error instanceof CancelledError) return { id: job.id, cancelled: true };
     // The kept parse may be half-updated: the next job of this document parses afresh.
     documents.forget(job.key);
     return { id: job.id, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+  }
+}
+
+/** Work for the document just answered that its answer need not wait for (rememberSummary). */
+let afterAnswer: (() => void) | undefined;
+
+/**
+ * An analysis that took a summary computed elsewhere (the index's) left the summary memo without
+ * this file: the next edit would summarise every function again. Summarising it now, once the
+ * answer is on its way, fills the memo; the summary itself equals the one taken and is dropped.
+ * Runs before the thread reads its next message, while the document's tree is still this parse.
+ */
+function rememberSummary(file: string, tree: Tree, text: string): void {
+  try {
+    summarizeFile(file, tree, text, memo.summaries);
+  } catch {
+    // The next edit summarises without the memo (and reports what fails) itself.
   }
 }
 
@@ -125,7 +146,12 @@ parentPort?.on('message', (message: WorkerMessage) => {
   }
   jobArrived = true;
   void ready.then(
-    () => parentPort?.postMessage(answer(message)),
+    () => {
+      parentPort?.postMessage(answer(message));
+      const next = afterAnswer;
+      afterAnswer = undefined;
+      next?.();
+    },
     (error: unknown) => parentPort?.postMessage({ id: message.id, error: `the C grammar did not load: ${String(error)}` } satisfies WorkerAnswer),
   );
 });

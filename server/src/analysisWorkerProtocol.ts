@@ -11,7 +11,12 @@ export interface WorkerJob {
   text: string;
   /** Changes to the worker's copy of every known file's summary since the previous job. */
   summaries: SummaryChanges;
-  options: Omit<AnalyzeOptions, 'isCancelled' | 'discoveredEntries'>;
+  /**
+   * The thread's copy of this file's summary (after `summaries`) was computed from exactly `text`:
+   * the analysis takes it instead of summarising the file (the index's, for a file opened unchanged).
+   */
+  heldSummaryIsOfText?: boolean;
+  options: Omit<AnalyzeOptions, 'isCancelled' | 'discoveredEntries' | 'summaryOfText'>;
   /** The answer whose diagnostics of this key the server holds (HeldDiagnostics), if any. */
   diagnosticsBase?: number;
 }

@@ -205,12 +205,16 @@ export class Analyzer {
     if (!open) return undefined;
     const version = open.document.version;
     const file = open.file;
+    const text = open.document.getText();
+    // The first analysis of a document opened as it is on disk takes the index's summary of that
+    // text (the thread already holds it, and the program facts it built ahead stand as they are).
+    const summaryOfText = this.latest.has(uri) ? undefined : this.index.summaryOfText(file, text);
     let analysis: FileAnalysis;
     if (this.runner) {
-      const { isCancelled, discoveredEntries, ...plain } = options;
+      const { isCancelled, discoveredEntries, summaryOfText: _ignored, ...plain } = options;
       void discoveredEntries;
       try {
-        analysis = await this.runner.analyze({ key: uri, file, text: open.document.getText(), summaries: () => this.allSummaries(), options: plain });
+        analysis = await this.runner.analyze({ key: uri, file, text, summaries: () => this.allSummaries(), summaryOfText, options: plain });
       } catch (error) {
         if (error instanceof CancelledError || isCancelled?.()) throw error instanceof CancelledError ? error : new CancelledError();
         // The thread died or could not take the job: remembered as this version's result.
@@ -218,7 +222,7 @@ export class Analyzer {
         analysis = failedAnalysis(file, reason);
       }
     } else {
-      analysis = analyzeFile(file, open.tree, open.document.getText(), this.otherSummaries(file), options);
+      analysis = analyzeFile(file, open.tree, text, this.otherSummaries(file), summaryOfText ? { ...options, summaryOfText } : options);
     }
     if (this.documents.get(uri) !== open) throw new CancelledError();
     const result: DocumentAnalysis = { uri, version, analysis };

@@ -1,6 +1,7 @@
 // Summaries of the workspace's C files as they are on disk, so that the call graph reaches
 // functions defined in files the user has not opened. Indexing runs in the background: it
 // yields to the event loop between files so edits and requests are still answered at once.
+import { createHash } from 'crypto';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import type { FileSummary } from './analysis/model';
@@ -58,6 +59,11 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 export class WorkspaceIndex {
   /** Keyed by canonical file URI. */
   private readonly summaries = new Map<string, FileSummary>();
+  /**
+   * Per summary, a digest of the text it was computed from, so that a document opened with the
+   * text on disk can be told so (summaryOfText) without the index keeping every file's text.
+   */
+  private readonly digests = new WeakMap<FileSummary, string>();
   private generation = 0;
 
   constructor(
@@ -67,6 +73,15 @@ export class WorkspaceIndex {
 
   get(file: string): FileSummary | undefined {
     return this.summaries.get(file);
+  }
+
+  /**
+   * The file's summary if it was computed from exactly `text` (the analysis of a document opened
+   * unchanged can take it instead of summarising the file again); undefined otherwise.
+   */
+  summaryOfText(file: string, text: string): FileSummary | undefined {
+    const summary = this.summaries.get(file);
+    return summary && this.digests.get(summary) === digestOf(text) ? summary : undefined;
   }
 
   all(): ReadonlyMap<string, FileSummary> {
@@ -144,11 +159,11 @@ export class WorkspaceIndex {
       return false;
     }
     if (known && known.text === text && known.summary.file === file) {
-      this.summaries.set(file, known.summary);
+      this.keep(file, known.summary, text);
       return true;
     }
     try {
-      this.summaries.set(file, summarizeText(file, text));
+      this.keep(file, summarizeText(file, text), text);
       return true;
     } catch (error) {
       this.logger.error(`Could not summarise ${filePath}`, error);
@@ -158,6 +173,11 @@ export class WorkspaceIndex {
 
   remove(file: string): void {
     this.summaries.delete(file);
+  }
+
+  private keep(file: string, summary: FileSummary, text: string): void {
+    this.summaries.set(file, summary);
+    this.digests.set(summary, digestOf(text));
   }
 
   private async collect(directory: string, into: string[], stale: () => boolean): Promise<void> {
@@ -185,6 +205,11 @@ export class WorkspaceIndex {
       }
     }
   }
+}
+
+/** A digest of a file's text: a SHA-1 hash (a third of a millisecond for memcached.c), not the text, is kept. */
+function digestOf(text: string): string {
+  return createHash('sha1').update(text).digest('base64');
 }
 
 /** Parses and summarises at once: the index keeps only plain data. */

@@ -32,6 +32,12 @@ export interface AnalyzeOptions {
   discoveredEntries?: { file: string; name: string }[];
   /** Profile, calibrated parameters and hook for the cost estimates (offload.ts); defaults when absent. */
   offload?: OffloadOptions;
+  /**
+   * The file's summary when the caller knows it was computed from exactly `text` (the workspace
+   * index's, for a document opened unchanged): the summary step is skipped and this very object
+   * is used, so the program facts built ahead over it (AnalysisMemo.facts) stand as they are.
+   */
+  summaryOfText?: FileSummary;
   /** Told how long each step took (bench/editSteps.ts reads it); not called when absent. */
   onStepTimed?: (step: string, ms: number) => void;
 }
@@ -125,7 +131,8 @@ export function analyzeFile(
     }
   };
   check();
-  const summary = step('summary', emptySummary(file), () => summarizeFile(file, tree, text, memo?.summaries));
+  const known = options.summaryOfText?.file === file ? options.summaryOfText : undefined;
+  const summary = known ?? step('summary', emptySummary(file), () => summarizeFile(file, tree, text, memo?.summaries));
   const summaries = new Map(others);
   summaries.set(file, summary);
   const program = step('call graph', undefined, () => buildProgramFacts(summaries, memo?.facts)) ?? buildProgramFacts(new Map([[file, summary]]));

@@ -45,6 +45,7 @@ test('an open that takes the index summary and the facts built ahead equals an a
       // The type table fills caches as it is asked (the analysis asked the memo's): the analysis
       // equal to a fresh one above is what shows it answers alike; nothing changed, so it stands.
       assert.equal(memo.facts.types, ahead.types, `${name}: nothing changed, the type table built ahead stands`);
+      assert.equal(memo.facts.callGraph, ahead.callGraph, `${name}: nothing changed, the call graph built ahead stands`);
 
       // What the thread does after answering, then edits: each must equal a fresh analysis.
       summarizeFile(name, version.plain, text, memo.summaries);

@@ -141,7 +141,12 @@ export class CallGraph {
    * whose summary is another object (see reuse); the result is the graph a full build gives.
    */
   static build(summaries: Iterable<FileSummary>, previous?: CallGraph): CallGraph {
-    return new CallGraph([...summaries], previous);
+    const list = [...summaries];
+    // The very summaries of `previous`, in its order (a document opened as indexed takes the
+    // index's summary, over which the graph was built ahead): it is this graph, read-only but for
+    // what it fills lazily from those same summaries.
+    if (previous && previous.sources.length === list.length && list.every((summary, i) => summary === previous.sources[i])) return previous;
+    return new CallGraph(list, previous);
   }
 
   /**

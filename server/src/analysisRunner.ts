@@ -14,7 +14,7 @@ import { Worker } from 'node:worker_threads';
 import { CancelledError, type FileAnalysis } from './analysis/analyze';
 import type { FileSummary } from './analysis/model';
 import { RecentMap } from './analysis/recentMap';
-import { decodeDiagnostics, decodeSummary, KEPT_DOCUMENTS, sentByPosition, type HeldDiagnostics, type SummaryChanges, type WorkerAnswer, type WorkerJob, type WorkerMessage } from './analysisWorkerProtocol';
+import { CANCELLED_JOB_SLOT, decodeDiagnostics, decodeSummary, JOBS_POSTED_SLOT, KEPT_DOCUMENTS, SHARED_SLOTS, sentByPosition, type HeldDiagnostics, type SummaryChanges, type WorkerAnswer, type WorkerJob, type WorkerMessage } from './analysisWorkerProtocol';
 import type { Logger } from './log';
 
 export const KILL_AFTER_MS = 2_000;
@@ -56,7 +56,8 @@ export function defaultWorkerPath(): string | undefined {
 
 export class AnalysisRunner {
   private worker: Worker | undefined;
-  private readonly cancelSlot = new Int32Array(new SharedArrayBuffer(4));
+  /** Shared with the thread: see CANCELLED_JOB_SLOT and JOBS_POSTED_SLOT. */
+  private readonly cancelSlot = new Int32Array(new SharedArrayBuffer(SHARED_SLOTS * Int32Array.BYTES_PER_ELEMENT));
   private readonly queue: Job[] = [];
   private running: Job | undefined;
   private killTimer: NodeJS.Timeout | undefined;
@@ -153,7 +154,7 @@ export class AnalysisRunner {
   }
 
   private stopRunning(job: Job): void {
-    Atomics.store(this.cancelSlot, 0, job.id);
+    Atomics.store(this.cancelSlot, CANCELLED_JOB_SLOT, job.id);
     if (this.killTimer) return;
     this.killTimer = setTimeout(() => {
       this.killTimer = undefined;
@@ -220,7 +221,7 @@ export class AnalysisRunner {
         return;
       }
     }
-    const cancelled = 'cancelled' in answer || Atomics.load(this.cancelSlot, 0) === job.id;
+    const cancelled = 'cancelled' in answer || Atomics.load(this.cancelSlot, CANCELLED_JOB_SLOT) === job.id;
     if (cancelled) this.finish(job, () => job.reject(new CancelledError()));
     else if ('error' in answer) this.finish(job, () => job.reject(new Error(answer.error)));
     else if (analysis) this.finish(job, () => job.resolve(analysis));
@@ -247,6 +248,7 @@ export class AnalysisRunner {
       job.base = this.sent.get(file);
       job.heldDiagnostics = this.decodedDiagnostics.get(key);
       const heldIsOfText = summaryOfText !== undefined && job.base === summaryOfText;
+      Atomics.add(this.cancelSlot, JOBS_POSTED_SLOT, 1);
       worker.postMessage({ id: job.id, key, file, text, summaries, heldSummaryIsOfText: heldIsOfText, options, diagnosticsBase: job.heldDiagnostics?.answerId } satisfies WorkerJob);
     } catch (error) {
       this.restart();

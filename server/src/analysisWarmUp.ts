@@ -3,7 +3,34 @@
 // grammar's tables are not read in), and it used to be the user's first didOpen that paid for
 // that. This sample goes through every step — a receive loop for the entry discovery, a handler
 // with a table lookup, a bounded loop and a reply for the rules and the slices.
+import type { FileSummary } from './analysis/model';
+
 export const WARM_UP_FILE = 'bpf-offload-warm-up.c';
+
+/**
+ * The largest file the thread analyses once as a warm-up on the workspace's own code
+ * (analysisWorker.ts): the sample below is small and exercises few of the paths a real server's
+ * file takes, and the first analysis of a large file still ran a fifth to a third slower than the
+ * next one. Bounded so that the warm-up costs a fraction of a second of an idle thread.
+ */
+export const WORKSPACE_WARM_UP_MAX_LINES = 4000;
+
+/**
+ * The C source file (not a header) of the known ones whose functions reach furthest down, up to
+ * `maxLines` lines: the most code of one file for a bounded warm-up. Undefined when no file with
+ * a function fits. Ties go to the first file in name order, so the choice does not depend on the
+ * order the summaries came in.
+ */
+export function workspaceWarmUpFile(summaries: ReadonlyMap<string, FileSummary>, maxLines = WORKSPACE_WARM_UP_MAX_LINES): string | undefined {
+  let chosen: { file: string; lines: number } | undefined;
+  for (const [file, summary] of summaries) {
+    if (!file.endsWith('.c')) continue;
+    const lines = summary.functions.reduce((most, fn) => Math.max(most, fn.range.end.line + 1), 0);
+    if (lines === 0 || lines > maxLines) continue;
+    if (!chosen || lines > chosen.lines || (lines === chosen.lines && file < chosen.file)) chosen = { file, lines };
+  }
+  return chosen?.file;
+}
 
 export const WARM_UP_SOURCE = `#include <netinet/in.h>
 #include <string.h>

@@ -6,15 +6,17 @@
 //
 // Per recently analysed document it also keeps the last parse and the diagnostics it last sent
 // (workerDocuments.ts).
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import { AnalysisMemo, analyzeFile, buildProgramFacts, CancelledError, DEFAULT_ANALYZE_OPTIONS } from './analysis/analyze';
 import type { FileSummary } from './analysis/model';
 import { initC, type Tree } from './analysis/syntax';
 import { summarizeFile } from './analysis/summarize';
 import { reparse } from './analysis/plainTreeEdit';
-import { WARM_UP_FILE, WARM_UP_SOURCE } from './analysisWarmUp';
+import { WARM_UP_FILE, WARM_UP_SOURCE, workspaceWarmUpFile } from './analysisWarmUp';
 import { KeptDocuments } from './workerDocuments';
-import { encodeDiagnostics, encodeSummary, KEPT_DOCUMENTS, type SummaryChanges, type WorkerAnswer, type WorkerJob, type WorkerMessage } from './analysisWorkerProtocol';
+import { CANCELLED_JOB_SLOT, encodeDiagnostics, encodeSummary, JOBS_POSTED_SLOT, KEPT_DOCUMENTS, type SummaryChanges, type WorkerAnswer, type WorkerJob, type WorkerMessage } from './analysisWorkerProtocol';
 
 const cancelSlot = new Int32Array((workerData as { cancel: SharedArrayBuffer }).cancel);
 const summaries = new Map<string, FileSummary>();
@@ -33,7 +35,7 @@ function applySummaries(changes: SummaryChanges): void {
 
 function answer(job: WorkerJob): WorkerAnswer {
   applySummaries(job.summaries);
-  const isCancelled = () => Atomics.load(cancelSlot, 0) === job.id;
+  const isCancelled = () => Atomics.load(cancelSlot, CANCELLED_JOB_SLOT) === job.id;
   if (isCancelled()) return { id: job.id, cancelled: true };
   try {
     const document = documents.parseFor(job.key, job.text);
@@ -93,6 +95,7 @@ function buildFactsWhenIdle(): void {
     } catch {
       // The next job builds them (and reports what fails) itself.
     }
+    warmUpOnWorkspaceFile();
     warmUpWhileIdle();
   }, FACTS_IDLE_MS);
   factsTimer.unref();
@@ -113,6 +116,35 @@ function warmUpRound(): void {
     }
   } catch {
     // Nothing to report: the same code runs again on the first document.
+  }
+}
+
+let workspaceWarmUpDone = false;
+
+/**
+ * Once, when the first summaries sent ahead are in and nothing is asked: an analysis of one of
+ * the workspace's own files (analysisWarmUp.ts says which and why), read from disk, with no memo
+ * so that nothing of it stays but the optimised code. A job posted meanwhile (the server counts
+ * them in a shared slot) stops it at the next step.
+ */
+function warmUpOnWorkspaceFile(): void {
+  if (workspaceWarmUpDone || jobArrived) return;
+  workspaceWarmUpDone = true;
+  const file = workspaceWarmUpFile(summaries);
+  if (!file) return;
+  const postedBefore = Atomics.load(cancelSlot, JOBS_POSTED_SLOT);
+  const isCancelled = () => Atomics.load(cancelSlot, JOBS_POSTED_SLOT) !== postedBefore;
+  try {
+    const text = readFileSync(fileURLToPath(file), 'utf8');
+    if (isCancelled()) return;
+    const version = reparse(undefined, text);
+    try {
+      analyzeFile(file, version.plain, text, summaries, { ...DEFAULT_ANALYZE_OPTIONS, isCancelled });
+    } finally {
+      version.tree.delete();
+    }
+  } catch {
+    // Cancelled, unreadable or failed: the first document's analysis only runs colder.
   }
 }
 

@@ -38,6 +38,14 @@ export interface SummaryChanges {
 export type WorkerMessage = WorkerJob | WorkerSummaries;
 
 /**
+ * The shared slots between the server and the thread (Int32 each): the id of the job the server
+ * no longer wants, and how many jobs it has posted (the thread's idle work stops when it grows).
+ */
+export const CANCELLED_JOB_SLOT = 0;
+export const JOBS_POSTED_SLOT = 1;
+export const SHARED_SLOTS = 2;
+
+/**
  * Documents the thread keeps a parse and the last sent diagnostics of, the least recently
  * analysed one freed beyond this; the server keeps the diagnostics it decoded for as many.
  */

@@ -1,8 +1,9 @@
-// A small UDP server the analysis thread analyses once when it starts, before any document
-// arrives. Why: the first analysis in a fresh thread runs cold (V8 has compiled nothing yet, the
-// grammar's tables are not read in), and it used to be the user's first didOpen that paid for
-// that. This sample goes through every step — a receive loop for the entry discovery, a handler
-// with a table lookup, a bounded loop and a reply for the rules and the slices.
+// What the analysis thread analyses before any document arrives. Why: the first analysis in a
+// fresh thread runs cold (V8 has compiled nothing yet, the grammar's tables are not read in), and
+// it used to be the user's first didOpen that paid for that. First a small UDP server (below),
+// which goes through every step — a receive loop for the entry discovery, a handler with a table
+// lookup, a bounded loop and a reply for the rules and the slices; then, once the workspace index
+// sends its summaries, one of the workspace's own files (workspaceWarmUpFile).
 import type { FileSummary } from './analysis/model';
 
 export const WARM_UP_FILE = 'bpf-offload-warm-up.c';
@@ -17,11 +18,11 @@ export const WORKSPACE_WARM_UP_MAX_LINES = 4000;
 
 /**
  * The C source file (not a header) of the known ones whose functions reach furthest down, up to
- * `maxLines` lines: the most code of one file for a bounded warm-up. Undefined when no file with
- * a function fits. Ties go to the first file in name order, so the choice does not depend on the
- * order the summaries came in.
+ * `maxLines` lines, with that many lines: the most code of one file for a bounded warm-up.
+ * Undefined when no file with a function fits. Ties go to the first file in name order, so the
+ * choice does not depend on the order the summaries came in.
  */
-export function workspaceWarmUpFile(summaries: ReadonlyMap<string, FileSummary>, maxLines = WORKSPACE_WARM_UP_MAX_LINES): string | undefined {
+export function workspaceWarmUpFile(summaries: ReadonlyMap<string, FileSummary>, maxLines = WORKSPACE_WARM_UP_MAX_LINES): { file: string; lines: number } | undefined {
   let chosen: { file: string; lines: number } | undefined;
   for (const [file, summary] of summaries) {
     if (!file.endsWith('.c')) continue;
@@ -29,7 +30,7 @@ export function workspaceWarmUpFile(summaries: ReadonlyMap<string, FileSummary>,
     if (lines === 0 || lines > maxLines) continue;
     if (!chosen || lines > chosen.lines || (lines === chosen.lines && file < chosen.file)) chosen = { file, lines };
   }
-  return chosen?.file;
+  return chosen;
 }
 
 export const WARM_UP_SOURCE = `#include <netinet/in.h>

@@ -119,27 +119,30 @@ function warmUpRound(): void {
   }
 }
 
-let workspaceWarmUpDone = false;
+/** Lines of the workspace file the thread last warmed up on (0: none yet). */
+let warmedUpLines = 0;
 
 /**
- * Once, when the first summaries sent ahead are in and nothing is asked: an analysis of one of
- * the workspace's own files (analysisWarmUp.ts says which and why), read from disk, with no memo
- * so that nothing of it stays but the optimised code. A job posted meanwhile (the server counts
- * them in a shared slot) stops it at the next step.
+ * When summaries sent ahead are in and nothing is asked: an analysis of one of the workspace's
+ * own files (analysisWarmUp.ts says which and why), read from disk, with no memo so that nothing
+ * of it stays but the optimised code. The index comes in batches and the first are small files:
+ * a later batch brings another warm-up only with a file at least twice as long as the last one
+ * warmed up on, so all of them together cost less than twice the last. A job posted meanwhile
+ * (the server counts them in a shared slot) stops it at the next step.
  */
 function warmUpOnWorkspaceFile(): void {
-  if (workspaceWarmUpDone || jobArrived) return;
-  workspaceWarmUpDone = true;
-  const file = workspaceWarmUpFile(summaries);
-  if (!file) return;
+  if (jobArrived) return;
+  const chosen = workspaceWarmUpFile(summaries);
+  if (!chosen || chosen.lines < 2 * warmedUpLines) return;
+  warmedUpLines = chosen.lines;
   const postedBefore = Atomics.load(cancelSlot, JOBS_POSTED_SLOT);
   const isCancelled = () => Atomics.load(cancelSlot, JOBS_POSTED_SLOT) !== postedBefore;
   try {
-    const text = readFileSync(fileURLToPath(file), 'utf8');
+    const text = readFileSync(fileURLToPath(chosen.file), 'utf8');
     if (isCancelled()) return;
     const version = reparse(undefined, text);
     try {
-      analyzeFile(file, version.plain, text, summaries, { ...DEFAULT_ANALYZE_OPTIONS, isCancelled });
+      analyzeFile(chosen.file, version.plain, text, summaries, { ...DEFAULT_ANALYZE_OPTIONS, isCancelled });
     } finally {
       version.tree.delete();
     }

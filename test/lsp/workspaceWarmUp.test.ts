@@ -27,9 +27,9 @@ test('the warm-up file is the C source whose functions reach furthest within the
     ['file:///w/medium.c', source(40)],
   ]);
   // late.c's functions end on line 65, medium.c's on 40; huge.c is over the bound; big.h is a header.
-  assert.equal(workspaceWarmUpFile(known, 100), 'file:///w/late.c');
-  assert.equal(workspaceWarmUpFile(known, 64), 'file:///w/medium.c');
-  assert.equal(workspaceWarmUpFile(known, 1000), 'file:///w/huge.c');
+  assert.deepEqual(workspaceWarmUpFile(known, 100), { file: 'file:///w/late.c', lines: 65 });
+  assert.deepEqual(workspaceWarmUpFile(known, 64), { file: 'file:///w/medium.c', lines: 40 });
+  assert.deepEqual(workspaceWarmUpFile(known, 1000), { file: 'file:///w/huge.c', lines: 200 });
   assert.equal(workspaceWarmUpFile(known, 5), undefined, 'no file fits');
   assert.equal(workspaceWarmUpFile(await summaries([['file:///w/only.h', source(3)], ['file:///w/empty.c', '/* nothing */\n']])), undefined, 'no C source with a function');
 });
@@ -40,6 +40,6 @@ test('ties go to the first file by name, whatever the order the summaries came i
     ['file:///w/a.c', source(20)],
     ['file:///w/c.c', source(20)],
   ];
-  assert.equal(workspaceWarmUpFile(await summaries(files)), 'file:///w/a.c');
-  assert.equal(workspaceWarmUpFile(await summaries([...files].reverse())), 'file:///w/a.c');
+  assert.equal(workspaceWarmUpFile(await summaries(files))?.file, 'file:///w/a.c');
+  assert.equal(workspaceWarmUpFile(await summaries([...files].reverse()))?.file, 'file:///w/a.c');
 });

@@ -145,7 +145,7 @@ async function applyWindowSettings(): Promise<void> {
 connection.onDidOpenTextDocument(
   guardedNotification(logger, 'didOpen', ({ textDocument: d }) => {
     analyzer.openDocument(d.uri, d.languageId, d.version, d.text);
-    return diagnostics.documentChanged(d.uri);
+    return diagnostics.documentOpened(d.uri);
   }),
 );
 

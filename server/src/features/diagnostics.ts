@@ -102,18 +102,34 @@ export class DiagnosticsFeature {
    * re-analysed too: their call graphs may reach into this one.
    */
   async documentChanged(uri: string, dependents = true): Promise<void> {
-    const { settings } = this.deps;
-    let debounceMs = 0;
+    const debounceMs = await this.debounceOf(uri);
+    this.scheduler.schedule(uri, debounceMs, (isCancelled) => this.run(uri, isCancelled));
+    if (dependents) this.scheduleOthers(uri, debounceMs);
+  }
+
+  /**
+   * Analyses a document just opened at once: the debounce waits out a burst of edits, and an open
+   * is not one (it cost every first open the setting's 200 ms by default). The other open
+   * documents, whose call graphs may reach into this one, are re-analysed after the debounce, so
+   * that a burst of opens (an editor restoring its tabs) re-analyses each of them once.
+   */
+  async documentOpened(uri: string): Promise<void> {
+    this.scheduler.schedule(uri, 0, (isCancelled) => this.run(uri, isCancelled));
+    this.scheduleOthers(uri, await this.debounceOf(uri));
+  }
+
+  private scheduleOthers(uri: string, debounceMs: number): void {
+    for (const other of this.deps.analyzer.openDocuments()) {
+      if (other.uri !== uri) this.scheduler.schedule(other.uri, debounceMs, (isCancelled) => this.run(other.uri, isCancelled));
+    }
+  }
+
+  private async debounceOf(uri: string): Promise<number> {
     try {
-      debounceMs = (await settings.get(uri)).diagnostics.debounceMs;
+      return (await this.deps.settings.get(uri)).diagnostics.debounceMs;
     } catch (error) {
       this.deps.logger.error('Could not read the debounce setting', error);
-    }
-    this.scheduler.schedule(uri, debounceMs, (isCancelled) => this.run(uri, isCancelled));
-    if (dependents) {
-      for (const other of this.deps.analyzer.openDocuments()) {
-        if (other.uri !== uri) this.scheduler.schedule(other.uri, debounceMs, (isCancelled) => this.run(other.uri, isCancelled));
-      }
+      return 0;
     }
   }
 

@@ -11,9 +11,10 @@
 // 1,000-line function copies the statements on the way to the edit, not the function.
 //
 // A subtree holding an error is never carried over: tree-sitter redoes error recovery around it on
-// every parse (memcached.c's root is an ERROR node), may settle on other nodes over the same text,
-// and then compares only a node's type, size and state, not what is below (getChangedRanges
-// reported nothing where `char` turned from a primitive_type into an identifier).
+// every parse (in a file whose root is an ERROR node, around every declaration), may settle on
+// other nodes over the same text, and then compares only a node's type, size and state, not what
+// is below (getChangedRanges reported nothing where `char` turned from a primitive_type into an
+// identifier).
 import type { Edit, Tree as ParserTree } from 'web-tree-sitter';
 import { PlainNode, PlainTree, type Anchor, type Home } from './plainTree';
 import { copySubtree, languageTablesOf } from './plainTreeCopy';

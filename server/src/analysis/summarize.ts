@@ -46,9 +46,10 @@ const collectedByDeclaration = new WeakMap<SyntaxNode, CollectedNodes>();
 
 /**
  * Roots whose own visit in collect adds nothing. tree-sitter's root is a translation_unit, or an
- * ERROR when recovery had to give up at file level — memcached.c's is, because an #ifdef inside
- * a function splits an if's braces. Such a file is as worth splitting as any other: without it
- * every keystroke walked the whole file.
+ * ERROR when recovery had to give up at file level — memcached.c's was, because an #ifdef inside
+ * a function splits an if's braces (such groups are now blanked, conditionalBranches.ts, but an
+ * #if left open while it is typed still does it). Such a file is as worth splitting as any other:
+ * without it every keystroke walked the whole file.
  */
 const SPLIT_ROOTS = new Set(['translation_unit', 'ERROR']);
 

@@ -295,18 +295,18 @@ function missedTargets(data: EditorLatencyData, missed: string[]): string[] {
         (perAnalysis !== undefined
           ? ` A job of the analysis thread (reparse, analysis, summary sent back) costs ${formatMs(perAnalysis)} of CPU on average over the profiled session (the first open and ${profile!.edits} edits; profile below); the largest parts: ${hottest}.`
           : '') +
-        ' What the edit did not touch is reused from the previous analysis: the parse of unchanged declarations and their pre-order index, the summaries, rule results and slices of unchanged functions, the call graph and its cycles, and each whole-program walk whose inputs the edit left alone. Every edit still pays the incremental reparse (about half of it tree-sitter\'s own parse) and the trip between the two threads. The slowest edits, which make the p95, change what a function on the request paths does (a half-typed word before a return or a declaration): the slices of every entry whose paths run through that function are computed again as a whole (they are kept per entry, not per path), and a changed frame or call walks the program again.',
+        ' What the edit did not touch is reused from the previous analysis: the parse of unchanged declarations and their pre-order index, the summaries, rule results and slices of unchanged functions, the call graph and its cycles, and each whole-program walk whose inputs the edit left alone. Every edit still pays the incremental reparse and the trip between the two threads. The slowest edits, which make the p95, change what a function on the request paths does (a half-typed word before a return or a declaration): that function is checked and planned again whole, the slices of every entry whose paths run through it are combined again from the functions\' kept work plans, and the stack and size walks are redone from it up to the entry. Replayed in-process over repeated rounds (`npm run bench:steps -- --rounds=N`), single runs of those edits cost up to twice their fastest round: the difference is garbage collection and the two cores shared by the client, the server and its analysis thread.',
     );
   }
   if (missed.includes('open') && ours) {
     const reopen = ours.reopenMs.length ? median(ours.reopenMs) : undefined;
     lines.push(
-      `- didOpen → diagnostics: ${formatMs(ours.firstOpenMs)}${clangd ? ` against clangd's ${formatMs(clangd.firstOpenMs)}` : ''}. The first analysis of a file in a fresh server can reuse nothing: tree-sitter parses the whole file and the tree is copied into JavaScript, then every function is summarised, checked and sliced, partly in code V8 has not optimised yet.` +
+      `- didOpen → diagnostics: ${formatMs(ours.firstOpenMs)}${clangd ? ` against clangd's ${formatMs(clangd.firstOpenMs)}` : ''}. The first analysis of a file in a fresh server can reuse nothing: tree-sitter parses the whole file and the tree is copied into JavaScript, then every function is checked and sliced. The workspace index\'s summary of the same text and the call graph built from the index ahead of the open are reused, and the analysis thread warms up on a workspace file while idle; the parse cannot be reused, since keeping every indexed file\'s tree would cost memory for every file.` +
         (reopen !== undefined ? ` Reopening the same file takes ${formatMs(reopen)}: its parse and per-function results are kept.` : '') +
         (floor && clangd
           ? ` The parse of the whole file and the copy of its tree into JavaScript alone take ${formatMs(floor.ms)} (timed in the benchmark's process, median of ${floor.runs}), ${Math.round((floor.ms / (clangd.firstOpenMs * TARGETS.openRatio)) * 100)}% of the target's ${formatMs(clangd.firstOpenMs * TARGETS.openRatio)}; the analysis of every function comes on top.`
           : '') +
-        ' Reaching the target needs the file parsed before it is opened (kept from the workspace index, which costs memory for every file) or a parse and copy several times cheaper than web-tree-sitter\'s wasm allows.',
+        ' Reaching the target needs a parse and copy several times cheaper than web-tree-sitter\'s wasm allows, or the file\'s tree kept from the index.',
     );
   }
   lines.push('');

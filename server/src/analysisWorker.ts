@@ -40,7 +40,9 @@ function answer(job: WorkerJob): WorkerAnswer {
   try {
     const document = documents.parseFor(job.key, job.text);
     const base = summaries.get(job.file);
-    const summaryOfText = job.heldSummaryIsOfText ? base : undefined;
+    // Only for a file this thread has not summarised yet: on a reopen its summary memo makes the
+    // file's own summary at once, and keeps the objects the facts and rule results were made from.
+    const summaryOfText = job.heldSummaryIsOfText && !memo.summaries.get(job.file) ? base : undefined;
     // The file's old summary stays in the map handed over, which analyzeFile replaces in place:
     // the files keep their order, so the program facts built before (memo) are reused — with the
     // file moved to the end they were rebuilt from scratch on the first analysis of each file.

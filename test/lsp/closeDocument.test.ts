@@ -15,6 +15,7 @@ import { Analyzer } from '../../server/src/analyzer';
 import { defaultWorkerPath } from '../../server/src/analysisRunner';
 import { silentLogger } from '../../server/src/log';
 import { canonicalUri } from '../../server/src/uris';
+import { unknownCalleesOf } from './analyzerHelpers';
 
 const LIB = 'int helper(int x) { return x + 1; }\n';
 const LIB_EDITED = 'int helper(int x) { return x + 2; }\nint extra(void) { return 0; }\n';
@@ -53,11 +54,7 @@ test('closing a document with unsaved changes, or one never analysed, reads the 
   await initC();
   const { dir, libUri, mainUri } = workspace();
   const analyzer = new Analyzer(silentLogger(), { workerPath: defaultWorkerPath(), startAnalysisThread: true });
-  const unknownCallees = async () => {
-    const result = await analyzer.analyze(mainUri, DEFAULT_ANALYZE_OPTIONS);
-    assert.ok(result);
-    return result.analysis.diagnostics.filter((d) => d.code === 'unknown-callee').map((d) => d.message.split('(')[0]);
-  };
+  const unknownCallees = () => unknownCalleesOf(analyzer, mainUri);
   try {
     await analyzer.indexWorkspace([pathToFileURL(dir).href]);
     analyzer.openDocument(mainUri, 'c', 1, MAIN);

@@ -14,6 +14,7 @@ import { Analyzer } from '../../server/src/analyzer';
 import { defaultWorkerPath } from '../../server/src/analysisRunner';
 import { silentLogger } from '../../server/src/log';
 import { summarizeText, WorkspaceIndex } from '../../server/src/workspaceIndex';
+import { unknownCalleesOf } from './analyzerHelpers';
 
 const MAIN = '// bpf-offload: entry\nint handle(int x) {\n  return helper(x);\n}\n';
 const WITH_HELPER = 'int helper(int x) { return x + 1; }\n';
@@ -66,11 +67,7 @@ test('documents opened with the indexed text or another are analysed as their te
     assert.ok(result);
     return result.analysis.summary.functions.map((f) => f.name);
   };
-  const unknownCallees = async () => {
-    const result = await analyzer.analyze(mainUri, DEFAULT_ANALYZE_OPTIONS);
-    assert.ok(result);
-    return result.analysis.diagnostics.filter((d) => d.code === 'unknown-callee').map((d) => d.message.split('(')[0]);
-  };
+  const unknownCallees = () => unknownCalleesOf(analyzer, mainUri);
   try {
     await analyzer.indexWorkspace([pathToFileURL(dir).href]);
     await new Promise((resolve) => setImmediate(resolve));

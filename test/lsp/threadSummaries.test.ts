@@ -13,6 +13,7 @@ import { initC } from '../../server/src/analysis/syntax';
 import { Analyzer } from '../../server/src/analyzer';
 import { defaultWorkerPath } from '../../server/src/analysisRunner';
 import { silentLogger } from '../../server/src/log';
+import { unknownCalleesOf } from './analyzerHelpers';
 
 const MAIN = '// bpf-offload: entry\nint handle(int x) {\n  return helper(x);\n}\n';
 const WITH_HELPER = 'int helper(int x) { return x + 1; }\n';
@@ -29,11 +30,7 @@ test('analyses on the thread follow the index and the open documents of other fi
   writeFileSync(lib, WITH_HELPER);
   writeFileSync(join(dir, 'main.c'), MAIN);
   const analyzer = new Analyzer(silentLogger(), { workerPath, startAnalysisThread: true });
-  const unknownCallees = async () => {
-    const result = await analyzer.analyze(mainUri, DEFAULT_ANALYZE_OPTIONS);
-    assert.ok(result);
-    return result.analysis.diagnostics.filter((d) => d.code === 'unknown-callee').map((d) => d.message.split('(')[0]);
-  };
+  const unknownCallees = () => unknownCalleesOf(analyzer, mainUri);
   // Lets the summaries sent ahead go before the next job, so that path is the one tested.
   const sentAhead = () => new Promise((resolve) => setImmediate(resolve));
   try {

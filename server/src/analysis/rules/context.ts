@@ -95,8 +95,7 @@ export function makeFunctionScope(
   const isRoot = chain.length === 0;
   const skipFix = (): QuickFixData[] => {
     if (isRoot && reach.fromEntries) return [];
-    // The start of the function's first line: no need for the text's line offsets (lineStart),
-    // which cost a scan of the whole text per version.
+    // The start of the function's first line, known from its range.
     return [{ fix: 'mark-skip', functionName: fn.name, insertAt: { line: fn.range.start.line, character: 0 } }];
   };
   return {

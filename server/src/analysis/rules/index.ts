@@ -104,9 +104,8 @@ function runChecks(ctx: RuleContext, facts: ProgramReads, memo: RulesMemo | unde
     if (!reached || !node) continue;
     ctx.check();
     const text = node.text;
-    // A definition at column 0 has no indent (a node never starts with whitespace); only others
-    // need the line offsets, which cost a scan of the whole text per version.
-    const indent = node.startPosition.column === 0 ? '' : lineStart(ctx.text, node.startPosition.row).indent;
+    // A definition at column 0 has no indent (a node never starts with whitespace).
+    const indent = node.startPosition.column === 0 ? '' : lineStart(ctx.text, node).indent;
     const context = resultContext(fn, node, indent, reached.chain, options);
     const previous = memo?.previous(file, key);
     const reusable = previous !== undefined && previous.text === text && previous.context === context && stillAnswered(previous.reads, facts);

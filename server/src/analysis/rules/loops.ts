@@ -24,7 +24,7 @@ export function loopHeaderRange(loop: SyntaxNode) {
 
 function capFix(scope: FunctionScope, loop: SyntaxNode, index: number): CapLoopFix | undefined {
   const condition = loop.childForFieldName('condition');
-  const { position, indent } = lineStart(scope.rule.text, loop.startPosition.row);
+  const { position, indent } = lineStart(scope.rule.text, loop);
   const fix: CapLoopFix = { fix: 'cap-loop', bound: DEFAULT_LOOP_CAP, insertAt: position, indent, counterName: index ? `bpf_loop_cap${index}` : 'bpf_loop_cap' };
   // The capped counter must be declared before a `do` body too; its condition is inside parentheses.
   const inner = condition?.type === 'parenthesized_expression' ? condition.namedChild(0) : condition;

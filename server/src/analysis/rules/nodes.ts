@@ -76,26 +76,15 @@ export function functionNodesByStart(root: SyntaxNode): Map<string, SyntaxNode> 
   return map;
 }
 
-// lineStart is called once per diagnostic with a fix; scanning from the top each time made a
-// file with many diagnostics quadratic (a 100k-line file took tens of seconds here alone). The
-// line offsets of the last text are kept instead: all calls of one analysis share its text.
-let offsetsOf: { text: string; starts: number[] } | undefined;
-
-function lineStarts(text: string): number[] {
-  if (offsetsOf?.text !== text) {
-    const starts = [0];
-    for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) starts.push(at + 1);
-    offsetsOf = { text, starts };
-  }
-  return offsetsOf.starts;
-}
-
-/** Start of the line holding `pos`, and that line's leading whitespace. */
-export function lineStart(text: string, line: number): { position: Position; indent: string } {
-  const starts = lineStarts(text);
-  const offset = starts[Math.max(0, Math.min(line, starts.length - 1))];
+/**
+ * Start of the line holding `node`'s first character, and that line's leading whitespace. Found
+ * from the node's own offset, back to the line's newline: no line table of the whole text, which
+ * cost a scan of the file in every analysis (and was quadratic when rebuilt per diagnostic).
+ */
+export function lineStart(text: string, node: SyntaxNode): { position: Position; indent: string } {
+  const offset = node.startIndex - node.startPosition.column;
   const leading = /[ \t]*/y;
   leading.lastIndex = offset;
   const indent = leading.exec(text)?.[0] ?? '';
-  return { position: { line, character: 0 }, indent };
+  return { position: { line: node.startPosition.row, character: 0 }, indent };
 }

@@ -9,12 +9,12 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
-import { AnalysisMemo, analyzeFile, buildProgramFacts, CancelledError, DEFAULT_ANALYZE_OPTIONS } from './analysis/analyze';
+import { AnalysisMemo, analyzeFile, buildProgramFacts, CancelledError, DEFAULT_ANALYZE_OPTIONS, type AnalyzeOptions } from './analysis/analyze';
 import type { FileSummary } from './analysis/model';
 import { initC, type Tree } from './analysis/syntax';
 import { summarizeFile } from './analysis/summarize';
 import { reparse } from './analysis/plainTreeEdit';
-import { WARM_UP_FILE, WARM_UP_SOURCE, workspaceWarmUpFile } from './analysisWarmUp';
+import { WARM_UP_FILE, WARM_UP_SOURCE, WARM_UP_TYPED, warmUpEditOffsets, workspaceWarmUpFile } from './analysisWarmUp';
 import { KeptDocuments } from './workerDocuments';
 import { CANCELLED_JOB_SLOT, encodeDiagnostics, encodeSummary, JOBS_POSTED_SLOT, KEPT_DOCUMENTS, type SummaryChanges, type WorkerAnswer, type WorkerJob, type WorkerMessage } from './analysisWorkerProtocol';
 
@@ -108,16 +108,44 @@ function warmUp(): void {
   for (let round = 0; round < 3; round++) warmUpRound();
 }
 
+/** One analysis of the sample and its edits; a job posted meanwhile stops it at the next step. */
 function warmUpRound(): void {
   try {
-    const version = reparse(undefined, WARM_UP_SOURCE);
-    try {
-      analyzeFile(WARM_UP_FILE, version.plain, WARM_UP_SOURCE, new Map(), DEFAULT_ANALYZE_OPTIONS);
-    } finally {
-      version.tree.delete();
-    }
+    warmUpOn(WARM_UP_FILE, WARM_UP_SOURCE, new Map(), { ...DEFAULT_ANALYZE_OPTIONS, isCancelled: jobPostedSince() }, SAMPLE_WARM_UP_EDITS);
   } catch {
-    // Nothing to report: the same code runs again on the first document.
+    // Cancelled or failed: nothing to report, the same code runs again on the first document.
+  }
+}
+
+/** Whether the server has posted a job since this was called (it counts them in a shared slot). */
+function jobPostedSince(): () => boolean {
+  const postedBefore = Atomics.load(cancelSlot, JOBS_POSTED_SLOT);
+  return () => Atomics.load(cancelSlot, JOBS_POSTED_SLOT) !== postedBefore;
+}
+
+/** Edits (each typed and taken back) per warm-up analysis of the sample and of a workspace file. */
+const SAMPLE_WARM_UP_EDITS = 3;
+const WORKSPACE_WARM_UP_EDITS = 4;
+
+/**
+ * Analyses `text` afresh, then types a character at each of warmUpEditOffsets and takes it back,
+ * every version reparsed from the one before and analysed with one memo, as a document's edits
+ * are (analysisWarmUp.ts says why). The memo is dropped at the end: only the optimised code stays.
+ */
+function warmUpOn(file: string, text: string, others: Map<string, FileSummary>, options: AnalyzeOptions, edits: number): void {
+  const warmUpMemo = new AnalysisMemo();
+  let version = reparse(undefined, text);
+  try {
+    const first = analyzeFile(file, version.plain, text, others, options, warmUpMemo);
+    for (const offset of warmUpEditOffsets(text, first.summary.functions, edits)) {
+      for (const edited of [text.slice(0, offset) + WARM_UP_TYPED + text.slice(offset), text]) {
+        if (options.isCancelled?.()) return;
+        version = reparse(version, edited);
+        analyzeFile(file, version.plain, edited, others, options, warmUpMemo);
+      }
+    }
+  } finally {
+    version.tree.delete();
   }
 }
 
@@ -126,8 +154,8 @@ let warmedUpLines = 0;
 
 /**
  * When summaries sent ahead are in and nothing is asked: an analysis of one of the workspace's
- * own files (analysisWarmUp.ts says which and why), read from disk, with no memo so that nothing
- * of it stays but the optimised code. The index comes in batches and the first are small files:
+ * own files and a few edits of it (analysisWarmUp.ts says which and why), read from disk, with a
+ * memo of its own so that nothing of it stays but the optimised code. The index comes in batches and the first are small files:
  * a later batch brings another warm-up only with a file at least twice as long as the last one
  * warmed up on, so all of them together cost less than twice the last. A job posted meanwhile
  * (the server counts them in a shared slot) stops it at the next step.
@@ -137,17 +165,11 @@ function warmUpOnWorkspaceFile(): void {
   const chosen = workspaceWarmUpFile(summaries);
   if (!chosen || chosen.lines < 2 * warmedUpLines) return;
   warmedUpLines = chosen.lines;
-  const postedBefore = Atomics.load(cancelSlot, JOBS_POSTED_SLOT);
-  const isCancelled = () => Atomics.load(cancelSlot, JOBS_POSTED_SLOT) !== postedBefore;
+  const isCancelled = jobPostedSince();
   try {
     const text = readFileSync(fileURLToPath(chosen.file), 'utf8');
     if (isCancelled()) return;
-    const version = reparse(undefined, text);
-    try {
-      analyzeFile(chosen.file, version.plain, text, summaries, { ...DEFAULT_ANALYZE_OPTIONS, isCancelled });
-    } finally {
-      version.tree.delete();
-    }
+    warmUpOn(chosen.file, text, summaries, { ...DEFAULT_ANALYZE_OPTIONS, isCancelled }, WORKSPACE_WARM_UP_EDITS);
   } catch {
     // Cancelled, unreadable or failed: the first document's analysis only runs colder.
   }
@@ -159,8 +181,8 @@ let idleWarmUpLeft = IDLE_WARM_UP_ROUNDS;
 let jobArrived = false;
 
 /**
- * More rounds of the warm-up while the thread has nothing to do, one per turn of the event loop
- * so that a job arriving meanwhile waits for one small analysis at most. Why: V8 optimises a
+ * More rounds of the warm-up while the thread has nothing to do, one per turn of the event loop,
+ * each stopped by a job posted meanwhile, which so waits for one step of a small analysis at most. Why: V8 optimises a
  * function only after many calls, and after the three rounds at start-up the first analysis of
  * a large file still ran mostly unoptimised code, two to three times slower than the next one.
  * Ends for good with the first job: real work warms the code from then on.

@@ -1,10 +1,10 @@
 // Which of the workspace's files the analysis thread analyses once as a warm-up (analysisWarmUp.ts):
 // a C source file, the one with the most lines of functions within the bound, whatever the order
-// the summaries came in.
+// the summaries came in; and where the warm-up types in it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FileSummary } from '../../server/src/analysis/model';
-import { workspaceWarmUpFile } from '../../server/src/analysisWarmUp';
+import { WARM_UP_FILE, WARM_UP_SOURCE, warmUpEditOffsets, workspaceWarmUpFile } from '../../server/src/analysisWarmUp';
 import { summarizeText } from '../../server/src/workspaceIndex';
 import { initC } from '../../server/src/analysis/syntax';
 
@@ -42,4 +42,47 @@ test('ties go to the first file by name, whatever the order the summaries came i
   ];
   assert.equal(workspaceWarmUpFile(await summaries(files))?.file, 'file:///w/a.c');
   assert.equal(workspaceWarmUpFile(await summaries([...files].reverse()))?.file, 'file:///w/a.c');
+});
+
+test('the warm-up edits go in front of a statement in the middle of the longest bodies', async () => {
+  await initC();
+  const text = [
+    'static int tiny(void) { return 0; }', // 0: body on one line, no line inside
+    'static int medium(int x)', // 1
+    '{', // 2
+    '    int y = x;', // 3
+    '    y += 2;', // 4
+    '    return y;', // 5
+    '}', // 6
+    'static void longest(int *p)', // 7
+    '{', // 8
+    '    *p = 1;', // 9: starts with '*', not a word
+    '', // 10
+    '    /* comment */', // 11
+    '    *p += 1;', // 12: the middle line, (8 + 16) / 2; not a word
+    '    p[0]++;', // 13: the first word start below the middle
+    '    p[1]++;', // 14
+    '    p[2]++;', // 15
+    '}', // 16
+    '',
+  ].join('\n');
+  const { functions } = summarizeText('file:///w/edits.c', text);
+  const lineOf = (offset: number) => text.slice(0, offset).split('\n').length - 1;
+  const placesOf = (count: number) => warmUpEditOffsets(text, functions, count).map((offset) => [lineOf(offset), text.slice(offset, offset + 4)]);
+  assert.deepEqual(placesOf(1), [[13, 'p[0]']]);
+  assert.deepEqual(placesOf(2), [[4, 'y +='], [13, 'p[0]']], 'ascending, the two longest bodies');
+  assert.deepEqual(placesOf(3), placesOf(2), 'a one-line body has no line inside to type on');
+  assert.deepEqual(warmUpEditOffsets(text, functions, 0), []);
+});
+
+test('the sample server gets one warm-up edit in each of its three functions, at a word', async () => {
+  await initC();
+  const { functions } = summarizeText(`file:///${WARM_UP_FILE}`, WARM_UP_SOURCE);
+  const offsets = warmUpEditOffsets(WARM_UP_SOURCE, functions, 3);
+  const lines = WARM_UP_SOURCE.split('\n');
+  const lineOf = (offset: number) => WARM_UP_SOURCE.slice(0, offset).split('\n').length - 1;
+  const owners = offsets.map((offset) => functions.find((fn) => fn.bodyRange.start.line < lineOf(offset) && lineOf(offset) < fn.bodyRange.end.line)?.name);
+  assert.deepEqual(owners, ['slot_of', 'handle', 'main']);
+  for (const offset of offsets) assert.match(lines[lineOf(offset)], new RegExp(`^\\s*${WARM_UP_SOURCE.slice(offset, offset + 3)}`), 'at the line\'s first word');
+  assert.ok(offsets.every((offset) => /[A-Za-z_]/.test(WARM_UP_SOURCE[offset])));
 });

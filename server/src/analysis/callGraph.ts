@@ -1,19 +1,12 @@
 // The call graph over every known file, built from FileSummary data alone (no syntax trees),
 // so it can be rebuilt cheaply whenever one file's summary changes.
-//
-// Name resolution follows what the C linker and preprocessor would do for a single program:
-// a definition in the calling file wins (a `static` helper shadows a global of the same
-// name), then a `static` function from a header the file includes (textually pasted in),
-// then an external definition elsewhere. A workspace may hold several programs that each
-// define the same global (two `main`s, two `handle_request`s); the definition nearest the
-// caller in the directory tree is taken, which is the one its build most likely links.
-// A name the calling file (or a header it includes) #defines as a function-like macro is
-// expanded by the preprocessor before any linking, so such a "call" reaches no function
-// elsewhere, even when another file has a function of that name (or tree-sitter made one out
-// of an X-macro).
+// Which definition a call reaches (the linker's and preprocessor's rules) is nameResolution.ts;
+// this module keeps the edges both ways, reachability and cycles, and after an edit rebuilds only
+// what the changed summaries touch (reuse).
 import type { CallSite, FileSummary, FunctionInfo, Position } from './model';
 import { cycleGroups, cyclesUnchanged, type ChangedCalls } from './callCycles';
 import { FunctionIndex } from './functionIndex';
+import { NameResolution } from './nameResolution';
 
 export interface CallChainStep {
   caller: FunctionInfo;
@@ -44,22 +37,6 @@ function compareFunctions(a: FunctionInfo, b: FunctionInfo): number {
   return compareStrings(a.file, b.file) || comparePositions(a.range.start, b.range.start) || compareStrings(a.name, b.name);
 }
 
-function normalizePath(file: string): string {
-  return file.replace(/\\/g, '/');
-}
-
-/** `"net/util.h"` or `<net/util.h>` → `net/util.h`. */
-function includeTarget(written: string): string {
-  return normalizePath(written.trim().replace(/^["<]/, '').replace(/[">]$/, ''));
-}
-
-function commonPrefixLength(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  let i = 0;
-  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
-  return i;
-}
-
 /** What resolving a name reads from one summary; memoised per summary object, which never changes. */
 const resolutionInputsMemo = new WeakMap<FileSummary, string>();
 function resolutionInputsOf(summary: FileSummary): string {
@@ -78,23 +55,12 @@ export class CallGraph {
   private indexOf = FunctionIndex.of(new Map());
   /** For FunctionInfo objects from another build of the same summaries: file + name. */
   private byFileAndName = new Map<string, number>();
-  // Name indices hold positions in `all`, not objects: a reuse keeps every function's position,
-  // so it shares them (and the resolve cache) with the previous graph instead of rebuilding them.
-  private definedIn = new Map<string, Map<string, number>>();
-  private externalByName = new Map<string, number[]>();
-  private staticByName = new Map<string, number[]>();
-  private includes = new Map<string, string[]>();
-  /** Function-like macro names #defined in each file. */
-  private functionMacros = new Map<string, Set<string>>();
-  private visibleMacros = new Map<string, Set<string>>();
-  private filesByBaseName = new Map<string, string[]>();
-  private headerClosures = new Map<string, Set<string>>();
+  /** Answers in positions of `all`: a reuse keeps every function's position, so it shares this. */
+  private names!: NameResolution;
   private outgoing: ResolvedCall[][] = [];
   private incoming: IncomingCall[][] = [];
   private cycles: FunctionInfo[][] | undefined;
   private recursive: Set<number> | undefined;
-  /** resolve's answers by file and name, as positions in `all` (-1: none); shared by a reuse. */
-  private resolved = new Map<string, Map<string, number>>();
   /** The cycles as indices into `all`, kept by a reuse that leaves every edge in place. */
   private cycleIndices: number[][] | undefined;
   /** The summaries built from, in order, and what name resolution read from each (see reuse). */
@@ -111,21 +77,8 @@ export class CallGraph {
     this.resolutionInputs = summaries.map(resolutionInputsOf);
     if (previous && this.reuse(previous)) return;
     const files = [...new Set(summaries.map((s) => s.file))].sort(compareStrings);
-    for (const file of files) {
-      const base = normalizePath(file).split('/').pop()!;
-      const list = this.filesByBaseName.get(base) ?? [];
-      list.push(file);
-      this.filesByBaseName.set(base, list);
-    }
-    for (const summary of summaries) {
-      const known = this.includes.get(summary.file) ?? [];
-      this.includes.set(summary.file, known.concat(summary.includes.map(includeTarget)));
-      const macros = this.functionMacros.get(summary.file) ?? new Set<string>();
-      for (const define of summary.defines) if (define.params !== undefined) macros.add(define.name);
-      this.functionMacros.set(summary.file, macros);
-    }
-
     this.all = summaries.flatMap((s) => s.functions).sort(compareFunctions);
+    this.names = new NameResolution(summaries, files, this.all);
     this.indexFunctions();
     this.outgoing = this.all.map((fn) => this.resolveCalls(fn));
     this.incoming = this.all.map(() => []);
@@ -192,15 +145,7 @@ export class CallGraph {
     );
     // Read (or filled lazily) from the name-resolution inputs alone, which are the same, and
     // holding positions, which are the same too.
-    this.definedIn = previous.definedIn;
-    this.staticByName = previous.staticByName;
-    this.externalByName = previous.externalByName;
-    this.resolved = previous.resolved;
-    this.includes = previous.includes;
-    this.functionMacros = previous.functionMacros;
-    this.visibleMacros = previous.visibleMacros;
-    this.filesByBaseName = previous.filesByBaseName;
-    this.headerClosures = previous.headerClosures;
+    this.names = previous.names;
 
     const redone = new Set(redoneIndices);
     const targetsOf = (list: ResolvedCall[], indexOf: FunctionIndex) => list.flatMap((c) => (c.target ? [indexOf.get(c.target)!] : []));
@@ -264,13 +209,6 @@ export class CallGraph {
       positions.set(fn, index);
       const fileKey = `${fn.file}\0${fn.name}`;
       if (!this.byFileAndName.has(fileKey)) this.byFileAndName.set(fileKey, index);
-      let names = this.definedIn.get(fn.file);
-      if (!names) this.definedIn.set(fn.file, (names = new Map()));
-      if (!names.has(fn.name)) names.set(fn.name, index);
-      const byName = fn.isStatic ? this.staticByName : this.externalByName;
-      const list = byName.get(fn.name) ?? [];
-      list.push(index);
-      byName.set(fn.name, list);
     });
   }
 
@@ -305,37 +243,8 @@ export class CallGraph {
 
   /** The function a call to `name` from `fromFile` reaches, or undefined if none is known. */
   resolve(fromFile: string, name: string): FunctionInfo | undefined {
-    let known = this.resolved.get(fromFile);
-    if (!known) this.resolved.set(fromFile, (known = new Map()));
-    let target = known.get(name);
-    if (target === undefined) known.set(name, (target = this.resolveUncached(fromFile, name)));
+    const target = this.names.positionOf(fromFile, name);
     return target < 0 ? undefined : this.all[target];
-  }
-
-  /** The position in `all` of the function a call to `name` from `fromFile` reaches, -1 for none. */
-  private resolveUncached(fromFile: string, name: string): number {
-    const local = this.definedIn.get(fromFile)?.get(name);
-    if (local !== undefined) return local;
-    if (this.isFunctionMacroIn(fromFile, name)) return -1;
-    const statics = this.staticByName.get(name);
-    if (statics) {
-      const headers = this.headerClosure(fromFile);
-      const fromHeader = statics.find((index) => headers.has(this.all[index].file));
-      if (fromHeader !== undefined) return fromHeader;
-    }
-    const candidates = this.externalByName.get(name);
-    if (!candidates) return -1;
-    const from = normalizePath(fromFile);
-    let best = candidates[0];
-    let bestShared = commonPrefixLength(from, normalizePath(this.all[best].file));
-    for (const index of candidates.slice(1)) {
-      const shared = commonPrefixLength(from, normalizePath(this.all[index].file));
-      if (shared > bestShared) {
-        best = index;
-        bestShared = shared;
-      }
-    }
-    return best;
   }
 
   /** Calls made by `fn`, in source order, with their targets when resolved. */
@@ -404,40 +313,6 @@ export class CallGraph {
 
   private find(fn: FunctionInfo): number | undefined {
     return this.indexOf.get(fn) ?? this.byFileAndName.get(`${fn.file}\0${fn.name}`);
-  }
-
-  /** Whether `file` or a header it includes #defines `name` as a function-like macro. */
-  private isFunctionMacroIn(file: string, name: string): boolean {
-    let visible = this.visibleMacros.get(file);
-    if (!visible) {
-      visible = new Set(this.functionMacros.get(file));
-      for (const header of this.headerClosure(file)) for (const macro of this.functionMacros.get(header) ?? []) visible.add(macro);
-      this.visibleMacros.set(file, visible);
-    }
-    return visible.has(name);
-  }
-
-  /** Files reachable through #include from `file`, matched by path suffix, transitively. */
-  private headerClosure(file: string): Set<string> {
-    let closure = this.headerClosures.get(file);
-    if (closure) return closure;
-    closure = new Set<string>();
-    const work = [file];
-    while (work.length > 0) {
-      const current = work.pop()!;
-      for (const included of this.includes.get(current) ?? []) {
-        const base = included.split('/').pop()!;
-        for (const candidate of this.filesByBaseName.get(base) ?? []) {
-          const path = normalizePath(candidate);
-          if ((path === included || path.endsWith(`/${included}`)) && !closure.has(candidate) && candidate !== file) {
-            closure.add(candidate);
-            work.push(candidate);
-          }
-        }
-      }
-    }
-    this.headerClosures.set(file, closure);
-    return closure;
   }
 
   private findCycles(): void {

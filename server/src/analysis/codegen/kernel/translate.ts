@@ -2,39 +2,27 @@
 // tree: globals go through the state map value, byte-buffer indices are masked so the verifier
 // can bound them, libc byte functions become bounded inline loops, and every statement the
 // kernel cannot run (an Error of the rules, or a library call without a BPF stand-in) becomes a
-// hand-over to userspace. Each rewritten node keeps its line count, so generated lines map
-// one-to-one onto the original lines of a translated function.
+// hand-over to userspace; which statements those are is decided in handoverPoints.ts. Each
+// rewritten node keeps its line count, so generated lines map one-to-one onto the original
+// lines of a translated function.
 import type { SyntaxNode, Tree } from '../../syntax';
-import type { AnalysisDiagnostic, FunctionInfo, Range } from '../../model';
 import { functionDefinitions, functionNameOf, walk } from '../../treeHelpers';
 import { calleeName } from '../../entries/sockets';
-import { LIBC_REPLACEMENTS, RENAMED_CALLS, isByteStandIn, isMonotonicClockRead, splitHandoverReason } from './libc';
-import { LOOP_TYPES, planLoop, type LoopContext, type LoopPlan } from './loops';
-import { STATEMENT_TYPES, declarationWithoutInitializers, handoverBefore, ownerOf, rootIdentifier, stateWrites, statementOf } from './statements';
+import { HandoverPoints, type Handover, type HandoverInput } from './handoverPoints';
+import { LIBC_REPLACEMENTS, RENAMED_CALLS, isMonotonicClockRead } from './libc';
+import { planLoop, type LoopPlan } from './loops';
+import { declarationWithoutInitializers, handoverBefore, ownerOf, stateWrites } from './statements';
 
 export class TranslationError extends Error {}
 
 const BYTE_POINTER = /^(const\s+)?(volatile\s+)?(unsigned\s+char|signed\s+char|char|uint8_t|int8_t|__u8|u_char)\s*(\*|\[)/;
 
-const before = (a: Range['start'], b: Range['start']) => a.line < b.line || (a.line === b.line && a.character < b.character);
-const inside = (outer: Range, inner: Range) => !before(inner.start, outer.start) && !before(outer.end, inner.end);
-const nodeRange = (n: SyntaxNode): Range => ({
-  start: { line: n.startPosition.row, character: n.startPosition.column },
-  end: { line: n.endPosition.row, character: n.endPosition.column },
-});
-
-export interface TranslatorInput {
+export interface TranslatorInput extends HandoverInput {
   tree: Tree;
   text: string;
   file: string;
-  functions: FunctionInfo[];
   /** Globals that live in struct bpfo_state. */
   stateNames: Set<string>;
-  /** All globals of the file (state or not): to tell a global write from a local one. */
-  globalNames: Set<string>;
-  errors: AnalysisDiagnostic[];
-  /** Kernel ≥ 5.17: search loops with nested work become bpf_loop callbacks (see loops.ts). */
-  bpfLoop?: boolean;
 }
 
 export interface TranslatedFunction {
@@ -45,27 +33,23 @@ export interface TranslatedFunction {
   returnType: string;
 }
 
-/** Why a statement hands over, for the comment in the generated code and the notes. */
-interface Handover {
-  node: SyntaxNode;
-  reason: string;
-  /** A loop turned into a bpf_loop callback: it hands over only when bpf_loop refuses the trip count. */
-  loop?: boolean;
-}
-
 export class HandlerTranslator {
   readonly definitions = new Map<string, SyntaxNode>();
   readonly usedHelpers = new Set<string>();
   readonly notes: string[] = [];
-  private readonly mayFallBackMemo = new Map<string, boolean>();
-  private readonly wholesaleMemo = new Map<string, string | undefined>();
-  private readonly loopsMemo = new Map<string, boolean>();
+  private readonly handoverPoints: HandoverPoints;
 
   constructor(private readonly input: TranslatorInput) {
     for (const d of functionDefinitions(input.tree.rootNode)) {
       const name = functionNameOf(d);
       if (name && !this.definitions.has(name)) this.definitions.set(name, d);
     }
+    this.handoverPoints = new HandoverPoints(this.definitions, input);
+  }
+
+  /** True when a call of `name` may end in a hand-over. */
+  mayFallBack(name: string): boolean {
+    return this.handoverPoints.mayFallBack(name);
   }
 
   /** The handler and every function it reaches through code that stays in the kernel, callees first. */
@@ -93,136 +77,12 @@ export class HandlerTranslator {
     return order.map((n) => done.get(n)!);
   }
 
-  /** True when a call of `name` may end in a hand-over. */
-  mayFallBack(name: string): boolean {
-    const memo = this.mayFallBackMemo.get(name);
-    if (memo !== undefined) return memo;
-    this.mayFallBackMemo.set(name, false);
-    const definition = this.definitions.get(name);
-    const result = !!definition && this.fallbackStatements(definition).length > 0;
-    this.mayFallBackMemo.set(name, result);
-    return result;
-  }
-
-  /**
-   * A function that may hand over after it has written shared state is never entered in the
-   * kernel: the call is handed over before it, so userspace does not apply the write twice.
-   */
-  private wholesaleReason(name: string): string | undefined {
-    if (this.wholesaleMemo.has(name)) return this.wholesaleMemo.get(name);
-    this.wholesaleMemo.set(name, undefined);
-    const definition = this.definitions.get(name);
-    let reason: string | undefined;
-    if (definition && this.mayFallBack(name)) {
-      const falls = this.fallbackStatements(definition);
-      const last = Math.max(...falls.map((h) => h.node.startIndex));
-      const write = this.firstStateWrite(definition);
-      if (write && write.startIndex < last) reason = `${name} writes shared state (line ${write.startPosition.row + 1}) before it may hand over`;
-    }
-    this.wholesaleMemo.set(name, reason);
-    return reason;
-  }
-
-  private firstStateWrite(definition: SyntaxNode): SyntaxNode | undefined {
-    const info = this.functionInfo(definition);
-    const params = new Set(info?.params.map((p) => p.name) ?? []);
-    const statics = new Set(info?.locals.filter((l) => l.isStatic).map((l) => l.name) ?? []);
-    let found: SyntaxNode | undefined;
-    walk(definition, (node) => {
-      if (found) return false;
-      let target: SyntaxNode | null = null;
-      if (node.type === 'assignment_expression') target = node.childForFieldName('left');
-      else if (node.type === 'update_expression') target = node.childForFieldName('argument');
-      else if (node.type === 'call_expression') {
-        const callee = calleeName(node);
-        if (callee && this.definitions.has(callee) && callee !== functionNameOf(definition) && this.firstStateWrite(this.definitions.get(callee)!)) found = node;
-        return !found;
-      }
-      if (target) {
-        const root = rootIdentifier(target);
-        const viaPointer = target.type === 'field_expression' && /->/.test(target.text);
-        if (root && (this.input.globalNames.has(root) || statics.has(root) || (viaPointer && !params.has(root)))) found = node;
-      }
-      return !found;
-    });
-    return found;
-  }
-
-  /** The innermost statements of a function that cannot run in the kernel. */
-  private fallbackStatements(definition: SyntaxNode): Handover[] {
-    const body = definition.childForFieldName('body');
-    if (!body) return [];
-    const found: Handover[] = [];
-    const self = functionNameOf(definition);
-    const errors = this.input.errors.filter((e) => inside(nodeRange(definition), e.range));
-    const loopContext = this.loopContext(definition);
-    walk(body, (node) => {
-      const reason = node.type === 'call_expression' ? this.callReason(node, calleeName(node), self) : splitHandoverReason(node, (n) => this.definitions.has(n));
-      if (reason) found.push({ node: statementOf(node, body), reason });
-      if (loopContext && (node.type === 'for_statement' || node.type === 'while_statement') && planLoop(node, loopContext))
-        found.push({ node, reason: 'bpf_loop refuses more than 2^23 iterations', loop: true });
-      return true;
-    });
-    for (const error of errors) {
-      let innermost: SyntaxNode | undefined;
-      walk(body, (node) => {
-        if (!inside(nodeRange(node), error.range)) return false;
-        if (STATEMENT_TYPES.has(node.type) && node.id !== body.id && node.type !== 'compound_statement') innermost = node;
-        return true;
-      });
-      if (innermost) found.push({ node: innermost, reason: `${error.code}: ${error.message.split(/[.:;]/)[0]}` });
-    }
-    return found;
-  }
-
-  /** Why a call cannot stay in the kernel, or undefined when it can. */
-  private callReason(call: SyntaxNode, callee: string | undefined, self: string | undefined): string | undefined {
-    if (!callee) return `indirect call ${call.childForFieldName('function')?.text ?? ''}`;
-    if (this.definitions.has(callee)) {
-      if (callee === self) return `recursive call of ${callee}`;
-      const wholesale = this.wholesaleReason(callee);
-      return wholesale;
-    }
-    return splitHandoverReason(call, () => false);
-  }
-
-  private loopContext(definition: SyntaxNode): LoopContext | undefined {
-    if (!this.input.bpfLoop) return undefined;
-    return {
-      info: this.functionInfo(definition),
-      calleeLoops: (callee) => this.runsLoops(callee),
-      // A callee that is never entered (its call is the hand-over) runs no loop here.
-      isTranslatedFunction: (callee) => this.definitions.has(callee) && !this.wholesaleReason(callee),
-      isByteStandIn,
-    };
-  }
-
-  /** True when a call of `name` runs a loop or a byte stand-in, itself or through its callees. */
-  private runsLoops(name: string): boolean {
-    const memo = this.loopsMemo.get(name);
-    if (memo !== undefined) return memo;
-    this.loopsMemo.set(name, false);
-    let result = false;
-    const definition = this.definitions.get(name);
-    if (definition) walk(definition, (n) => {
-      if (LOOP_TYPES.has(n.type)) result = true;
-      const callee = n.type === 'call_expression' ? calleeName(n) : undefined;
-      if (callee && (isByteStandIn(callee) || (this.definitions.has(callee) && this.runsLoops(callee)))) result = true;
-      return !result;
-    });
-    this.loopsMemo.set(name, result);
-    return result;
-  }
-
-  private functionInfo(definition: SyntaxNode): FunctionInfo | undefined {
-    return this.input.functions.find((f) => f.range.start.line === definition.startPosition.row);
-  }
 
   private translateFunction(definition: SyntaxNode, name: string, callees: Set<string>, callbacks: TranslatedFunction[]): Omit<TranslatedFunction, 'name' | 'originalLine'> {
     const body = definition.childForFieldName('body');
     const declarator = definition.childForFieldName('declarator');
     if (!body || !declarator) throw new TranslationError(`${name}: definition without a body`);
-    const info = this.functionInfo(definition);
+    const info = this.handoverPoints.functionInfo(definition);
     const byteNames = new Set((info ? [...info.params, ...info.locals] : []).filter((v) => BYTE_POINTER.test(v.typeText)).map((v) => v.name));
     // Local arrays live on the 512-byte stack: a MAX_PAYLOAD mask would not keep an index
     // inside them, so their indices are clamped to their own size instead.
@@ -240,10 +100,10 @@ export class HandlerTranslator {
     // Inside a loop callback, "leave the function" is "stop the loop; the caller returns".
     let zero = functionZero;
     let loop: LoopPlan | undefined;
-    const loopContext = this.loopContext(definition);
+    const loopContext = this.handoverPoints.loopContext(definition);
 
     const handovers = new Map<number, Handover>();
-    for (const h of this.fallbackStatements(definition)) if (!h.loop && !handovers.has(h.node.id)) handovers.set(h.node.id, h);
+    for (const h of this.handoverPoints.fallbackStatements(definition)) if (!h.loop && !handovers.has(h.node.id)) handovers.set(h.node.id, h);
     // A hand-over that can follow a write to shared state in the same run would let userspace
     // apply the write again: the statement holding the write hands over instead.
     const writes = stateWrites(definition, info, this.input.globalNames);

@@ -1,22 +1,13 @@
 // Builds the raw control-flow graph of one function by walking its statements once.
 // Blocks are created generously (an empty join after every `if`, for instance); tidy.ts then
 // folds the empty ones away and finds goto loops, so this file only has to get the edges right.
+// What each kind of statement adds is here; the graph it is written into, with the current
+// block and the open break/continue scopes, is blocks.ts.
 import type { SyntaxNode } from '../syntax';
 import type { CfgBlock, CfgEdge, CfgEdgeKind, LoopInfo, Range } from '../model';
 import { rangeOf } from '../treeHelpers';
+import { CfgBlocks, type JumpScope } from './blocks';
 import { constantTruth, namedChildrenOf } from './syntaxHelpers';
-
-/** Where `break` and `continue` go from inside a loop or switch. */
-interface JumpScope {
-  breakTarget: number;
-  /** Undefined for a switch: `continue` passes through it to the enclosing loop. */
-  continueTarget?: number;
-  /** Blocks created while this scope is open belong to the loop (switches collect none). */
-  loopBody?: Set<number>;
-  /** Set for switches: where case labels dispatch from, and whether a default was seen. */
-  switchBlock?: number;
-  sawDefault?: boolean;
-}
 
 interface LabelState {
   block: number;
@@ -49,24 +40,11 @@ const MAX_NESTING = 1500;
 
 const OPAQUE_IN_BODY = new Set(['function_definition', 'preproc_def', 'preproc_function_def', 'preproc_include', 'preproc_call']);
 
-export class CfgBuilder {
-  readonly blocks: CfgBlock[] = [];
-  readonly edges: CfgEdge[] = [];
+export class CfgBuilder extends CfgBlocks {
   readonly loops: LoopInfo[] = [];
   readonly gotos: GotoRecord[] = [];
   readonly labels = new Map<string, LabelState>();
-  readonly pinned = new Set<number>();
-  private readonly scopes: JumpScope[] = [];
-  /** The block statements are appended to; undefined after a jump, until a label or join. */
-  private current: number | undefined;
-  readonly entry: number;
-  readonly exit: number;
   private depth = 0;
-
-  constructor() {
-    this.entry = this.newBlock('entry');
-    this.exit = this.newBlock('exit');
-  }
 
   build(body: SyntaxNode | null): RawCfg {
     this.current = this.newBlock('statement');
@@ -87,43 +65,6 @@ export class CfgBuilder {
       labels: this.labels,
       pinned: this.pinned,
     };
-  }
-
-  private newBlock(kind: CfgBlock['kind'], ranges: Range[] = [], label?: string, joinLoops = true): number {
-    const id = this.blocks.length;
-    const block: CfgBlock = { id, kind, ranges };
-    if (label !== undefined) block.label = label;
-    this.blocks.push(block);
-    if (joinLoops) this.joinOpenLoops(id);
-    return id;
-  }
-
-  private joinOpenLoops(id: number): void {
-    for (const scope of this.scopes) scope.loopBody?.add(id);
-  }
-
-  private link(from: number | undefined, to: number, kind: CfgEdgeKind): void {
-    if (from !== undefined) this.edges.push({ from, to, kind });
-  }
-
-  /** The block to append to; code after a jump gets a fresh block with no predecessors. */
-  private appendable(): number {
-    if (this.current === undefined) this.current = this.newBlock('statement');
-    return this.current;
-  }
-
-  private append(node: SyntaxNode): number {
-    const id = this.appendable();
-    this.blocks[id].ranges.push(rangeOf(node));
-    return id;
-  }
-
-  /** Ends the current block with a jump: nothing falls through to the next statement. */
-  private jump(node: SyntaxNode, to: number | undefined, kind: CfgEdgeKind): number {
-    const from = this.append(node);
-    if (to !== undefined) this.link(from, to, kind);
-    this.current = undefined;
-    return from;
   }
 
   private statement(node: SyntaxNode): void {
@@ -184,11 +125,6 @@ export class CfgBuilder {
         if (OPAQUE_IN_BODY.has(node.type)) return;
         this.append(node);
     }
-  }
-
-  private innermost(accept: (scope: JumpScope) => boolean): JumpScope | undefined {
-    for (let i = this.scopes.length - 1; i >= 0; i--) if (accept(this.scopes[i])) return this.scopes[i];
-    return undefined;
   }
 
   /** Children in order. Inside an ERROR node, stray tokens and expressions become statements. */

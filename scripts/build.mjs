@@ -1,5 +1,7 @@
 // Bundles the client, the server and the CLI into dist/ with esbuild and copies the two wasm
-// files (web-tree-sitter's runtime and the C grammar) beside them, where syntax.ts looks first.
+// files (web-tree-sitter's runtime and the C grammar) beside them, where syntax.ts looks first,
+// and the load generator's C source, which the calibration compiles on the user's machine
+// (loadGenerator.ts looks for it beside the bundles).
 // Files in dist/ that this build did not write are deleted afterwards, so `npm run package` never
 // ships a stale file (dist/ is not emptied first: other processes may be running the bundles).
 import * as esbuild from 'esbuild';
@@ -12,6 +14,7 @@ const production = process.argv.includes('--production');
 mkdirSync('dist', { recursive: true });
 copyFileSync(require.resolve('web-tree-sitter/tree-sitter.wasm'), 'dist/tree-sitter.wasm');
 copyFileSync(require.resolve('tree-sitter-c/tree-sitter-c.wasm'), 'dist/tree-sitter-c.wasm');
+copyFileSync('server/src/tools/loadgen.c', 'dist/loadgen.c');
 
 // web-tree-sitter ships an ES module and a CommonJS build. esbuild would pick the ES module for
 // our `import` statements, and its `import.meta.url` is empty inside a CommonJS bundle, which
@@ -61,7 +64,7 @@ const results = await Promise.allSettled(
     .filter((e) => existsSync(e.in))
     .map((e) => esbuild.build({ ...common, entryPoints: [e.in], outfile: e.out, external: e.external ?? [] })),
 );
-const written = new Set(['tree-sitter.wasm', 'tree-sitter-c.wasm']);
+const written = new Set(['tree-sitter.wasm', 'tree-sitter-c.wasm', 'loadgen.c']);
 for (const e of entries.filter((e) => existsSync(e.in))) {
   const name = e.out.slice('dist/'.length);
   written.add(name);

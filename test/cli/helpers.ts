@@ -45,11 +45,11 @@ export function writeTree(files: Record<string, string>): string {
 }
 
 /**
- * Copies the self-contained bundle (cli.js and the two wasm files) into a directory, for runs
- * as another user who may not be able to read the checkout.
+ * Copies the self-contained bundle (cli.js, the two wasm files and the load generator's C) into
+ * a directory, for runs as another user who may not be able to read the checkout.
  */
 export function copyBundle(directory: string): string {
-  for (const name of ['cli.js', 'tree-sitter.wasm', 'tree-sitter-c.wasm']) {
+  for (const name of ['cli.js', 'tree-sitter.wasm', 'tree-sitter-c.wasm', 'loadgen.c']) {
     fs.copyFileSync(path.join(repoRoot, 'dist', name), path.join(directory, name));
   }
   return path.join(directory, 'cli.js');

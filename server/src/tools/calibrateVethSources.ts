@@ -1,6 +1,6 @@
 // The BPF programs the veth part of the calibration compiles (calibrateVeth.ts): the XDP
 // programs put on the server's device between rounds and the sk_skb verdicts of the TCP echo
-// servers. The echo servers and the load generator are loadGeneratorSource.ts.
+// servers. The echo servers and the load generator are loadgen.c.
 
 /** Requests kept in flight by the calibration's load generator unless the caller says otherwise. */
 export const VETH_DEFAULT_INFLIGHT = 32;

@@ -1,9 +1,8 @@
-// Building the load generator (loadGeneratorSource.ts), its `load` command line, and reading
+// Building the load generator (loadgen.c), its `load` command line, and reading
 // what it prints. The calibration's veth part and the offload benchmark both go through here.
-import { promises as fs, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { runCommand } from './command';
-import { LOAD_GENERATOR_C } from './loadGeneratorSource';
 import type { VethPair } from './vethPair';
 
 export interface LoadGeneratorBuild {
@@ -14,14 +13,33 @@ export interface LoadGeneratorBuild {
   sockmapMissing?: string;
 }
 
+const SOURCE_NAME = 'loadgen.c';
+
 /**
- * Writes the source into `dir` and compiles it with `cc`. With `sockmap` it links libbpf, and
+ * The load generator's C source: beside this code when it is a bundle (the build copies it into
+ * dist/) or the TypeScript source itself; otherwise in the source tree above it, where tsc's
+ * output (out/, the tests) and the benchmark's bundle (.cache/bench/) sit.
+ */
+export function loadGeneratorSourcePath(): string {
+  const beside = path.join(__dirname, SOURCE_NAME);
+  if (existsSync(beside)) return beside;
+  for (let dir = __dirname; ; ) {
+    const inTree = path.join(dir, 'server', 'src', 'tools', SOURCE_NAME);
+    if (existsSync(inTree)) return inTree;
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`${SOURCE_NAME} (the load generator's source) is neither beside ${__dirname} nor in a source tree above it`);
+    dir = parent;
+  }
+}
+
+/**
+ * Copies the source into `dir` and compiles it with `cc`. With `sockmap` it links libbpf, and
  * falls back to a build without it (echo-tcp then refuses a verdict program) when that fails.
  */
 export async function compileLoadGenerator(dir: string, cc: string, options: { sockmap: boolean; signal?: AbortSignal }): Promise<LoadGeneratorBuild> {
   const source = path.join(dir, 'loadgen.c');
   const binary = path.join(dir, 'loadgen');
-  await fs.writeFile(source, LOAD_GENERATOR_C);
+  await fs.copyFile(loadGeneratorSourcePath(), source);
   const compile = (args: string[]) => runCommand(cc, ['-O2', '-Wall', '-o', binary, source, ...args], { timeoutMs: 60_000, signal: options.signal });
   if (options.sockmap) {
     try {

@@ -1,9 +1,10 @@
-// The one C load generator of the project, with the echo servers it measures against: the veth
-// part of the calibration (calibrateVeth.ts) and the offload benchmark (bench/offload) compile
-// and run it through loadGenerator.ts. It is kept as text so that the bundles carry it: the
-// calibration compiles it on the user's machine with the user's C compiler.
-
-/**
+/*
+ * The one C load generator of the project, with the echo servers it measures against: the veth
+ * part of the calibration (calibrateVeth.ts) and the offload benchmark (bench/offload) compile
+ * and run it through loadGenerator.ts. The calibration compiles it on the user's machine with
+ * the user's C compiler, so it is shipped as source: scripts/build.mjs copies it beside the
+ * bundles (dist/loadgen.c), and loadGenerator.ts finds it there or in the source tree.
+ *
  * usage: loadgen echo PORT
  *        loadgen echo-tcp PORT [OBJECT PROGRAM]
  *        loadgen load [--tcp] [--inflight N] [--seconds S] [--max-requests N] [--timeout-ms MS]
@@ -29,7 +30,7 @@
  * (/proc/stat, around the measured interval only), which is reported too. Prints one JSON
  * object (LoadResult in loadGenerator.ts).
  */
-export const LOAD_GENERATOR_C = String.raw`#define _GNU_SOURCE
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -487,4 +488,3 @@ int main(int argc, char **argv)
     usage_error("unknown mode");
     return 2;
 }
-`;

@@ -132,12 +132,6 @@ export class CfgBuilder extends CfgBlocks {
     for (const child of namedChildrenOf(node)) this.statement(child);
   }
 
-  private condition(node: SyntaxNode | null, fallback: SyntaxNode): number {
-    const id = this.newBlock('condition', [rangeOf(node ?? fallback)]);
-    this.link(this.current, id, 'next');
-    return id;
-  }
-
   private ifStatement(node: SyntaxNode): void {
     const consequence = node.childForFieldName('consequence');
     const alternative = node.childForFieldName('alternative');

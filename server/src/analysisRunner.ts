@@ -63,6 +63,8 @@ export class AnalysisRunner {
   private killTimer: NodeJS.Timeout | undefined;
   /** The summary objects the current worker holds, by file: only changed ones are sent. */
   private sent = new Map<string, FileSummary>();
+  /** Summaries decoded from the thread's answers: ones it made itself, by analysing their file. */
+  private readonly madeByThread = new WeakSet<FileSummary>();
   /**
    * Per key, the diagnostics of the latest answer decoded from the current thread, least
    * recently decoded first, for as many documents as the thread keeps its own.
@@ -211,6 +213,7 @@ export class AnalysisRunner {
         const summary = decodeSummary(answer.summary, job.base);
         const diagnostics = decodeDiagnostics(answer.diagnostics, job.heldDiagnostics, job.request.key);
         this.sent.set(job.request.file, summary);
+        this.madeByThread.add(summary);
         this.decodedDiagnostics.set(job.request.key, { answerId: answer.id, diagnostics });
         analysis = { ...answer.analysis, summary, diagnostics };
         this.logger.debug(() => `Analysis ${answer.id} of ${job.request.key}: ${sentByPosition(answer.diagnostics)} of ${diagnostics.length} diagnostics sent by position`);
@@ -262,6 +265,12 @@ export class AnalysisRunner {
    * `analysed`, the job's own file, is left out: the job computes it afresh and the thread keeps
    * that one, so sending the old one (after a reopen, say) would only cost a copy. Unless the job
    * can take `ofText`, that file's summary of the job's very text: then the thread needs that one.
+   * The thread takes it only when its memo keeps no summary of the file (summaryToTake in
+   * analysis/analyze.ts). A file whose summary the thread holds is one it made itself is one it
+   * analysed, and so one its memo keeps (unless many other files were analysed since): the copy,
+   * 16 ms for memcached.c's summary on this thread and as much again on the other, would be
+   * wasted (an edit undone back to the text on disk, a reopen before the index adopted the closed
+   * document's summary). So it is sent only in place of a summary the thread did not make.
    */
   private summaryChanges(current: Map<string, FileSummary>, limit = Infinity, analysed?: string, ofText?: FileSummary): SummaryChanges {
     const set: [string, FileSummary][] = [];
@@ -270,7 +279,8 @@ export class AnalysisRunner {
       if (set.length >= limit) break;
       if (file !== analysed && this.sent.get(file) !== summary) set.push([file, summary]);
     }
-    if (analysed !== undefined && ofText && this.sent.get(analysed) !== ofText) set.push([analysed, ofText]);
+    const held = analysed === undefined ? undefined : this.sent.get(analysed);
+    if (analysed !== undefined && ofText && held !== ofText && !(held && this.madeByThread.has(held))) set.push([analysed, ofText]);
     for (const file of this.sent.keys()) if (!current.has(file)) remove.push(file);
     for (const file of remove) this.sent.delete(file);
     for (const [file, summary] of set) this.sent.set(file, summary);

@@ -40,9 +40,8 @@ function answer(job: WorkerJob): WorkerAnswer {
   try {
     const document = documents.parseFor(job.key, job.text);
     const base = summaries.get(job.file);
-    // Only for a file this thread has not summarised yet: on a reopen its summary memo makes the
-    // file's own summary at once, and keeps the objects the facts and rule results were made from.
-    const summaryOfText = job.heldSummaryIsOfText && !memo.summaries.get(job.file) ? base : undefined;
+    // Offered only: analyzeFile takes it when the memo keeps no summary of the file (summaryToTake).
+    const summaryOfText = job.heldSummaryIsOfText ? base : undefined;
     // The file's old summary stays in the map handed over, which analyzeFile replaces in place:
     // the files keep their order, so the program facts built before (memo) are reused — with the
     // file moved to the end they were rebuilt from scratch on the first analysis of each file.
@@ -54,7 +53,8 @@ function answer(job: WorkerJob): WorkerAnswer {
     const encoded = encodeDiagnostics(diagnostics, document.sent, job.diagnosticsBase);
     document.sent = { answerId: job.id, diagnostics };
     const result: WorkerAnswer = { id: job.id, analysis, summary: encodeSummary(summary, base), diagnostics: encoded };
-    if (summaryOfText) afterAnswer = () => rememberSummary(job.file, document.parse.plain, job.text);
+    // The analysis took the summary offered (it returns that very object) instead of summarising.
+    if (summaryOfText && summary === summaryOfText) afterAnswer = () => rememberSummary(job.file, document.parse.plain, job.text);
     return result;
   } catch (error) {
     if (error instanceof CancelledError) return { id: job.id, cancelled: true };

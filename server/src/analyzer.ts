@@ -206,9 +206,9 @@ export class Analyzer {
     const version = open.document.version;
     const file = open.file;
     const text = open.document.getText();
-    // The first analysis of a document opened as it is on disk takes the index's summary of that
-    // text (the thread already holds it, and the program facts it built ahead stand as they are).
-    const summaryOfText = this.latest.has(uri) ? undefined : this.index.summaryOfText(file, text);
+    // The index's summary when the text is the one on disk: offered, and taken only by an analysis
+    // that keeps no summary of the file yet (summaryToTake in analysis/analyze.ts decides).
+    const summaryOfText = this.index.summaryOfText(file, text);
     let analysis: FileAnalysis;
     if (this.runner) {
       const { isCancelled, discoveredEntries, summaryOfText: _ignored, ...plain } = options;

@@ -12,7 +12,6 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { AnalysisMemo, analyzeFile, buildProgramFacts, CancelledError, DEFAULT_ANALYZE_OPTIONS, type AnalyzeOptions } from './analysis/analyze';
 import type { FileSummary } from './analysis/model';
 import { initC, type Tree } from './analysis/syntax';
-import { summarizeFile } from './analysis/summarize';
 import { reparse } from './analysis/plainTreeEdit';
 import { WARM_UP_FILE, WARM_UP_SOURCE, WARM_UP_TYPED, warmUpEditOffsets, workspaceWarmUpFile } from './analysisWarmUp';
 import { KeptDocuments } from './workerDocuments';
@@ -54,7 +53,7 @@ function answer(job: WorkerJob): WorkerAnswer {
     document.sent = { answerId: job.id, diagnostics };
     const result: WorkerAnswer = { id: job.id, analysis, summary: encodeSummary(summary, base), diagnostics: encoded };
     // The analysis took the summary offered (it returns that very object) instead of summarising.
-    if (summaryOfText && summary === summaryOfText) afterAnswer = () => rememberSummary(job.file, document.parse.plain, job.text);
+    if (summaryOfText && summary === summaryOfText) afterAnswer = () => rememberSummary(job.file, document.parse.plain, job.text, summary);
     return result;
   } catch (error) {
     if (error instanceof CancelledError) return { id: job.id, cancelled: true };
@@ -70,12 +69,12 @@ let afterAnswer: (() => void) | undefined;
 /**
  * An analysis that took a summary computed elsewhere (the index's) left the summary memo without
  * this file: the next edit would summarise every function again. Summarising it now, once the
- * answer is on its way, fills the memo; the summary itself equals the one taken and is dropped.
- * Runs before the thread reads its next message, while the document's tree is still this parse.
+ * answer is on its way, fills the memo (AnalysisMemo.rememberSummary). Runs before the thread
+ * reads its next message, while the document's tree is still this parse.
  */
-function rememberSummary(file: string, tree: Tree, text: string): void {
+function rememberSummary(file: string, tree: Tree, text: string, taken: FileSummary): void {
   try {
-    summarizeFile(file, tree, text, memo.summaries);
+    memo.rememberSummary(file, tree, text, taken);
   } catch {
     // The next edit summarises without the memo (and reports what fails) itself.
   }

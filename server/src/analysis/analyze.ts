@@ -100,6 +100,20 @@ export class AnalysisMemo {
   readonly slices = new SlicesMemo();
   /** Per-function rule results of each file's latest analysis (rules/functionResults.ts). */
   readonly rules = new RulesMemo();
+
+  /**
+   * After an analysis that took `taken`, the summary of exactly `text` made elsewhere, instead of
+   * summarising (summaryToTake): fills the summary memo, which has nothing of the file, so that
+   * the next summary of the file reuses what did not change instead of walking all of it; the
+   * analysis thread calls it once its answer is on its way. The remembered functions stand for
+   * `taken`'s own FunctionInfo objects, not equal new ones: the next summary then hands back the
+   * objects the analysis used, which its call graph, program walks and rule results were made
+   * from (a reopen of the unchanged file, or an edit, finds them as it left them).
+   */
+  rememberSummary(file: string, tree: Tree, text: string, taken: FileSummary): void {
+    const made = summarizeFile(file, tree, text, this.summaries);
+    this.summaries.get(file)?.adoptFunctions(made.functions, taken.functions);
+  }
 }
 
 /**

@@ -67,6 +67,21 @@ export class FileSummaryMemo {
     return this.byNode.get(node);
   }
 
+  /**
+   * Makes the definitions remembered with `made`'s FunctionInfo objects stand for `taken`'s, the
+   * same file's summary of the same text made elsewhere, function for function: the next summary
+   * of the file then hands back the objects of the summary the analysis actually used. Nothing
+   * changes unless both list the same functions at the same places.
+   */
+  adoptFunctions(made: FunctionInfo[], taken: FunctionInfo[]): void {
+    if (made.length !== taken.length || !made.every((fn, i) => sameDefinition(fn, taken[i]))) return;
+    const takenFor = new Map(made.map((fn, i) => [fn, taken[i]]));
+    for (const remembered of this.all) {
+      const adopted = remembered.info && takenFor.get(remembered.info);
+      if (adopted) remembered.info = adopted;
+    }
+  }
+
   /** Remembered definitions with this text (identical copies of a function can sit in #if branches). */
   withText(text: string): RememberedFunction[] {
     if (!this.byLength) {
@@ -79,6 +94,11 @@ export class FileSummaryMemo {
     }
     return (this.byLength.get(text.length) ?? []).filter((remembered) => remembered.text === text);
   }
+}
+
+function sameDefinition(a: FunctionInfo, b: FunctionInfo): boolean {
+  const same = (x: Range, y: Range) => x.start.line === y.start.line && x.start.character === y.start.character && x.end.line === y.end.line && x.end.character === y.end.character;
+  return a.name === b.name && same(a.range, b.range) && a.calls.length === b.calls.length && a.locals.length === b.locals.length;
 }
 
 /** One question a function's summary asked the file-level context, and the answer it got. */

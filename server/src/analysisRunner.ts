@@ -251,6 +251,7 @@ export class AnalysisRunner {
       job.base = this.sent.get(file);
       job.heldDiagnostics = this.decodedDiagnostics.get(key);
       const heldIsOfText = summaryOfText !== undefined && job.base === summaryOfText;
+      this.logger.debug(() => `Analysis ${job.id} of ${key}: ${summaries.set.length} summaries sent, ${heldIsOfText ? "the file's summary of its text offered" : "no summary of its text offered"}`);
       Atomics.add(this.cancelSlot, JOBS_POSTED_SLOT, 1);
       worker.postMessage({ id: job.id, key, file, text, summaries, heldSummaryIsOfText: heldIsOfText, options, diagnosticsBase: job.heldDiagnostics?.answerId } satisfies WorkerJob);
     } catch (error) {

@@ -125,9 +125,12 @@ export class AnalysisMemo {
  *   summary spares walking the whole file.
  * - The memo keeps the file (a reopen, or an edit undone back to the text on disk): summarising
  *   with it walks nothing the previous analysis left alone and hands back that analysis's
- *   FunctionInfo objects, which its call graph, program walks and rule results were made from;
- *   the offered summary, equal but made elsewhere, would make every function look new to them
- *   (reopening memcached.c had gone from 15 to 45 ms in the editor benchmark).
+ *   FunctionInfo objects (also when that analysis took a summary: rememberSummary), which its
+ *   call graph, program walks and rule results were made from. The offered summary may be equal
+ *   but made elsewhere (the index's, before it adopted the closed document's), and would make
+ *   every function look new to them (the editor benchmark's reopen of memcached.c had gone from
+ *   15 to 45 ms with it taken on every reopen).
+ * Without a memo nothing is kept to lose: the offered summary is always taken.
  */
 export function summaryToTake(file: string, offered: FileSummary | undefined, memo: AnalysisMemo | undefined): FileSummary | undefined {
   if (offered?.file !== file) return undefined;

@@ -10,7 +10,6 @@ import { AnalysisMemo, analyzeFile, buildProgramFacts, DEFAULT_ANALYZE_OPTIONS }
 import type { FileSummary } from '../../server/src/analysis/model';
 import { initC, parsePlainC } from '../../server/src/analysis/syntax';
 import { reparse } from '../../server/src/analysis/plainTreeEdit';
-import { summarizeFile } from '../../server/src/analysis/summarize';
 import { summarizeText } from '../../server/src/workspaceIndex';
 import { repoRoot } from '../repoRoot';
 
@@ -48,7 +47,7 @@ test('an open that takes the index summary and the facts built ahead equals an a
       assert.equal(memo.facts.callGraph, ahead.callGraph, `${name}: nothing changed, the call graph built ahead stands`);
 
       // What the thread does after answering, then edits: each must equal a fresh analysis.
-      summarizeFile(name, version.plain, text, memo.summaries);
+      memo.rememberSummary(name, version.plain, text, opened.summary);
       let current = version;
       let edited = text;
       for (const at of [0.2, 0.5, 0.8]) {

@@ -38,6 +38,8 @@ test('the index gives its summary only for the very text it indexed', async () =
     assert.ok(index.get(libUri));
     assert.equal(index.summaryOfText(libUri, WITHOUT_HELPER), undefined, 'other text');
     assert.equal(index.summaryOfText(libUri, WITH_HELPER + ' '), undefined, 'one character more');
+    const lastChanged = WITH_HELPER.slice(0, -1) + (WITH_HELPER.endsWith('x') ? 'y' : 'x');
+    assert.equal(index.summaryOfText(libUri, lastChanged), undefined, 'as long, one character other');
     assert.equal(index.summaryOfText(pathToFileURL(join(dir, 'main.c')).href, WITH_HELPER), undefined, 'the text of another file');
 
     writeFileSync(lib, WITHOUT_HELPER);

@@ -1,9 +1,10 @@
 // After an edit the attribute macros are taken from the previous version unless the edit touched
-// a preprocessor line (attributeMacrosAfterEdit): random edits — typing '#', '\\', newlines,
-// whole #define lines, deleting ranges — must give the macros a fresh reading gives.
+// a preprocessor line (blanking.ts): random edits — typing '#', '\\', newlines, whole #define
+// lines, deleting ranges — must give the macros a fresh reading gives.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { attributeMacrosAfterEdit, attributeMacrosKey, attributeMacrosOf } from '../../server/src/analysis/attributeMacros';
+import { attributeMacrosKey, type AttributeMacroState } from '../../server/src/analysis/attributeMacros';
+import { blankingAfterEdit, blankingOf, type Blanking } from '../../server/src/analysis/blanking';
 import { editBetween, reparse } from '../../server/src/analysis/plainTreeEdit';
 import { initC, parseC, parsedTextOf } from '../../server/src/analysis/syntax';
 import { randomEdit, Rng } from './randomEdits';
@@ -33,22 +34,23 @@ const TYPED = ['#', '\\', '\n', 'd', ' ', 'x', '#define API 1\n', '#define Z __a
 
 test('macros carried over an edit equal the macros read afresh', () => {
   const rng = new Rng(11);
+  const macrosOf = (blanking: Blanking) => (blanking.states[0] as AttributeMacroState).macros;
   let text = BASE;
-  let macros = attributeMacrosOf(text);
+  let blanking = blankingOf(text);
   let reused = 0;
   for (let i = 0; i < 3000; i++) {
     const after = randomEdit(rng, text, TYPED, { deleteUpTo: 3 }).text;
     // Back to the base now and then, so that the text keeps its #define lines.
     const edited = i % 40 === 39 ? BASE : after;
     const edit = editBetween(text, edited);
-    const fresh = attributeMacrosOf(edited);
+    const fresh = blankingOf(edited);
     if (edit) {
-      const carried = attributeMacrosAfterEdit({ text, macros }, edited, edit);
-      if (carried === macros) reused++;
-      assert.equal(attributeMacrosKey(carried), attributeMacrosKey(fresh), `edit ${i}: ${JSON.stringify(edited)}`);
+      const carried = blankingAfterEdit({ text, blanking }, edited, edit);
+      if (macrosOf(carried) === macrosOf(blanking)) reused++;
+      assert.equal(attributeMacrosKey(macrosOf(carried)), attributeMacrosKey(macrosOf(fresh)), `edit ${i}: ${JSON.stringify(edited)}`);
     }
     text = edited;
-    macros = fresh;
+    blanking = fresh;
   }
   assert.ok(reused > 500, `${reused} edits reused the macros`);
 });

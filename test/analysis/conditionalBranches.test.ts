@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { blankRanges, splitConditionalRanges, splitConditionalRangesAfterEdit } from '../../server/src/analysis/conditionalBranches';
+import { blankingAfterEdit, blankingOf, blankRanges, mergeRanges, type Blanking } from '../../server/src/analysis/blanking';
+import { splitConditionalRanges } from '../../server/src/analysis/conditionalBranches';
 import { editBetween, reparse, type ParsedVersion } from '../../server/src/analysis/plainTreeEdit';
 import { initC, parseC, parsedTextOf, parsePlainC, plainTreeOf, type SyntaxNode } from '../../server/src/analysis/syntax';
 import { analyzeFile, DEFAULT_ANALYZE_OPTIONS } from '../../server/src/analysis/analyze';
@@ -13,7 +14,7 @@ import { summarizeFile } from '../../server/src/analysis/summarize';
 import { memcachedOrSkip } from '../corpus/corpusRun';
 import { randomEdit, Rng } from './randomEdits';
 
-const blanked = (text: string) => blankRanges(text, splitConditionalRanges(text));
+const blanked = (text: string) => blankRanges(text, mergeRanges(splitConditionalRanges(text)));
 
 /** `text` with the lines at the given 1-based numbers replaced by empty lines. */
 function emptyLines(text: string, lines: number[]): string {
@@ -92,19 +93,20 @@ test('ranges carried over an edit equal the ranges found afresh', () => {
   const typed = ['{', '}', '#else\n', '#endif\n', '#ifdef X\n', '"', "'", '/*', '*/', '//', '\\\n', '\n', 'x', ' ', 'if (n) {\n'];
   const rng = new Rng(3);
   let text = base;
-  let ranges = splitConditionalRanges(text);
+  let blanking: Blanking = blankingOf(text);
   let carried = 0;
   for (let i = 0; i < 4000; i++) {
     const next = i % 50 === 49 ? base : randomEdit(rng, text, typed, { deleteUpTo: 3 }).text;
     const edit = editBetween(text, next);
-    const fresh = splitConditionalRanges(next);
+    const fresh = blankingOf(next);
     if (edit) {
-      const after = splitConditionalRangesAfterEdit({ text, ranges }, next, edit);
-      assert.deepEqual(after, fresh, `edit ${i}: ${JSON.stringify(next)}`);
-      if (fresh.length && !SIGNIFICANT_EDIT.test(text.slice(edit.startIndex, edit.oldEndIndex) + next.slice(edit.startIndex, edit.newEndIndex))) carried++;
+      const after = blankingAfterEdit({ text, blanking }, next, edit);
+      assert.deepEqual(after.ranges, fresh.ranges, `edit ${i}: ${JSON.stringify(next)}`);
+      assert.equal(after.text, fresh.text, `edit ${i}: ${JSON.stringify(next)}`);
+      if (fresh.ranges.length && !SIGNIFICANT_EDIT.test(text.slice(edit.startIndex, edit.oldEndIndex) + next.slice(edit.startIndex, edit.newEndIndex))) carried++;
     }
     text = next;
-    ranges = fresh;
+    blanking = fresh;
   }
   assert.ok(carried > 300, `${carried} edits of a text with blanked groups typed nothing a scan reads`);
 });

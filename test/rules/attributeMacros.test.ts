@@ -1,9 +1,10 @@
-// The pre-parse blanking of attribute-only macros (server/src/analysis/attributeMacros.ts):
+// What the pre-parse blanking (blanking.ts) takes from attribute-only macros (attributeMacros.ts):
 // which names are blanked, that every offset stays where it was, and that incremental parsing
 // through parseC still gives the tree a fresh parse gives.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { attributeMacrosOf, blankAttributeMacros } from '../../server/src/analysis/attributeMacros';
+import { attributeMacroRanges, attributeMacrosOf } from '../../server/src/analysis/attributeMacros';
+import { blankRanges } from '../../server/src/analysis/blanking';
 import { initC, parseC, type ParserTree } from '../../server/src/analysis/syntax';
 
 const SOURCE = `#define API __attribute__((visibility("default"))) extern
@@ -26,7 +27,7 @@ test('blanks well-known and file-defined attribute macros in code only, keeping 
   assert.ok(macros.objectLike.has('API') && macros.objectLike.has('NOTHING') && macros.functionLike.has('ATTR'));
   assert.ok(!macros.objectLike.has('LIMIT'), 'a macro with a value is not an attribute');
   assert.ok(!macros.objectLike.has('MAYBE'), 'one non-attribute definition keeps the name');
-  const blanked = blankAttributeMacros(SOURCE, macros);
+  const blanked = blankRanges(SOURCE, attributeMacroRanges(SOURCE, macros));
   assert.equal(blanked.length, SOURCE.length);
   assert.deepEqual([...blanked.matchAll(/\n/g)].map((m) => m.index), [...SOURCE.matchAll(/\n/g)].map((m) => m.index));
   const lines = blanked.split('\n');
@@ -35,7 +36,7 @@ test('blanks well-known and file-defined attribute macros in code only, keeping 
   assert.equal(lines[10], '   ' + ' int f(int a) ' + ' '.repeat('ATTR(nonnull(1,'.length));
   assert.equal(lines[11], ' '.repeat('  2)) __THROW'.length) + ';');
   assert.match(lines[12], /^ {7} int g\(int b\) \{ return b \+ LIMIT \+ MAYBE; \} \/\* 😀 \*\/ {19} int h\(void\);$/);
-  assert.equal(blankAttributeMacros('int x;\n'), 'int x;\n');
+  assert.deepEqual(attributeMacroRanges('int x;\n'), []);
 });
 
 function sexp(tree: ParserTree): string {

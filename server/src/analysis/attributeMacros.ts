@@ -1,22 +1,20 @@
-// Blanks attribute-only macros before tree-sitter reads C, because tree-sitter cannot expand
-// macros: `__attribute_cold__` on the line before a prototype, `API CallInfo *f(void);` with
-// `#define API extern`, or `__attribute_fallthrough__` written without a semicolon make it
-// misparse the declaration or statement that follows (a global named after a type, a VLA made
-// of `x[i++] = …`, definitions swallowed into an ERROR node).
+// What to blank of attribute-only macros before tree-sitter reads C (blanking.ts), because
+// tree-sitter cannot expand macros: `__attribute_cold__` on the line before a prototype,
+// `API CallInfo *f(void);` with `#define API extern`, or `__attribute_fallthrough__` written
+// without a semicolon make it misparse the declaration or statement that follows (a global named
+// after a type, a VLA made of `x[i++] = …`, definitions swallowed into an ERROR node).
 //
 // Why a pre-pass and not a fix in the summary: once tree-sitter has misparsed, the damage is
 // not local to one node (two stacked attributes swallow the following *definitions*), so no
-// rule or summary can recover what was lost. Replacing the macro name (and, for function-like
-// ones, its parenthesised arguments) with spaces is what the preprocessor does to a macro that
-// expands to nothing, and for attributes the expansion changes no code the analysis reads. The
-// replacement has the same length and keeps every newline, so byte offsets, rows and columns
-// of every other token are unchanged: ranges, quick fixes and incremental parsing (tree.edit
-// with offsets computed on the real text) stay exact.
+// rule or summary can recover what was lost. Blanking the macro name (and, for function-like
+// ones, its parenthesised arguments) is what the preprocessor does to a macro that expands to
+// nothing, and for attributes the expansion changes no code the analysis reads.
 //
 // Only these are blanked: a small list of well-known attribute macros (glibc's and lighttpd's
 // `__attribute_*__`, `__THROW`, Lua's export macros), and names the file itself #defines, every
 // time, to nothing or to text made only of `__attribute__((…))`, `__declspec(…)` and `extern`.
 // Names are never blanked inside preprocessor lines, comments, strings or character literals.
+import type { BlankingSource, BlankRange } from './blanking';
 
 /** Object-like: blanked wherever they appear as an identifier in code. */
 const WELL_KNOWN_OBJECT_LIKE = new Set([
@@ -130,35 +128,6 @@ export function attributeMacrosOf(text: string): AttributeMacros {
   return { objectLike, functionLike };
 }
 
-/**
- * The attribute macros of `text`, made from `text` by replacing `previous.text[start, oldEnd)`
- * with `text[start, newEnd)`, knowing `previous.macros`: the same when neither version of the
- * edited lines, nor the line before them (which a backslash would continue into them), holds a
- * '#' or a '\\' — then no line starting a #define, or continuing one, was touched.
- */
-export function attributeMacrosAfterEdit(
-  previous: { text: string; macros: AttributeMacros },
-  text: string,
-  edit: { startIndex: number; oldEndIndex: number; newEndIndex: number },
-): AttributeMacros {
-  if (touchesDirectiveLines(previous.text, edit.startIndex, edit.oldEndIndex) || touchesDirectiveLines(text, edit.startIndex, edit.newEndIndex)) {
-    return attributeMacrosOf(text);
-  }
-  return previous.macros;
-}
-
-/** Whether the lines holding `text[from, to]`, or the line before them, contain '#' or '\\'. */
-function touchesDirectiveLines(text: string, from: number, to: number): boolean {
-  const lineStart = text.lastIndexOf('\n', from - 1) + 1;
-  const start = lineStart === 0 ? 0 : text.lastIndexOf('\n', lineStart - 2) + 1;
-  const end = lineEnd(text, to);
-  for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x23 /* # */ || c === 0x5c /* \ */) return true;
-  }
-  return false;
-}
-
 /** Index of the '\n' ending the line at `from`, or the text's length. */
 function lineEnd(text: string, from: number): number {
   const end = text.indexOf('\n', from);
@@ -208,30 +177,36 @@ function isIdentifierPart(c: string): boolean {
   return isIdentifierStart(c) || (c >= '0' && c <= '9');
 }
 
-/** Spaces for every character of `text[from, to)` except line breaks, which are kept. */
-function blank(chars: string[], from: number, to: number): void {
-  for (let i = from; i < to; i++) if (chars[i] !== '\n' && chars[i] !== '\r') chars[i] = ' ';
+/** What the source keeps of one version of a text: its macros, and the uses of them to blank. */
+export interface AttributeMacroState {
+  macros: AttributeMacros;
+  ranges: readonly BlankRange[];
 }
 
 /**
- * blankAttributeMacros(text, macros) for `text` made from `previous` by `edit`, when the same
- * macros left `previous` as it was: every name `previous` held was on a '#' line, so outside the
- * edited lines the new text holds none elsewhere either, and only those lines are searched.
+ * Attribute-only macros as a source of blanked ranges (blanking.ts). The macros are read again
+ * only after an edit of a preprocessor line (which may #define one). An edit that opens or closes
+ * no comment, string or argument list leaves every use of a name outside the edited lines as it
+ * was: so when none was blanked before, only those lines are searched for one.
  */
-export function blankAttributeMacrosAfterEdit(text: string, edit: { startIndex: number; newEndIndex: number }, macros: AttributeMacros): string {
-  const from = text.lastIndexOf('\n', edit.startIndex - 1) + 1;
-  if (!mentionsAny(text.slice(from, lineEnd(text, edit.newEndIndex)), macros)) return text;
-  return blankAttributeMacros(text, macros);
-}
+export const attributeMacroBlanking: BlankingSource<AttributeMacroState> = {
+  significant: /[/*"'()]/,
+  scan(text, kept) {
+    const macros = kept?.macros ?? attributeMacrosOf(text);
+    return { macros, ranges: attributeMacroRanges(text, macros) };
+  },
+  afterQuietEdit(carried, text, edit) {
+    if (carried.ranges.length) return undefined;
+    const from = text.lastIndexOf('\n', edit.startIndex - 1) + 1;
+    return mentionsAny(text.slice(from, lineEnd(text, edit.newEndIndex)), carried.macros) ? undefined : carried;
+  },
+};
 
-/**
- * `text` with every attribute-only macro use replaced by spaces: same length, same line breaks.
- * Returns `text` itself when nothing is blanked.
- */
-export function blankAttributeMacros(text: string, macros: AttributeMacros = attributeMacrosOf(text)): string {
+/** The uses of attribute-only macros in `text` to blank: sorted, disjoint. */
+export function attributeMacroRanges(text: string, macros: AttributeMacros = attributeMacrosOf(text)): BlankRange[] {
+  const ranges: BlankRange[] = [];
   // Most files use none of the names anywhere: one search says so without scanning the text.
-  if (!mentionsAny(text, macros)) return text;
-  let chars: string[] | undefined;
+  if (!mentionsAny(text, macros)) return ranges;
   let atLineStart = true;
   let i = 0;
   const n = text.length;
@@ -270,13 +245,11 @@ export function blankAttributeMacros(text: string, macros: AttributeMacros = att
       while (end < n && isIdentifierPart(text[end])) end++;
       const name = text.slice(i, end);
       if (macros.objectLike.has(name)) {
-        chars ??= text.split('');
-        blank(chars, i, end);
+        ranges.push({ start: i, end });
       } else if (macros.functionLike.has(name)) {
         const close = balancedEnd(text, end);
         if (close !== undefined) {
-          chars ??= text.split('');
-          blank(chars, i, close);
+          ranges.push({ start: i, end: close });
           end = close;
         }
       }
@@ -285,5 +258,5 @@ export function blankAttributeMacros(text: string, macros: AttributeMacros = att
     }
     i++;
   }
-  return chars ? chars.join('') : text;
+  return ranges;
 }

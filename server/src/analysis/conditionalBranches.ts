@@ -1,4 +1,4 @@
-// Blanks the alternative branches of #if groups that split braces, before tree-sitter reads C.
+// What to blank of #if groups that split braces, before tree-sitter reads C (blanking.ts).
 //
 // tree-sitter parses every branch of an #if/#ifdef/#ifndef group as code. When a group inside a
 // function opens a brace in more than one branch (memcached.c:
@@ -9,20 +9,13 @@
 //
 // A compiler sees one branch. For such a group (one whose branches do not each balance their
 // braces without closing one they did not open) the directive lines and every branch but the first
-// are replaced by spaces, keeping every line break, so the parser sees the code as compiled with
-// the first branch taken; offsets, rows and columns of everything else are unchanged, as with
-// attribute macros (attributeMacros.ts). Groups whose branches balance are left alone: tree-sitter
-// handles them, and the analysis sees both branches.
+// are blanked, so the parser sees the code as compiled with the first branch taken. Groups whose
+// branches balance are left alone: tree-sitter handles them, and the analysis sees both branches.
 //
 // A group nested in a branch counts, in that branch, with the braces of its first branch when it
 // is blanked (those are what remains), and with none when it balances. A group left open at the
 // end of the text (while it is being typed) is not blanked.
-
-/** A range of the text to replace with spaces, [start, end). Sorted and disjoint in a list. */
-export interface BlankRange {
-  start: number;
-  end: number;
-}
+import type { BlankingSource, BlankRange } from './blanking';
 
 /** Braces met in one branch: opened minus closed, and the lowest that went on the way. */
 interface BraceCount {
@@ -93,7 +86,8 @@ const balances = (count: BraceCount) => count.net === 0 && count.lowest >= 0;
 
 /**
  * The ranges of `text` to blank: for every #if group whose branches do not each balance their
- * braces, its directive lines and every branch but the first. Empty for most files.
+ * braces, its directive lines and every branch but the first. A group inside a blanked branch
+ * may have its own ranges too (blanking.ts merges them). Empty for most files.
  */
 export function splitConditionalRanges(text: string): BlankRange[] {
   if (!text.includes('#')) return [];
@@ -138,7 +132,7 @@ export function splitConditionalRanges(text: string): BlankRange[] {
       i++;
     }
   }
-  return merged(ranges);
+  return ranges;
 
   function directive(name: string, start: number, end: number): void {
     if (name === 'if' || name === 'ifdef' || name === 'ifndef') {
@@ -172,124 +166,13 @@ export function splitConditionalRanges(text: string): BlankRange[] {
   }
 }
 
-/** Sorted, with overlapping ranges (a blanked group inside a blanked branch) made one. */
-function merged(ranges: BlankRange[]): BlankRange[] {
-  if (ranges.length < 2) return ranges;
-  ranges.sort((a, b) => a.start - b.start);
-  const out: BlankRange[] = [ranges[0]];
-  for (const range of ranges.slice(1)) {
-    const last = out[out.length - 1];
-    if (range.start <= last.end) last.end = Math.max(last.end, range.end);
-    else out.push(range);
-  }
-  return out;
-}
-
-/** `text` with every range replaced by spaces, line breaks kept; `text` itself when there are none. */
-export function blankRanges(text: string, ranges: readonly BlankRange[]): string {
-  if (!ranges.length) return text;
-  const parts: string[] = [];
-  let from = 0;
-  for (const { start, end } of ranges) {
-    parts.push(text.slice(from, start), text.slice(start, end).replace(/[^\r\n]/g, ' '));
-    from = end;
-  }
-  parts.push(text.slice(from));
-  return parts.join('');
-}
-
-export interface TextEdit {
-  startIndex: number;
-  oldEndIndex: number;
-  newEndIndex: number;
-}
-
 /**
- * `ranges` carried through `edit` (after it: shifted; holding it: stretched), or undefined when
- * the edit touches a range's end or cuts it.
+ * The split #if groups' branches as a source of blanked ranges (blanking.ts). An edit that types
+ * or deletes no brace, comment, string or character literal, on no preprocessor line, changes no
+ * branch's braces nor which groups there are: the ranges move with the text.
  */
-export function rangesAfterEdit(ranges: readonly BlankRange[], edit: TextEdit): BlankRange[] | undefined {
-  const delta = edit.newEndIndex - edit.oldEndIndex;
-  const out: BlankRange[] = [];
-  for (const { start, end } of ranges) {
-    if (end < edit.startIndex) out.push({ start, end });
-    else if (start > edit.oldEndIndex) out.push({ start: start + delta, end: end + delta });
-    else if (start < edit.startIndex && end > edit.oldEndIndex) out.push({ start, end: end + delta });
-    else return undefined;
-  }
-  return out;
-}
-
-/**
- * Whether texts blanked with `before` (the text before `edit`) and with `after` (the text after
- * it) differ only inside the edit: the ranges outside the edited text, those after it shifted by
- * it, are the same. Then a parse of the one can be reused for the other (tree.edit tells the rest).
- */
-export function sameRangesOutsideEdit(before: readonly BlankRange[], after: readonly BlankRange[], edit: TextEdit): boolean {
-  const delta = edit.newEndIndex - edit.oldEndIndex;
-  const a = outside(before, edit.startIndex, edit.oldEndIndex, delta);
-  const b = outside(after, edit.startIndex, edit.newEndIndex, 0);
-  return a.length === b.length && a.every((range, i) => range.start === b[i].start && range.end === b[i].end);
-}
-
-/** The parts of `ranges` outside [from, to), those after it moved by `delta`; parts meeting at the edit stay apart. */
-function outside(ranges: readonly BlankRange[], from: number, to: number, delta: number): BlankRange[] {
-  const out: BlankRange[] = [];
-  for (const { start, end } of ranges) {
-    if (start < from) out.push({ start, end: Math.min(end, from) });
-    if (end > to) out.push({ start: Math.max(start, to) + delta, end: end + delta });
-  }
-  return out;
-}
-
-/** Characters that can change what a scan reads as a directive, comment, string or brace. */
-const SIGNIFICANT = /[{}#\\"'/*]/;
-/** What on a line before a line break typed or deleted can make that break matter. */
-const OPENS_TO_LINE_END = /["'/]/;
-
-/**
- * splitConditionalRanges(text), for `text` made from `previous.text` by `edit`: the previous
- * ranges carried through the edit when the edit can change nothing the scan reads — neither
- * version of the edited text, nor a character beside it, is a brace, '#', quote, slash, star or
- * backslash, the edit is not on a directive line nor before a '#' on its line (which it would
- * stop from starting a directive), and a line break typed or deleted ends no comment, string or
- * continued line (nothing on its line before the edit opens one) — otherwise a new scan.
- */
-export function splitConditionalRangesAfterEdit(previous: { text: string; ranges: readonly BlankRange[] }, text: string, edit: TextEdit): BlankRange[] {
-  const removed = previous.text.slice(Math.max(0, edit.startIndex - 1), edit.oldEndIndex + 1);
-  const typed = text.slice(Math.max(0, edit.startIndex - 1), edit.newEndIndex + 1);
-  const quiet =
-    !SIGNIFICANT.test(removed) &&
-    !SIGNIFICANT.test(typed) &&
-    !directiveAround(previous.text, edit.startIndex, edit.oldEndIndex) &&
-    !directiveAround(text, edit.startIndex, edit.newEndIndex) &&
-    (!(removed.includes('\n') || typed.includes('\n')) || breaksNothing(text, edit.startIndex));
-  if (quiet) {
-    const carried = rangesAfterEdit(previous.ranges, edit);
-    if (carried) return carried;
-  }
-  return splitConditionalRanges(text);
-}
-
-/**
- * Whether a line break at `at` can end nothing the scan reads: its line, up to `at`, opens no
- * `//` comment, string or character literal, and the line before does not continue into it.
- * (Inside a block comment a line break changes nothing.)
- */
-function breaksNothing(text: string, at: number): boolean {
-  const lineStart = text.lastIndexOf('\n', at - 1) + 1;
-  if (OPENS_TO_LINE_END.test(text.slice(lineStart, at))) return false;
-  let before = lineStart - 2;
-  if (before >= 0 && text.charCodeAt(before) === CARRIAGE_RETURN) before--;
-  return before < 0 || text.charCodeAt(before) !== BACKSLASH;
-}
-
-/** Whether the line holding `text[from, to)` starts with '#', or has one after `to` with only blanks between. */
-function directiveAround(text: string, from: number, to: number): boolean {
-  let i = text.lastIndexOf('\n', from - 1) + 1;
-  while (i < from && isBlank(text.charCodeAt(i))) i++;
-  if (text.charCodeAt(i) === HASH) return true;
-  let j = to;
-  while (j < text.length && isBlank(text.charCodeAt(j))) j++;
-  return text.charCodeAt(j) === HASH;
-}
+export const splitConditionalBlanking: BlankingSource<{ ranges: readonly BlankRange[] }> = {
+  significant: /[{}"'/*]/,
+  scan: (text) => ({ ranges: splitConditionalRanges(text) }),
+  afterQuietEdit: (carried) => carried,
+};

@@ -3,8 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Parser, Language, Tree as ParserTree, Edit } from 'web-tree-sitter';
-import { attributeMacrosAfterEdit, attributeMacrosKey, attributeMacrosOf, blankAttributeMacros, blankAttributeMacrosAfterEdit, type AttributeMacros } from './attributeMacros';
-import { blankRanges, sameRangesOutsideEdit, splitConditionalRanges, splitConditionalRangesAfterEdit, type BlankRange } from './conditionalBranches';
+import { blankingAfterEdit, blankingOf, sameOutsideEdit, type Blanking } from './blanking';
 import { PlainTree } from './plainTree';
 import { copyTree } from './plainTreeCopy';
 
@@ -54,15 +53,8 @@ export function createCParser(): Parser {
 
 let sharedParser: Parser | undefined;
 
-/** Which attribute macros each tree was parsed with blanked (attributeMacros.ts), and their key. */
-const blankedWith = new WeakMap<ParserTree, string>();
-const macrosOfTree = new WeakMap<ParserTree, AttributeMacros>();
-/** The conditional branches each tree was parsed with blanked (conditionalBranches.ts). */
-const conditionalRangesOfTree = new WeakMap<ParserTree, BlankRange[]>();
-/** The text each tree was parsed from, after blanking: what node.text shows. */
-const parsedText = new WeakMap<ParserTree, string>();
-/** Trees whose text attribute-macro blanking left as it was. */
-const unblanked = new WeakSet<ParserTree>();
+/** How the text of each tree was blanked (blanking.ts): node.text shows the blanked text. */
+const blankingOfTree = new WeakMap<ParserTree, Blanking>();
 /** The plain copy of each tree, made on first request. */
 const plainCopies = new WeakMap<ParserTree, PlainTree>();
 
@@ -70,45 +62,28 @@ const plainCopies = new WeakMap<ParserTree, PlainTree>();
  * Parses a whole string of C. With oldTree (already edited with tree.edit) the parse is
  * incremental. The caller owns the returned tree and must delete() it.
  *
- * Attribute-only macros (attributeMacros.ts) and the alternative branches of #if groups that
- * split braces (conditionalBranches.ts) are blanked first, keeping every offset, so the tree's
- * positions are those of `text`; node.text shows the blanked text. An incremental parse is only
- * reused when the old tree was blanked the same way outside the edit: a #define added or removed
- * by the edit can change the blanking far from the edited range, and so can a brace typed in a
- * branch. `from` (the raw text `oldTree` was parsed from, and the edit made since) lets both be
- * taken from the old tree.
+ * The text is blanked first (blanking.ts), keeping every offset, so the tree's positions are
+ * those of `text`; node.text shows the blanked text. `from` (the raw text `oldTree` was parsed
+ * from, and the edit made since) lets the blanking start from the old tree's; the old tree is
+ * reused only when the two texts are blanked alike outside the edit (without `from`, only when
+ * neither is blanked at all).
  */
 export function parseC(text: string, oldTree?: ParserTree, from?: { text: string; edit: Edit }): ParserTree {
   sharedParser ??= createCParser();
-  // With the old tree's text and the edit, the macros are re-read only when the edit touched a
-  // preprocessor line (attributeMacrosAfterEdit).
-  const previousMacros = oldTree && from ? macrosOfTree.get(oldTree) : undefined;
-  const macros = previousMacros && from ? attributeMacrosAfterEdit({ text: from.text, macros: previousMacros }, text, from.edit) : attributeMacrosOf(text);
-  const key = attributeMacrosKey(macros);
-  const previousRanges = oldTree ? conditionalRangesOfTree.get(oldTree) : undefined;
-  const ranges =
-    previousRanges && from ? splitConditionalRangesAfterEdit({ text: from.text, ranges: previousRanges }, text, from.edit) : splitConditionalRanges(text);
-  const sameBranches = previousRanges !== undefined && (from ? sameRangesOutsideEdit(previousRanges, ranges, from.edit) : !previousRanges.length && !ranges.length);
-  const reusable = oldTree && blankedWith.get(oldTree) === key && sameBranches ? oldTree : null;
-  // The same macros left the old text as it was: only the edited lines can need blanking now.
-  const withoutAttributes =
-    oldTree && from && macros === previousMacros && unblanked.has(oldTree) ? blankAttributeMacrosAfterEdit(text, from.edit, macros) : blankAttributeMacros(text, macros);
-  const blanked = blankRanges(withoutAttributes, ranges);
-  const tree = sharedParser.parse(blanked, reusable);
+  const previous = oldTree && blankingOfTree.get(oldTree);
+  const blanking = previous && from ? blankingAfterEdit({ text: from.text, blanking: previous }, text, from.edit) : blankingOf(text);
+  const alike = previous && (from ? sameOutsideEdit(previous, blanking, from.edit) : !previous.ranges.length && !blanking.ranges.length);
+  const tree = sharedParser.parse(blanking.text, alike ? oldTree : null);
   if (!tree) throw new Error('tree-sitter returned no tree');
-  blankedWith.set(tree, key);
-  if (withoutAttributes === text) unblanked.add(tree);
-  macrosOfTree.set(tree, macros);
-  conditionalRangesOfTree.set(tree, ranges);
-  parsedText.set(tree, blanked);
+  blankingOfTree.set(tree, blanking);
   return tree;
 }
 
-/** The text a tree from parseC was parsed from (attribute macros and split conditional branches blanked). */
+/** The text a tree from parseC was parsed from, blanked (blanking.ts). */
 export function parsedTextOf(tree: ParserTree): string {
-  const text = parsedText.get(tree);
-  if (text === undefined) throw new Error('the tree did not come from parseC');
-  return text;
+  const blanking = blankingOfTree.get(tree);
+  if (!blanking) throw new Error('the tree did not come from parseC');
+  return blanking.text;
 }
 
 /**

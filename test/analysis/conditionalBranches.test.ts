@@ -56,6 +56,13 @@ test('a branch that closes a brace it did not open splits the group, even when i
   assert.equal(parsePlainC(blanked(text)).rootNode.hasError, false);
 });
 
+test('a group whose branches close a parenthesis they did not open splits too, though its braces balance', async () => {
+  await initC();
+  const text = `int f(int n) {\n    if (n > 0\n#ifdef LIMIT\n        && n < 10)\n#else\n        )\n#endif\n    {\n        return 1;\n    }\n    return 0;\n}\n`;
+  assert.equal(blanked(text), emptyLines(text, [3, 5, 6, 7]));
+  assert.equal(parsePlainC(text).rootNode.hasError, false);
+});
+
 test('#elif branches, CRLF line ends and line continuations of a directive are blanked whole', () => {
   const text = 'int f(int n) {\r\n#if A \\\r\n    && B\r\n    while (n) {\r\n#elif C\r\n    for (;;) {\r\n#else\r\n    do {\r\n#endif\r\n        n--;\r\n    }\r\n    return n;\r\n}\r\n';
   const out = blanked(text);

@@ -1,26 +1,43 @@
-// What to blank of #if groups that split braces, before tree-sitter reads C (blanking.ts).
+// What to blank of #if groups that split braces or parentheses, before tree-sitter reads C (blanking.ts).
 //
 // tree-sitter parses every branch of an #if/#ifdef/#ifndef group as code. When a group inside a
 // function opens a brace in more than one branch (memcached.c:
 // `#ifdef EXTSTORE` / `if (a || b) {` / `#else` / `if (a) {` / `#endif`), no tree has both
 // branches and one body, and the parser gives up at file level: the root becomes an ERROR node,
 // the functions around it are loose pieces of it rather than function definitions, and every
-// reparse of the file pays for tree-sitter's error recovery again.
+// reparse of the file pays for tree-sitter's error recovery again. Parentheses split alike
+// (`if (a` / `#ifdef B` / `&& b)` / `#else` / `)` / `#endif`).
 //
 // A compiler sees one branch. For such a group (one whose branches do not each balance their
-// braces without closing one they did not open) the directive lines and every branch but the first
-// are blanked, so the parser sees the code as compiled with the first branch taken. Groups whose
-// branches balance are left alone: tree-sitter handles them, and the analysis sees both branches.
+// braces and parentheses without closing one they did not open) the directive lines and every
+// branch but the first are blanked, so the parser sees the code as compiled with the first branch
+// taken. Groups whose branches balance are left alone: tree-sitter handles them, and the analysis
+// sees both branches.
 //
-// A group nested in a branch counts, in that branch, with the braces of its first branch when it
-// is blanked (those are what remains), and with none when it balances. A group left open at the
-// end of the text (while it is being typed) is not blanked.
+// A group nested in a branch counts, in that branch, with what its first branch opens and closes
+// when it is blanked (that is what remains), and with nothing when it balances. A group left open
+// at the end of the text (while it is being typed) is not blanked.
 import type { BlankingSource, BlankRange } from './blanking';
 
-/** Braces met in one branch: opened minus closed, and the lowest that went on the way. */
-interface BraceCount {
-  net: number;
-  lowest: number;
+/** Braces and parentheses met in one branch: of each, opened minus closed, and the lowest that went on the way. */
+interface Nesting {
+  braces: number;
+  lowestBraces: number;
+  parens: number;
+  lowestParens: number;
+}
+
+const noNesting = (): Nesting => ({ braces: 0, lowestBraces: 0, parens: 0, lowestParens: 0 });
+
+/** Whether a branch leaves braces and parentheses as it found them, never closing one opened before it. */
+const balances = (n: Nesting) => n.braces === 0 && n.lowestBraces >= 0 && n.parens === 0 && n.lowestParens >= 0;
+
+/** `inner` (what remains of a group) counted in the branch `outer` around it. */
+function addNesting(outer: Nesting, inner: Nesting): void {
+  outer.lowestBraces = Math.min(outer.lowestBraces, outer.braces + inner.lowestBraces);
+  outer.braces += inner.braces;
+  outer.lowestParens = Math.min(outer.lowestParens, outer.parens + inner.lowestParens);
+  outer.parens += inner.parens;
 }
 
 interface OpenGroup {
@@ -29,13 +46,13 @@ interface OpenGroup {
   ifEnd: number;
   /** Where the first #elif/#else line starts, or -1. */
   alternativeStart: number;
-  branch: BraceCount;
-  first: BraceCount | undefined;
+  branch: Nesting;
+  first: Nesting | undefined;
   splits: boolean;
 }
 
 const HASH = 0x23, NEWLINE = 0x0a, BACKSLASH = 0x5c, SLASH = 0x2f, STAR = 0x2a, QUOTE = 0x22, APOSTROPHE = 0x27;
-const OPEN_BRACE = 0x7b, CLOSE_BRACE = 0x7d, CARRIAGE_RETURN = 0x0d;
+const OPEN_BRACE = 0x7b, CLOSE_BRACE = 0x7d, OPEN_PAREN = 0x28, CLOSE_PAREN = 0x29, CARRIAGE_RETURN = 0x0d;
 
 const isBlank = (c: number) => c === 0x20 || c === 0x09 || c === 0x0c || c === 0x0b || c === CARRIAGE_RETURN;
 const isWordPart = (c: number) => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5f;
@@ -72,7 +89,7 @@ function logicalLineEnd(text: string, from: number): number {
 }
 
 const OUTSIDE_GROUPS = /[#"'/]/g;
-const INSIDE_GROUP = /[#"'/{}]/g;
+const INSIDE_GROUP = /[#"'/{}()]/g;
 
 /** Where the line holding `index` starts when only blanks come before it there, else -1. */
 function lineStartBefore(text: string, index: number): number {
@@ -81,12 +98,9 @@ function lineStartBefore(text: string, index: number): number {
   return i === 0 || text.charCodeAt(i - 1) === NEWLINE ? i : -1;
 }
 
-/** Whether a branch's braces leave it as they found it, never closing one opened before it. */
-const balances = (count: BraceCount) => count.net === 0 && count.lowest >= 0;
-
 /**
  * The ranges of `text` to blank: for every #if group whose branches do not each balance their
- * braces, its directive lines and every branch but the first. A group inside a blanked branch
+ * braces and parentheses, its directive lines and every branch but the first. A group inside a blanked branch
  * may have its own ranges too (blanking.ts merges them). Empty for most files.
  */
 export function splitConditionalRanges(text: string): BlankRange[] {
@@ -96,7 +110,7 @@ export function splitConditionalRanges(text: string): BlankRange[] {
   const n = text.length;
   let i = 0;
   // Most characters mean nothing here: a regular expression jumps to the next one that may,
-  // braces included only inside a group (a character loop costs several times the parse).
+  // braces and parentheses only inside a group (a character loop costs several times the parse).
   for (;;) {
     const next = open.length ? INSIDE_GROUP : OUTSIDE_GROUPS;
     next.lastIndex = i;
@@ -124,10 +138,14 @@ export function splitConditionalRanges(text: string): BlankRange[] {
     } else if (c === QUOTE || c === APOSTROPHE) {
       i = quotedEnd(text, i);
     } else {
-      if (c === OPEN_BRACE || c === CLOSE_BRACE) {
-        const branch = open[open.length - 1].branch;
-        branch.net += c === OPEN_BRACE ? 1 : -1;
-        if (branch.net < branch.lowest) branch.lowest = branch.net;
+      // A lone '/', or (looked for only inside a group) a brace or parenthesis.
+      const branch = open[open.length - 1]?.branch;
+      if (branch && (c === OPEN_BRACE || c === CLOSE_BRACE)) {
+        branch.braces += c === OPEN_BRACE ? 1 : -1;
+        if (branch.braces < branch.lowestBraces) branch.lowestBraces = branch.braces;
+      } else if (branch && (c === OPEN_PAREN || c === CLOSE_PAREN)) {
+        branch.parens += c === OPEN_PAREN ? 1 : -1;
+        if (branch.parens < branch.lowestParens) branch.lowestParens = branch.parens;
       }
       i++;
     }
@@ -136,7 +154,7 @@ export function splitConditionalRanges(text: string): BlankRange[] {
 
   function directive(name: string, start: number, end: number): void {
     if (name === 'if' || name === 'ifdef' || name === 'ifndef') {
-      open.push({ ifStart: start, ifEnd: end, alternativeStart: -1, branch: { net: 0, lowest: 0 }, first: undefined, splits: false });
+      open.push({ ifStart: start, ifEnd: end, alternativeStart: -1, branch: noNesting(), first: undefined, splits: false });
       return;
     }
     const group = open[open.length - 1];
@@ -144,7 +162,7 @@ export function splitConditionalRanges(text: string): BlankRange[] {
     if (name === 'elif' || name === 'elifdef' || name === 'elifndef' || name === 'else') {
       endBranch(group);
       if (group.alternativeStart < 0) group.alternativeStart = start;
-      group.branch = { net: 0, lowest: 0 };
+      group.branch = noNesting();
     } else if (name === 'endif') {
       endBranch(group);
       open.pop();
@@ -152,11 +170,7 @@ export function splitConditionalRanges(text: string): BlankRange[] {
       ranges.push({ start: group.ifStart, end: group.ifEnd }, { start: group.alternativeStart < 0 ? start : group.alternativeStart, end });
       // What remains of the group in the branch around it: its first branch.
       const outer = open[open.length - 1]?.branch;
-      const first = group.first!;
-      if (outer) {
-        outer.lowest = Math.min(outer.lowest, outer.net + first.lowest);
-        outer.net += first.net;
-      }
+      if (outer) addNesting(outer, group.first!);
     }
   }
 
@@ -168,11 +182,11 @@ export function splitConditionalRanges(text: string): BlankRange[] {
 
 /**
  * The split #if groups' branches as a source of blanked ranges (blanking.ts). An edit that types
- * or deletes no brace, comment, string or character literal, on no preprocessor line, changes no
- * branch's braces nor which groups there are: the ranges move with the text.
+ * or deletes no brace, parenthesis, comment, string or character literal, on no preprocessor
+ * line, changes no branch's nesting nor which groups there are: the ranges move with the text.
  */
 export const splitConditionalBlanking: BlankingSource<{ ranges: readonly BlankRange[] }> = {
-  significant: /[{}"'/*]/,
+  significant: /[{}()"'/*]/,
   scan: (text) => ({ ranges: splitConditionalRanges(text) }),
   afterQuietEdit: (carried) => carried,
 };

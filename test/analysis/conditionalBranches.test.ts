@@ -1,5 +1,5 @@
-// #if groups that split braces between their branches are parsed with their first branch taken
-// (conditionalBranches.ts): the blanking itself, its reuse across edits, and what the parse and
+// #if groups that split braces or parentheses between their branches are parsed with one branch
+// taken (conditionalBranches.ts): the blanking itself, its reuse across edits, and what the parse and
 // the analysis make of such files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -61,6 +61,18 @@ test('a group whose branches close a parenthesis they did not open splits too, t
   const text = `int f(int n) {\n    if (n > 0\n#ifdef LIMIT\n        && n < 10)\n#else\n        )\n#endif\n    {\n        return 1;\n    }\n    return 0;\n}\n`;
   assert.equal(blanked(text), emptyLines(text, [3, 5, 6, 7]));
   assert.equal(parsePlainC(text).rootNode.hasError, false);
+});
+
+test('after #if 0 (or #elif 0) the next branch is the one taken, and what remains of a nested group is that branch', async () => {
+  await initC();
+  const dead = SPLIT_IF.replace('#ifdef EXTSTORE', '#if 0 /* disabled */');
+  assert.equal(blanked(dead), emptyLines(dead, [2, 3, 4, 6]));
+  const chain = `int f(int n) {\n#if 0\n    if (n > 2) {\n#elif 0\n    if (n > 1) {\n#elif defined(B)\n    if (n > 0) {\n#else\n    if (n) {\n#endif\n        return 1;\n    }\n    return 0;\n}\n`;
+  assert.equal(blanked(chain), emptyLines(chain, [2, 3, 4, 5, 6, 8, 9, 10]));
+  // The inner group leaves one '{' (its #else branch), which the outer branch closes: the outer balances.
+  const nested = `int f(int n) {\n#ifdef OUTER\n#if 0\n    if (n) { {\n#else\n    if (n) {\n#endif\n        n++;\n    }\n#endif\n    return n;\n}\n`;
+  assert.equal(blanked(nested), emptyLines(nested, [3, 4, 5, 7]));
+  assert.equal(parsePlainC(nested).rootNode.hasError, false);
 });
 
 test('#elif branches, CRLF line ends and line continuations of a directive are blanked whole', () => {

@@ -10,11 +10,12 @@
 //
 // A compiler sees one branch. For such a group (one whose branches do not each balance their
 // braces and parentheses without closing one they did not open) the directive lines and every
-// branch but the first are blanked, so the parser sees the code as compiled with the first branch
-// taken. Groups whose branches balance are left alone: tree-sitter handles them, and the analysis
-// sees both branches.
+// branch but one are blanked, so the parser sees the code as compiled with that branch taken: the
+// first, unless its condition is a literal `#if 0` (then the next not a literal `#elif 0`, or
+// the #else; none when there is no other). Groups whose branches balance are left alone:
+// tree-sitter handles them, and the analysis sees both branches.
 //
-// A group nested in a branch counts, in that branch, with what its first branch opens and closes
+// A group nested in a branch counts, in that branch, with what its taken branch opens and closes
 // when it is blanked (that is what remains), and with nothing when it balances. A group left open
 // at the end of the text (while it is being typed) is not blanked.
 import type { BlankingSource, BlankRange } from './blanking';
@@ -41,15 +42,19 @@ function addNesting(outer: Nesting, inner: Nesting): void {
 }
 
 interface OpenGroup {
-  /** The #if line: where it starts and ends (before its line break). */
-  ifStart: number;
-  ifEnd: number;
-  /** Where the first #elif/#else line starts, or -1. */
-  alternativeStart: number;
+  /** Where the #if line starts. */
+  start: number;
+  /** The taken branch's code: from the end of its directive line to the start of the next directive; -1 while unknown. */
+  takenStart: number;
+  takenEnd: number;
+  /** The branch being read, and the taken one once read. */
   branch: Nesting;
-  first: Nesting | undefined;
+  taken: Nesting | undefined;
   splits: boolean;
 }
+
+/** Whether an #if or #elif condition is a literal 0 on the directive's own line: a branch a compiler never takes. */
+const isLiteralZero = (condition: string) => !condition.includes('\n') && condition.replace(/\/\*.*?\*\/|\/\/.*$/g, '').trim() === '0';
 
 const HASH = 0x23, NEWLINE = 0x0a, BACKSLASH = 0x5c, SLASH = 0x2f, STAR = 0x2a, QUOTE = 0x22, APOSTROPHE = 0x27;
 const OPEN_BRACE = 0x7b, CLOSE_BRACE = 0x7d, OPEN_PAREN = 0x28, CLOSE_PAREN = 0x29, CARRIAGE_RETURN = 0x0d;
@@ -100,8 +105,8 @@ function lineStartBefore(text: string, index: number): number {
 
 /**
  * The ranges of `text` to blank: for every #if group whose branches do not each balance their
- * braces and parentheses, its directive lines and every branch but the first. A group inside a blanked branch
- * may have its own ranges too (blanking.ts merges them). Empty for most files.
+ * braces and parentheses, its directive lines and every branch but the one taken. A group inside
+ * a blanked branch may have its own ranges too (blanking.ts merges them). Empty for most files.
  */
 export function splitConditionalRanges(text: string): BlankRange[] {
   if (!text.includes('#')) return [];
@@ -128,7 +133,7 @@ export function splitConditionalRanges(text: string): BlankRange[] {
       while (word < end && isBlank(text.charCodeAt(word))) word++;
       let wordEnd = word;
       while (wordEnd < end && isWordPart(text.charCodeAt(wordEnd))) wordEnd++;
-      directive(text.slice(word, wordEnd), start, end);
+      directive(text.slice(word, wordEnd), text.slice(wordEnd, end), start, end);
       i = end;
     } else if (c === SLASH && text.charCodeAt(i + 1) === SLASH) {
       i = logicalLineEnd(text, i + 2);
@@ -152,31 +157,36 @@ export function splitConditionalRanges(text: string): BlankRange[] {
   }
   return ranges;
 
-  function directive(name: string, start: number, end: number): void {
+  function directive(name: string, condition: string, start: number, end: number): void {
     if (name === 'if' || name === 'ifdef' || name === 'ifndef') {
-      open.push({ ifStart: start, ifEnd: end, alternativeStart: -1, branch: noNesting(), first: undefined, splits: false });
+      const takenStart = name === 'if' && isLiteralZero(condition) ? -1 : end;
+      open.push({ start, takenStart, takenEnd: -1, branch: noNesting(), taken: undefined, splits: false });
       return;
     }
     const group = open[open.length - 1];
     if (!group) return;
     if (name === 'elif' || name === 'elifdef' || name === 'elifndef' || name === 'else') {
-      endBranch(group);
-      if (group.alternativeStart < 0) group.alternativeStart = start;
+      endBranch(group, start);
+      if (group.takenStart < 0 && !(name === 'elif' && isLiteralZero(condition))) group.takenStart = end;
       group.branch = noNesting();
     } else if (name === 'endif') {
-      endBranch(group);
+      endBranch(group, start);
       open.pop();
       if (!group.splits) return;
-      ranges.push({ start: group.ifStart, end: group.ifEnd }, { start: group.alternativeStart < 0 ? start : group.alternativeStart, end });
-      // What remains of the group in the branch around it: its first branch.
+      if (group.takenStart < 0) ranges.push({ start: group.start, end });
+      else ranges.push({ start: group.start, end: group.takenStart }, { start: group.takenEnd, end });
+      // What remains of the group in the branch around it: its taken branch.
       const outer = open[open.length - 1]?.branch;
-      if (outer) addNesting(outer, group.first!);
+      if (outer && group.taken) addNesting(outer, group.taken);
     }
   }
 
-  function endBranch(group: OpenGroup): void {
+  function endBranch(group: OpenGroup, next: number): void {
     if (!balances(group.branch)) group.splits = true;
-    group.first ??= group.branch;
+    if (group.takenStart >= 0 && group.takenEnd < 0) {
+      group.taken = group.branch;
+      group.takenEnd = next;
+    }
   }
 }
 

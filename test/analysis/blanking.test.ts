@@ -23,10 +23,19 @@ static int g(int n) {
     return n; // API
 }
 static const char *s = "API {";
-int h(void) { return 1; }
+static int k(int n) {
+    if (n
+#if 0
+        > 1)
+#else
+        > 0)
+#endif
+        return 1;
+    return 0;
+}
 `;
 
-const TYPED = ['/*', '*/', '"', "'", '(', ')', '{', '}', '\n', ' ', 'x', 'API ', '#define API extern\n', '#else\n', '#endif\n', '#ifdef X\n', '\\\n', '//'];
+const TYPED = ['/*', '*/', '"', "'", '(', ')', '{', '}', '\n', ' ', 'x', '0', 'API ', '#define API extern\n', '#else\n', '#endif\n', '#ifdef X\n', '#if 0\n', '#elif 0\n', '\\\n', '//'];
 
 test('an edit that ends a block comment blanks the macro uses it uncovers, as a fresh reading does', async () => {
   await initC();

@@ -6,7 +6,7 @@
 // Copying the tree once costs one traversal; every later walk is ordinary property access.
 //
 // PlainNode mirrors the part of web-tree-sitter's Node API the analysis uses, with the same
-// meaning: `text` is the text the parser saw (attribute macros blanked, see attributeMacros.ts),
+// meaning: `text` is the text the parser saw (blanked before parsing, see blanking.ts),
 // indices count UTF-16 code units, positions are {row, column} with columns in code units,
 // `hasError` is true when an ERROR or MISSING node is anywhere below. Positions are computed from
 // the text (tree-sitter counts rows by '\n'), which is what the parser reports, without asking it.

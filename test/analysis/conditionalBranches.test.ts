@@ -1,13 +1,13 @@
 // #if groups that split braces or parentheses between their branches are parsed with one branch
-// taken (conditionalBranches.ts): the blanking itself, its reuse across edits, and what the parse and
-// the analysis make of such files.
+// taken (conditionalBranches.ts): the blanking itself, reparsing after edits, and what the parse
+// and the analysis make of such files (the blanking carried through edits: blanking.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { blankingAfterEdit, blankingOf, blankRanges, mergeRanges, type Blanking } from '../../server/src/analysis/blanking';
+import { blankRanges, mergeRanges } from '../../server/src/analysis/blanking';
 import { splitConditionalRanges } from '../../server/src/analysis/conditionalBranches';
-import { editBetween, reparse, type ParsedVersion } from '../../server/src/analysis/plainTreeEdit';
+import { reparse, type ParsedVersion } from '../../server/src/analysis/plainTreeEdit';
 import { initC, parseC, parsedTextOf, parsePlainC, plainTreeOf, type SyntaxNode } from '../../server/src/analysis/syntax';
 import { analyzeFile, DEFAULT_ANALYZE_OPTIONS } from '../../server/src/analysis/analyze';
 import { summarizeFile } from '../../server/src/analysis/summarize';
@@ -106,30 +106,6 @@ test('a group left open (its #endif not typed yet) is not blanked', () => {
   const open = SPLIT_IF.replace('#endif\n', '');
   assert.equal(blanked(open), open);
 });
-
-test('ranges carried over an edit equal the ranges found afresh', () => {
-  const base = `${SPLIT_IF}int g(int n) {\n#if A\n    if (n) { n++; }\n#else\n    n--;\n#endif\n    return n; /* } */\n}\nstatic const char *s = "#{";\n`;
-  const typed = ['{', '}', '#else\n', '#endif\n', '#ifdef X\n', '"', "'", '/*', '*/', '//', '\\\n', '\n', 'x', ' ', 'if (n) {\n'];
-  const rng = new Rng(3);
-  let text = base;
-  let blanking: Blanking = blankingOf(text);
-  let carried = 0;
-  for (let i = 0; i < 4000; i++) {
-    const next = i % 50 === 49 ? base : randomEdit(rng, text, typed, { deleteUpTo: 3 }).text;
-    const edit = editBetween(text, next);
-    const fresh = blankingOf(next);
-    if (edit) {
-      const after = blankingAfterEdit({ text, blanking }, next, edit);
-      assert.deepEqual(after.ranges, fresh.ranges, `edit ${i}: ${JSON.stringify(next)}`);
-      assert.equal(after.text, fresh.text, `edit ${i}: ${JSON.stringify(next)}`);
-      if (fresh.ranges.length && !SIGNIFICANT_EDIT.test(text.slice(edit.startIndex, edit.oldEndIndex) + next.slice(edit.startIndex, edit.newEndIndex))) carried++;
-    }
-    text = next;
-    blanking = fresh;
-  }
-  assert.ok(carried > 300, `${carried} edits of a text with blanked groups typed nothing a scan reads`);
-});
-const SIGNIFICANT_EDIT = /[{}#\\"'/*\n]/;
 
 /** Type, extent and children of every node: two trees with the same shape parsed the same way. */
 function shape(node: SyntaxNode): unknown {

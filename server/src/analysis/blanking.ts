@@ -13,6 +13,7 @@
 // Either way the result is the one a fresh reading gives. The previous tree can be reused only
 // when the two texts are blanked alike outside the edit (sameOutsideEdit): a #define or a brace
 // typed far away can change the blanking of lines the edit did not touch.
+import type { Edit } from 'web-tree-sitter';
 import { attributeMacroBlanking } from './attributeMacros';
 import { splitConditionalBlanking } from './conditionalBranches';
 
@@ -23,11 +24,7 @@ export interface BlankRange {
 }
 
 /** One edit of a text: [startIndex, oldEndIndex) of the old text became [startIndex, newEndIndex). */
-export interface TextEdit {
-  startIndex: number;
-  oldEndIndex: number;
-  newEndIndex: number;
-}
+export type TextEdit = Pick<Edit, 'startIndex' | 'oldEndIndex' | 'newEndIndex'>;
 
 /** What a source keeps of one version of a text: at least its ranges (in any order, overlapping or not). */
 export interface SourceState {

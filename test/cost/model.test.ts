@@ -22,6 +22,7 @@ const FIXED_NS: Record<ParameterName, number> = {
   stackTraversal: 1000,
   wakeup: 2000,
   hookEntryXdp: 40,
+  hookEntryXdpBusy: 400,
   hookEntrySkSkb: 1000,
   hookEntrySkMsg: 1000,
   bpfInstruction: 1,
@@ -234,12 +235,59 @@ test('static shares: error paths rare, the rest equal', () => {
 });
 
 test('a busy server pays no wake-up per request', () => {
-  const e = estimateCost({ hook: 'xdp', paths: [getHit(0.7), set(0.3)], shareSource: given, parameters: FIXED, serverBusy: true });
+  // The busy hook entry set equal to the plain one, so that only the wake-up differs.
+  const parameters = { ...FIXED, hookEntryXdpBusy: FIXED.hookEntryXdp };
+  const e = estimateCost({ hook: 'xdp', paths: [getHit(0.7), set(0.3)], shareSource: given, parameters, serverBusy: true });
   // 2000 ns less on every path's userspace cost, none on the kernel path's split cost.
   assert.equal(e.paths[0].userspaceNs, 3000);
   assert.equal(e.paths[0].splitNs, 350);
   assert.equal(e.paths[1].splitNs, 4610);
   assert.ok(e.notes.some((n) => n.startsWith('busy server')));
+});
+
+test('a request handed over to a busy server pays XDP\'s busy hook entry; one answered in the kernel, or handed to a server that sleeps, the plain one', () => {
+  const busy = estimateCost({ hook: 'xdp', paths: [getHit(0.7), set(0.3)], shareSource: given, parameters: FIXED, serverBusy: true });
+  const asleep = estimateCost({ hook: 'xdp', paths: [getHit(0.7), set(0.3)], shareSource: given, parameters: FIXED });
+  // The fallback: 4610 without the wake-up, with the 400 ns busy entry instead of 40.
+  assert.equal(busy.paths[1].splitNs, 4610 - 40 + 400);
+  assert.equal(busy.paths[1].wastedNs, 400 + 50 + 20);
+  assert.ok(busy.paths[1].splitTerms.some((t) => t.parameter === 'hookEntryXdpBusy' && t.ns === 400));
+  assert.ok(!busy.paths[1].splitTerms.some((t) => t.parameter === 'hookEntryXdp'));
+  // The kernel path pays the plain entry whether the server is busy or not.
+  assert.equal(busy.paths[0].splitNs, 350);
+  assert.ok(busy.paths[0].splitTerms.some((t) => t.parameter === 'hookEntryXdp'));
+  assert.equal(asleep.paths[1].splitNs, 6610);
+  assert.ok(!asleep.parametersUsed.some((p) => p.name === 'hookEntryXdpBusy'));
+  // Other hooks have one entry figure.
+  const skSkb = estimateCost({ hook: 'sk_skb', paths: [set(1)], shareSource: given, parameters: FIXED, serverBusy: true });
+  assert.ok(skSkb.paths[0].splitTerms.some((t) => t.parameter === 'hookEntrySkSkb'));
+});
+
+test('a busy server\'s break-even, with no fallback path described, assumes a miss wastes the busy hook entry', () => {
+  const e = estimateCost({ hook: 'xdp', paths: [getHit(1)], shareSource: given, parameters: FIXED, serverBusy: true });
+  // s_K = 3000 − 350 = 2650 (no wake-up), s_F = −400: ω* = 400 / 3050.
+  assert.ok(Math.abs(e.breakEvenShare! - 400 / 3050) < 1e-12);
+  const asleep = estimateCost({ hook: 'xdp', paths: [getHit(1)], shareSource: given, parameters: FIXED });
+  assert.ok(Math.abs(asleep.breakEvenShare! - 40 / (4650 + 40)) < 1e-12);
+});
+
+test('with a calibrated reply cost a busy server\'s kernel path saves what it saves asleep; with a published one, the wake-up less', () => {
+  const calibrated = { ...FIXED, xdpTransmit: { ns: 20, source: 'measured', measured: true }, skSkbRedirect: { ns: 300, source: 'measured', measured: true } };
+  for (const hook of ['xdp', 'sk_skb'] as const) {
+    const path = { ...getHit(1), kernelWork: { instructions: 200 } };
+    const busy = estimateCost({ hook, paths: [path], shareSource: given, parameters: calibrated, serverBusy: true });
+    const asleep = estimateCost({ hook, paths: [path], shareSource: given, parameters: calibrated });
+    assert.equal(busy.paths[0].savingNs, asleep.paths[0].savingNs, hook);
+    const folded = busy.paths[0].splitTerms.find((t) => t.parameter === 'wakeup');
+    assert.equal(folded?.ns, -2000, hook);
+    assert.match(folded!.name, /busy server does not pay/);
+    assert.ok(!asleep.paths[0].splitTerms.some((t) => t.parameter === 'wakeup'), hook);
+  }
+  const path = { ...getHit(1), kernelWork: { instructions: 200 } };
+  const published = estimateCost({ hook: 'xdp', paths: [path], shareSource: given, parameters: FIXED, serverBusy: true });
+  const publishedAsleep = estimateCost({ hook: 'xdp', paths: [path], shareSource: given, parameters: FIXED });
+  assert.equal(publishedAsleep.paths[0].savingNs - published.paths[0].savingNs, 2000);
+  assert.ok(!published.paths[0].splitTerms.some((t) => t.parameter === 'wakeup'));
 });
 
 test('state moved into an array map costs a fallback nothing extra when mapped, a syscall per access otherwise', () => {

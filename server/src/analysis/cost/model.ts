@@ -44,6 +44,21 @@ const HOOK_ENTRY: Record<Hook, ParameterName> = {
   sk_msg: 'hookEntrySkMsg',
 };
 
+/**
+ * The hook entry a request pays. A request handed over to a busy server pays XDP's busy figure:
+ * on veth what a passing program adds depends on how loaded the receiving server is (measured
+ * separately by the calibration); the other hooks have one figure.
+ */
+function hookEntryParameter(hook: Hook, endsIn: 'kernel' | 'userspace', serverBusy: boolean): ParameterName {
+  return hook === 'xdp' && endsIn === 'userspace' && serverBusy ? 'hookEntryXdpBusy' : HOOK_ENTRY[hook];
+}
+
+// A calibrated reply cost (calibrateVeth.ts) is what is left of the userspace cost U₀ once the
+// measured saving, the hook and the program are taken off, and the calibration's U₀ charges the
+// wake-up. A busy server's U₀ does not, so the reply cost must not carry it either: otherwise
+// the wake-up would be taken off the saving twice.
+const CALIBRATED_REPLY: Partial<Record<Hook, ParameterName>> = { xdp: 'xdpTransmit', sk_skb: 'skSkbRedirect' };
+
 // Userspace-path costs a request still pays before the hook runs, so finishing in the kernel
 // does not save them. XDP runs in the driver, before the stack. SK_SKB runs once the receive
 // stack has delivered to the socket. SK_MSG runs on sendmsg: the request was already received
@@ -142,7 +157,8 @@ function costPath(path: CostPath, context: PathContext): PathCost {
   const original = userspaceTerms(path, parameters, used, serverBusy);
   const userspaceNs = original.reduce((sum, t) => sum + t.ns, 0);
   const split = new TermList(parameters, used);
-  split.add(HOOK_ENTRY[hook], `${hook} hook entry`);
+  const hookEntry = hookEntryParameter(hook, path.endsIn, serverBusy);
+  split.add(hookEntry, `${hook} hook entry${hookEntry === 'hookEntryXdpBusy' ? ' (request handed over to a busy server)' : ''}`);
   let wastedNs = 0;
   if (path.endsIn === 'kernel') {
     for (const parameter of PAID_BEFORE_HOOK[hook]) {
@@ -154,6 +170,10 @@ function costPath(path: CostPath, context: PathContext): PathCost {
       if (hook === 'xdp') split.add('xdpTransmit', 'reply sent with XDP_TX');
       else if (hook === 'sk_skb' && parameters.skSkbRedirect.measured) split.add('skSkbRedirect', 'reply sent with bpf_sk_redirect');
       else notes.add(`the cost of sending the reply from ${hook} (redirect) is not modelled${hook === 'sk_skb' ? ' (no published figure; calibrate to measure it)' : ''}`);
+      const reply = CALIBRATED_REPLY[hook];
+      if (serverBusy && reply && split.terms.some((t) => t.parameter === reply) && parameters[reply].measured) {
+        split.add('wakeup', `wake-up inside the calibrated ${reply}, which a busy server does not pay`, -1);
+      }
     }
     if (!path.kernelWork) notes.add(`path "${path.id}" ends in the kernel but has no kernelWork: priced as hook entry only`);
   } else {
@@ -238,7 +258,9 @@ export function estimateCost(input: CostInput): CostEstimate {
   // the wasted part on fallback paths.
   const kernelCost = expect((p) => (p.endsIn === 'kernel' ? p.splitNs : p.wastedNs));
   const rho = expectedUserspaceNs > 0 ? kernelCost / expectedUserspaceNs : Infinity;
-  const hookNs = parameters[HOOK_ENTRY[input.hook]].ns;
+  // What a request pays for the hook when it is handed over: the break-even's assumed miss and
+  // the verdict's "hand over earlier" comparison are about fallbacks.
+  const hookNs = parameters[hookEntryParameter(input.hook, 'userspace', serverBusy)].ns;
   const { breakEvenShare, breakEvenExplanation } = breakEven(paths, hookNs);
   const workNs = (work: KernelWork | undefined, pathId: string) => {
     const list = new TermList(parameters, new Set());

@@ -79,3 +79,21 @@ test('calibration measures an XDP program with BPF_PROG_TEST_RUN', { skip: !xdpP
   assert.ok(hash && hash.ns > 0 && hash.ns < 10_000, `hash lookup = ${hash?.ns}`);
   assert.ok(file.measurements?.xdpTestRunEmpty.ns !== undefined);
 });
+
+test('calibration measures XDP on a veth pair, against a plain and a saturated echo server', { skip: !xdpPossible && !requireKernel ? 'needs root' : false }, async (t) => {
+  const { file } = await calibrate();
+  if (!file.measurements?.vethUserspaceEcho) {
+    // 'auto' mode records why it could not measure; with the requirement set, runCalibration already threw.
+    t.skip(`veth not measured: ${file.skipped?.join('; ')}`);
+    return;
+  }
+  const busy = file.parameters.hookEntryXdpBusy;
+  assert.ok(busy && Math.abs(busy.ns) < 20_000, `busy hook entry = ${busy?.ns}`);
+  assert.match(busy.source, /spends 1000 ns of CPU on every request/);
+  assert.match(busy.source, /on the CPU \d+% of the runs' time/);
+  // The saturated server's extra microsecond of work per request shows in the CPU per request.
+  const plain = file.measurements.vethUserspaceEcho.ns;
+  const saturated = file.measurements.vethBusyUserspaceEcho?.ns;
+  assert.ok(saturated !== undefined && saturated > plain, `saturated echo ${saturated} ns against plain ${plain} ns per request`);
+  assert.ok(file.measurements.vethBusyXdpPass?.ns !== undefined);
+});

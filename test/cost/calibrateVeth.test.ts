@@ -82,6 +82,47 @@ test('a calibration file may hold a negative hook entry, and no other negative f
   assert.throws(() => parseCalibrationFile(file('xdpTransmit')), /"xdpTransmit" must be \{ns: number >= 0/);
 });
 
+test('the saturated echo server\'s rounds give the busy hook entry, and its source says how busy the server was', () => {
+  const busy = (differences: number[], share: number): VethMeasurement => ({
+    ...measurement,
+    serverShares: [0.8, 0.85, 0.9],
+    busy: { spinNs: 1000, rounds: differences.map((d, i) => ({ user: 20_000 + i * 100, pass: 20_000 + i * 100 + d, userServerShare: share, passServerShare: share })) },
+  });
+  const derived = vethParameters(busy([350, 250, 600], 0.98), { userspaceNs: 12_000, bpfInstructionNs: 1 }, 'here');
+  assert.equal(derived.parameters.hookEntryXdpBusy?.ns, 350);
+  // The plain hook entry still comes from the plain echo server's rounds.
+  assert.equal(derived.parameters.hookEntryXdp?.ns, 400);
+  const source = derived.parameters.hookEntryXdpBusy!.source;
+  assert.match(source, /spends 1000 ns of CPU on every request/);
+  assert.match(source, /on the CPU 98% of the runs' time, median; the plain echo server's: 85%/);
+  assert.doesNotMatch(source, /may be a sleeping server's/);
+  assert.equal(derived.measurements.vethBusyUserspaceEcho.ns, 20_100);
+  assert.equal(derived.measurements.vethBusyXdpPass.ns, 20_350);
+
+  const starved = vethParameters(busy([350, 250, 600], 0.6), { userspaceNs: 12_000, bpfInstructionNs: 1 }, 'here');
+  assert.match(starved.parameters.hookEntryXdpBusy!.source, /60%.*below 90%.*may be a sleeping server's/);
+  // Below zero in every round: kept, as the plain entry is; in some only: 0.
+  assert.equal(vethParameters(busy([-300, -100, -200], 0.98), { userspaceNs: 12_000, bpfInstructionNs: 1 }, 'here').parameters.hookEntryXdpBusy?.ns, -200);
+  assert.equal(vethParameters(busy([-300, -100, 200], 0.98), { userspaceNs: 12_000, bpfInstructionNs: 1 }, 'here').parameters.hookEntryXdpBusy?.ns, 0);
+  // Without the saturated rounds nothing is derived for it.
+  assert.equal(vethParameters(measurement, { userspaceNs: 12_000, bpfInstructionNs: 1 }, 'here').parameters.hookEntryXdpBusy, undefined);
+  assert.equal(parseCalibrationFile(JSON.stringify({ version: 1, parameters: { hookEntryXdpBusy: { ns: -50, source: 'measured' } } })).parameters.hookEntryXdpBusy?.ns, -50);
+});
+
+test('with the derived parameters the model prices a request handed over to the busy echo server as measured', () => {
+  const busyMeasurement: VethMeasurement = {
+    ...measurement,
+    busy: { spinNs: 1000, rounds: [300, 500, 450].map((d) => ({ user: 20_000, pass: 20_000 + d, userServerShare: 1, passServerShare: 1 })) },
+  };
+  const derived = vethParameters(busyMeasurement, { userspaceNs: 12_000, bpfInstructionNs: 1 }, 'here');
+  const parameters: CostParameters = { ...withDerived(12_000), ...(derived.parameters as Partial<CostParameters>) };
+  const fallback = { id: 'fallback', description: 'handed over', share: 1, endsIn: 'userspace' as const, userspaceWork: { handlerNs: 1000 } };
+  const busy = estimateCost({ hook: 'xdp', parameters, shareSource: { kind: 'given', note: 't' }, paths: [fallback], serverBusy: true });
+  const asleep = estimateCost({ hook: 'xdp', parameters, shareSource: { kind: 'given', note: 't' }, paths: [fallback] });
+  assert.ok(Math.abs(busy.expectedSavingNs + 450) < 1e-6, `busy saving ${busy.expectedSavingNs}`);
+  assert.ok(Math.abs(asleep.expectedSavingNs + 400) < 1e-6, `asleep saving ${asleep.expectedSavingNs}`);
+});
+
 test('no rounds is an error, not a parameter of 0', () => {
   assert.throws(() => vethParameters({ ...measurement, rounds: [] }, { userspaceNs: 1, bpfInstructionNs: 1 }, 'here'), /no veth rounds/);
 });

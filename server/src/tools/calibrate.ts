@@ -229,7 +229,7 @@ async function calibrateOnVeth(
   }
   const rounds = options.fast ? 3 : 7;
   const secondsPerRun = options.fast ? 0.5 : 2;
-  log(`measuring on a veth pair: UDP echo, XDP_PASS, XDP_TX reflector; TCP echo, SK_PASS verdict, sk_skb redirect (${rounds} rounds of ${secondsPerRun} s each)`);
+  log(`measuring on a veth pair: UDP echo, XDP_PASS, XDP_TX reflector, saturated UDP echo with and without XDP_PASS; TCP echo, SK_PASS verdict, sk_skb redirect (${rounds} rounds of ${secondsPerRun} s each)`);
   try {
     const measurement = await measureVeth(dir, {
       ...tools,

@@ -1,10 +1,15 @@
 // The device part of the calibration: what XDP costs per request on a real device of this
 // machine, measured end to end. Two network namespaces joined by a veth pair; a load generator
-// in one keeps requests in flight against the other, which answers them in one of three ways,
-// interleaved round by round so that drifting background load hits all three alike:
-//   user     a userspace UDP echo server, nothing on the server's device;
-//   pass     the same with an XDP program that only returns XDP_PASS (what a fallback request pays);
-//   reflect  an XDP program that answers every datagram itself with XDP_TX (a minimal kernel answer).
+// in one keeps requests in flight against the other, which answers them in one of five ways,
+// interleaved round by round so that drifting background load hits all of them alike:
+//   user      a userspace UDP echo server, nothing on the server's device;
+//   pass      the same with an XDP program that only returns XDP_PASS (what a fallback request pays);
+//   reflect   an XDP program that answers every datagram itself with XDP_TX (a minimal kernel answer);
+//   busyUser  an echo server that spends a fixed amount of CPU on each request, so that it, not the
+//             load generator, limits the rate (requests queue up at its socket, as at the example
+//             servers'), nothing on its device;
+//   busyPass  the same with the XDP_PASS program: what a request handed over to a busy server pays.
+// On veth what a passing program adds depends on how loaded the receiving server is, hence both.
 // CPU per request counts the load generator, the echo server and the ksoftirqd and kworker threads
 // (/proc/PID/schedstat): the request traffic's cost, less sensitive to other work on the machine
 // than its busy time. Published hook figures come from native NIC drivers; on veth the hook
@@ -14,7 +19,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { CostParameter, ParameterName } from '../analysis/cost/parameters';
-import { VETH_DEFAULT_INFLIGHT, VETH_SK_SKB_C, VETH_XDP_C } from './calibrateVethSources';
+import { VETH_BUSY_SPIN_NS, VETH_DEFAULT_INFLIGHT, VETH_SK_SKB_C, VETH_XDP_C } from './calibrateVethSources';
 import { runCommand } from './command';
 import { attributedCpuNs, compileLoadGenerator, kernelWorkerPids, runLoad, startEchoServer, type LoadResult } from './loadGenerator';
 import { withVethPair } from './vethPair';
@@ -24,8 +29,22 @@ export type VethConfiguration = 'user' | 'pass' | 'reflect';
 /** CPU ns per request of each configuration in one round. */
 export type VethRound = Record<VethConfiguration, number>;
 
+/** One round of the saturated echo server, without and with the XDP_PASS program. */
+export interface BusyVethRound {
+  /** CPU ns per request. */
+  user: number;
+  pass: number;
+  /** The echo server's CPU time over each run's length (1: it never slept). */
+  userServerShare: number;
+  passServerShare: number;
+}
+
 export interface VethMeasurement {
   rounds: VethRound[];
+  /** The plain echo server's CPU time over each user run's length, round by round. */
+  serverShares?: number[];
+  /** The same pair of runs against an echo server spending spinNs of CPU on every request. */
+  busy?: { spinNs: number; rounds: BusyVethRound[] };
   inflight: number;
   secondsPerRun: number;
   /** Translated instructions of the reflector (every one runs for a UDP datagram). */
@@ -57,6 +76,13 @@ export interface VethOptions {
 }
 
 const PORT = 4399;
+/** The saturated echo server's port; the TCP echo servers take PORT + 1 … 3. */
+const BUSY_PORT = PORT + 4;
+
+/** A UDP run's configuration: the three of a VethRound and the saturated server's two. */
+type RunConfiguration = VethConfiguration | 'busyUser' | 'busyPass';
+
+const percent = (share: number) => `${Math.round(share * 100)}%`;
 
 async function run(file: string, args: string[], timeoutMs = 30_000, signal?: AbortSignal): Promise<string> {
   return (await runCommand(file, args, { timeoutMs, signal })).stdout;
@@ -68,10 +94,10 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** CPU ns per reply of one load run: the load generator's and the listed tasks'. */
-function nsPerReply(result: LoadResult): number {
+/** CPU ns per reply of one load run (the load generator's and the listed tasks'), and the first task's share of the run's time. */
+function perReply(result: LoadResult): { ns: number; serverShare: number } {
   if (result.replies <= 0) throw new Error(`the load generator got no replies: ${JSON.stringify(result)}`);
-  return attributedCpuNs(result) / result.replies;
+  return { ns: attributedCpuNs(result) / result.replies, serverShare: result.seconds > 0 ? (result.pidCpuNs[0] ?? 0) / 1e9 / result.seconds : 0 };
 }
 
 /** Builds the namespaces, measures `rounds` rounds of the three configurations, removes everything. */
@@ -101,7 +127,7 @@ export async function measureVeth(dir: string, options: VethOptions): Promise<Ve
   return withVethPair({ prefix: `bpfo-${process.pid}-cal-`, clientAddress: '10.201.0.1', serverAddress: '10.201.0.2', signal: options.signal }, async (pair) => {
     const startServer = (args: string[]) => startEchoServer(pair, loadgen.binary, args);
     const load = async (transport: 'udp' | 'tcp', port: number, pids: number[]) =>
-      nsPerReply(
+      perReply(
         await runLoad(pair, loadgen.binary, {
           port, transport, inflight, seconds: options.secondsPerRun,
           timeoutMs: 100, warmupSeconds: 0.2, ...(transport === 'tcp' ? { replyBytes: 64 } : {}), pids,
@@ -109,31 +135,43 @@ export async function measureVeth(dir: string, options: VethOptions): Promise<Ve
       );
     await pair.attachXdp(xdpObject, { side: 'client', program: 'cal_peer_pass' });
     const udpTasks = [await startServer(['echo', String(PORT)]), ...kernelWorkerPids()];
+    const busyTasks = [await startServer(['echo', String(BUSY_PORT), String(VETH_BUSY_SPIN_NS)]), ...kernelWorkerPids()];
 
-    const attach = async (configuration: VethConfiguration) => {
-      if (configuration === 'user') await pair.detachXdp('server');
+    const attach = async (configuration: RunConfiguration) => {
+      if (configuration === 'user' || configuration === 'busyUser') await pair.detachXdp('server');
       // replace: swaps the program on the device in one step.
-      else await pair.attachXdp(xdpObject, { program: configuration === 'pass' ? 'cal_veth_pass' : 'cal_veth_reflect', replace: true });
+      else await pair.attachXdp(xdpObject, { program: configuration === 'reflect' ? 'cal_veth_reflect' : 'cal_veth_pass', replace: true });
     };
     await attach('reflect');
     const progId = await pair.xdpProgramId('server');
     const info = progId === undefined ? {} : (JSON.parse(await run(options.bpftool, ['--json', 'prog', 'show', 'id', String(progId)])) as { bytes_xlated?: number });
     const reflectInstructions = (info.bytes_xlated ?? 0) / 8;
 
-    const order: VethConfiguration[] = ['user', 'pass', 'reflect'];
+    const order: RunConfiguration[] = ['user', 'pass', 'reflect', 'busyUser', 'busyPass'];
     const rounds: VethRound[] = [];
+    const busyRounds: BusyVethRound[] = [];
+    const serverShares: number[] = [];
+    const µs = (ns: number) => (ns / 1000).toFixed(2);
     for (let r = 0; r < options.rounds; r++) {
-      const round = {} as VethRound;
+      const runs = {} as Record<RunConfiguration, { ns: number; serverShare: number }>;
       // Each round starts with another configuration, so a trend in the background load favours none.
       for (let k = 0; k < order.length; k++) {
         const configuration = order[(r + k) % order.length];
         await attach(configuration);
-        round[configuration] = await load('udp', PORT, udpTasks);
+        const busy = configuration === 'busyUser' || configuration === 'busyPass';
+        runs[configuration] = await load('udp', busy ? BUSY_PORT : PORT, busy ? busyTasks : udpTasks);
       }
-      options.log(`veth round ${r + 1}/${options.rounds}: userspace echo ${(round.user / 1000).toFixed(2)} µs/request, with XDP_PASS ${(round.pass / 1000).toFixed(2)}, XDP_TX reflector ${(round.reflect / 1000).toFixed(2)}`);
+      const round: VethRound = { user: runs.user.ns, pass: runs.pass.ns, reflect: runs.reflect.ns };
+      const busyRound: BusyVethRound = { user: runs.busyUser.ns, pass: runs.busyPass.ns, userServerShare: runs.busyUser.serverShare, passServerShare: runs.busyPass.serverShare };
+      options.log(
+        `veth round ${r + 1}/${options.rounds}: userspace echo ${µs(round.user)} µs/request, with XDP_PASS ${µs(round.pass)}, XDP_TX reflector ${µs(round.reflect)}; ` +
+          `saturated echo (${VETH_BUSY_SPIN_NS} ns of work per request, server busy ${percent(busyRound.userServerShare)}) ${µs(busyRound.user)}, with XDP_PASS ${µs(busyRound.pass)}`,
+      );
       rounds.push(round);
+      busyRounds.push(busyRound);
+      serverShares.push(runs.user.serverShare);
     }
-    const result: VethMeasurement = { rounds, inflight, secondsPerRun: options.secondsPerRun, reflectInstructions };
+    const result: VethMeasurement = { rounds, serverShares, busy: { spinNs: VETH_BUSY_SPIN_NS, rounds: busyRounds }, inflight, secondsPerRun: options.secondsPerRun, reflectInstructions };
     if (skSkbSkipped) return { ...result, skSkbSkipped };
     await pair.detachXdp('server');
     try {
@@ -152,7 +190,7 @@ export async function measureVeth(dir: string, options: VethOptions): Promise<Ve
         const round = {} as SkSkbRound;
         for (let k = 0; k < skOrder.length; k++) {
           const configuration = skOrder[(r + k) % skOrder.length];
-          round[configuration] = await load('tcp', ports[configuration], [pids[configuration], ...kernelWorkerPids()]);
+          round[configuration] = (await load('tcp', ports[configuration], [pids[configuration], ...kernelWorkerPids()])).ns;
         }
         options.log(`veth TCP round ${r + 1}/${options.rounds}: userspace echo ${(round.user / 1000).toFixed(2)} µs/request, with an SK_PASS verdict ${(round.pass / 1000).toFixed(2)}, sk_skb redirect ${(round.redirect / 1000).toFixed(2)}`);
         skRounds.push(round);
@@ -191,6 +229,7 @@ export interface VethDerivation {
 /**
  * The model's XDP parameters from a device measurement.
  *   hookEntryXdp = median(pass − user): what the XDP hook adds to a request that goes on to userspace.
+ *   hookEntryXdpBusy = median(busy pass − busy user): the same when the server is saturated.
  *   xdpTransmit  = the rest of a kernel answer's cost, chosen so that the model prices the reflector's
  *                  saving over the echo server as measured: U − hook − insns × bpfInstruction − xdpTransmit
  *                  = median(user − reflect), where U is the model's userspace cost of a request with no
@@ -230,8 +269,34 @@ export function vethParameters(
       vethXdpReflect: { ns: median(rounds.map((r) => r.reflect)), source: `${setup}: an XDP_TX reflector answering instead of the echo server` },
     },
   };
+  if (measurement.busy && measurement.busy.rounds.length > 0) busyHookParameter(measurement, setup, derivation);
   if (measurement.skSkb && measurement.skSkb.rounds.length > 0) Object.assign(derivation.parameters, skSkbParameters(measurement, model, here, derivation));
   return derivation;
+}
+
+/** Below this share of the run's time on the CPU the "saturated" echo server slept a good part of it. */
+const SATURATED_SHARE = 0.9;
+
+/**
+ * hookEntryXdpBusy = median(busy pass − busy user), kept below zero as hookEntryXdp is. Its source
+ * says how busy the server was, and when it was not saturated (other work on the machine taking
+ * its core, or a machine fast enough that the extra work did not make the server the bottleneck).
+ */
+function busyHookParameter(measurement: VethMeasurement, setup: string, derivation: VethDerivation): void {
+  const { spinNs, rounds } = measurement.busy!;
+  const differences = rounds.map((r) => r.pass - r.user);
+  const shares = rounds.flatMap((r) => [r.userServerShare, r.passServerShare]);
+  const busy = median(shares);
+  const plain = measurement.serverShares?.length ? `; the plain echo server's: ${percent(median(measurement.serverShares))}` : '';
+  const unsaturated = busy < SATURATED_SHARE ? `; below ${percent(SATURATED_SHARE)}, so the server slept between requests a good part of the time and this figure may be a sleeping server's` : '';
+  const spread = `${Math.min(...differences).toFixed(0)}…${Math.max(...differences).toFixed(0)} ns`;
+  const server = `a userspace echo server that spends ${spinNs} ns of CPU on every request, so that it and not the load generator limits the rate (on the CPU ${percent(busy)} of the runs' time, median${plain}${unsaturated})`;
+  derivation.parameters.hookEntryXdpBusy = {
+    ns: keptHook(differences),
+    source: `${setup}: an XDP_PASS program on the server's device adds ${median(differences).toFixed(0)} ns per request to ${server} (median; rounds ${spread})${hookNote(differences)}`,
+  };
+  derivation.measurements.vethBusyUserspaceEcho = { ns: median(rounds.map((r) => r.user)), source: `${setup}: ${server}, no XDP program on its device` };
+  derivation.measurements.vethBusyXdpPass = { ns: median(rounds.map((r) => r.pass)), source: `${setup}: the same saturated echo server with an XDP_PASS program on its device` };
 }
 
 /**

@@ -6,6 +6,15 @@
 export const VETH_DEFAULT_INFLIGHT = 32;
 
 /**
+ * CPU the saturated echo server spends on each request besides echoing it. The plain echo server
+ * costs about what the load generator does per request, so neither limits the rate for long; the
+ * example servers do more work per request (a few µs of their own against the echo's ~2.5 on
+ * the machine this was chosen on) and are what limits it. A microsecond more puts the echo server
+ * there too, so that requests queue up at its socket, as at a busy server's.
+ */
+export const VETH_BUSY_SPIN_NS = 1000;
+
+/**
  * XDP programs for the server's device. cal_veth_pass hands every frame on (the per-packet cost
  * every fallback request pays); cal_veth_reflect answers every UDP datagram itself: it swaps
  * the MAC and IP addresses and the ports (checksums stay valid, a swap does not change a

@@ -5,16 +5,19 @@
  * the user's C compiler, so it is shipped as source: scripts/build.mjs copies it beside the
  * bundles (dist/loadgen.c), and loadGenerator.ts finds it there or in the source tree.
  *
- * usage: loadgen echo PORT
+ * usage: loadgen echo PORT [SPIN_NS]
  *        loadgen echo-tcp PORT [OBJECT PROGRAM]
  *        loadgen load [--tcp] [--inflight N] [--seconds S] [--max-requests N] [--timeout-ms MS]
  *                     [--warmup-requests N] [--warmup-seconds S] [--reply-bytes N] [--mix FILE]
  *                     [--pids PID,...] HOST PORT
  * echo answers every datagram with itself (blocking recvfrom/sendto), the least a userspace
- * server can do; echo-tcp does the same on each accepted TCP connection in turn (read/write),
- * and with OBJECT and PROGRAM first loads PROGRAM of that BPF object, attaches it to the
- * object's cal_sock_map as the sk_skb verdict and puts every accepted socket in the map (built
- * with -DLOADGEN_NO_BPF, without libbpf, it refuses OBJECT).
+ * server can do; with SPIN_NS it first runs a loop of about SPIN_NS ns of CPU per datagram (a
+ * fixed number of iterations, timed once at start), so that the server and not the load
+ * generator is what limits the rate, as in a server with real work per request. echo-tcp does
+ * the same (without SPIN_NS) on each accepted TCP connection in turn (read/write), and with
+ * OBJECT and PROGRAM first loads PROGRAM of that BPF object, attaches it to the object's
+ * cal_sock_map as the sk_skb verdict and puts every accepted socket in the map (built with
+ * -DLOADGEN_NO_BPF, without libbpf, it refuses OBJECT).
  * load keeps INFLIGHT (32) requests in flight on one connected socket of one thread and counts
  * replies without matching them to requests (UDP gives no order guarantee; only the count
  * matters for CPU per request). --tcp: one TCP connection with TCP_NODELAY, one send per
@@ -61,7 +64,7 @@ static void die(const char *what)
 
 static void usage_error(const char *message)
 {
-    fprintf(stderr, "loadgen: %s\nusage: loadgen echo PORT | echo-tcp PORT [OBJECT PROGRAM] | load [OPTION...] HOST PORT\n", message);
+    fprintf(stderr, "loadgen: %s\nusage: loadgen echo PORT [SPIN_NS] | echo-tcp PORT [OBJECT PROGRAM] | load [OPTION...] HOST PORT\n", message);
     exit(2);
 }
 
@@ -115,8 +118,30 @@ static void cpu_ticks(unsigned long long *busy, unsigned long long *total)
 
 /* ---- echo servers: the least a userspace server can do ---- */
 
-static void __attribute__((noreturn)) echo_udp(int port)
+/* A volatile sink, so the compiler keeps every iteration: a fixed amount of work per request. */
+static volatile unsigned long spin_sink;
+
+static void spin(long iterations)
 {
+    for (long i = 0; i < iterations; i++)
+        spin_sink += (unsigned long)i;
+}
+
+/* Iterations of spin() that take about ns nanoseconds of this thread's CPU, timed over 2^22 of them. */
+static long spin_iterations_for(long ns)
+{
+    const long sample = 1L << 22;
+    struct timespec start, end;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &start);
+    spin(sample);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &end);
+    double took = (end.tv_sec - start.tv_sec) * 1e9 + (end.tv_nsec - start.tv_nsec);
+    return took > 0 ? (long)(ns * (sample / took)) : 0;
+}
+
+static void __attribute__((noreturn)) echo_udp(int port, long spin_ns)
+{
+    long spin_iterations = spin_ns > 0 ? spin_iterations_for(spin_ns) : 0;
     int fd = socket(AF_INET, SOCK_DGRAM, 0);
     struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_ANY) };
     if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0)
@@ -131,6 +156,7 @@ static void __attribute__((noreturn)) echo_udp(int port)
                 continue;
             die("echo: recvfrom");
         }
+        spin(spin_iterations);
         sendto(fd, buf, (size_t)got, 0, (struct sockaddr *)&peer, len);
     }
 }
@@ -479,8 +505,8 @@ static int load(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    if (argc == 3 && strcmp(argv[1], "echo") == 0)
-        echo_udp(atoi(argv[2]));
+    if ((argc == 3 || argc == 4) && strcmp(argv[1], "echo") == 0)
+        echo_udp(atoi(argv[2]), argc == 4 ? atol(argv[3]) : 0);
     if ((argc == 3 || argc == 5) && strcmp(argv[1], "echo-tcp") == 0)
         return echo_tcp(atoi(argv[2]), argc == 5 ? argv[3] : NULL, argc == 5 ? argv[4] : NULL);
     if (argc >= 2 && strcmp(argv[1], "load") == 0)

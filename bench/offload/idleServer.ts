@@ -29,6 +29,22 @@ function userspaceRequests(m: Measurement): number {
   return m.load.replies * (1 - m.kernelShare);
 }
 
+/**
+ * At or above this share of a run's time on the CPU the split's userspace half counts as busy for
+ * the model (`serverBusy`): requests queue up at its socket and it rarely sleeps.
+ */
+export const BUSY_SERVER_SHARE = 0.9;
+
+/** The split's server process's CPU time over its runs' length at one share (median), if measured. */
+export function splitServerShare(example: Pick<ExampleResult, 'sweep'>, kernelShare: number): number | undefined {
+  const shares = (example.sweep?.measurements ?? []).flatMap((m) => {
+    if (m.configuration !== 'split' || m.kernelShare !== kernelShare || (m.round ?? 0) < 0) return [];
+    const cpu = serverCpuNs(m);
+    return cpu !== undefined && m.load.seconds > 0 ? [cpu / 1e9 / m.load.seconds] : [];
+  });
+  return shares.length ? middle(shares) : undefined;
+}
+
 function perRequestUs(runs: Measurement[]): number | undefined {
   const values = runs.flatMap((m) => {
     const cpu = serverCpuNs(m);

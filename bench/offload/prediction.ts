@@ -77,16 +77,17 @@ export type EndsIn = 'kernel' | 'userspace';
  * The model's saving per request when `kernelShare` of the requests are the scenario's kernel
  * request. `observed` says where the generated program really finished each request (its
  * counters); where that differs from the analysis, the path is priced as the program behaves,
- * since that is what was measured (the document names the disagreement).
+ * since that is what was measured (the document names the disagreement). `serverBusy` tells the
+ * model that requests queued up at the userspace half (no wake-up, the busy XDP hook entry).
  */
 export function predictSaving(
   paths: ModelPaths,
   kernelShare: number,
   parameters: CostParameters,
   label: string,
-  options: { hook: Hook; observed?: { kernel?: EndsIn; fallback?: EndsIn } },
+  options: { hook: Hook; observed?: { kernel?: EndsIn; fallback?: EndsIn }; serverBusy?: boolean },
 ): Prediction {
-  const prepared = costInputFor(paths.slices, paths.entry, { parameters, hook: options.hook });
+  const prepared = costInputFor(paths.slices, paths.entry, { parameters, hook: options.hook, serverBusy: options.serverBusy });
   const shareOf = (id: string) => (id === paths.kernelPathId ? kernelShare : 0) + (id === paths.fallbackPathId ? 1 - kernelShare : 0);
   const endsIn = (p: CostPath): EndsIn => (p.id === paths.kernelPathId ? options.observed?.kernel : p.id === paths.fallbackPathId ? options.observed?.fallback : undefined) ?? p.endsIn;
   const input = {

@@ -9,7 +9,8 @@ import { consoleTable, markdownTable, type Table } from '../lib/markdown';
 import { lineChart } from '../lib/svg';
 import { absoluteError, ERROR_TARGET, relativeError, rowsOf, signRight, type ConfigurationFigures, type Row, type Spread } from './rows';
 import type { ExampleResult, OffloadData } from './section';
-import { idleServerTable } from './idleServer';
+import { BUSY_SERVER_SHARE, idleServerTable } from './idleServer';
+import { VETH_BUSY_SPIN_NS } from '../../server/src/tools/calibrateVethSources';
 import { middle } from '../lib/stats';
 
 
@@ -188,7 +189,10 @@ export function renderOffload(record: SectionRecord<OffloadData>): RenderedSecti
     'than itself (XDP cannot grow a packet on veth), with one the generated program really hands over (its counters decide',
     'among the candidates). The model column is the cost model fed exactly that mix as path shares (`shareSource: given`),',
     'once with parameters calibrated on this machine (`bpf-offload calibrate`, veth part included) and once with the',
-    'published defaults. "kernel answered" is the generated program\'s own counter over its run count (bpf_stats).',
+    'published defaults. At the shares where the split\'s userspace half was on the CPU at least',
+    `${Math.round(BUSY_SERVER_SHARE * 100)}% of each run\'s time (median), the model is told the server is busy (\`serverBusy\`: no wake-up per request, and a`,
+    'request handed over pays the hook entry measured against a saturated echo server, `hookEntryXdpBusy`).',
+    '"kernel answered" is the generated program\'s own counter over its run count (bpf_stats).',
     '',
     'Error is (model − measured) / |measured|, the issue\'s target; the absolute error (model − measured, µs) is beside it.',
     'Where the measured saving is near zero (at the break-even share, or at 0% where the split only adds the hook) the',
@@ -213,6 +217,8 @@ export function renderOffload(record: SectionRecord<OffloadData>): RenderedSecti
     if (example.error) parts.push(`> ${example.error.split('\n').slice(0, 4).join(' ')}`, '');
     if (example.sweep) {
       parts.push(`Background busy time before the run: ${(example.sweep.backgroundUsPerSecond / 1000).toFixed(0)} ms of CPU per second.`, '');
+      const busy = (example.predictions ?? []).filter((p) => p.serverBusy).map((p) => `${Math.round(p.kernelShare * 100)}%`);
+      if (example.predictions?.some((p) => p.serverBusy !== undefined)) parts.push(`Model told the server is busy at: ${busy.length ? busy.join(', ') : 'no share'}.`, '');
       parts.push(markdownTable(exampleTable(example)), '');
       const image = chart(example);
       if (image) {
@@ -273,6 +279,14 @@ export function renderOffload(record: SectionRecord<OffloadData>): RenderedSecti
       '(docs/cost-model.md, "Calibration"); the published figures (38 ns and 17 ns) come from native NIC drivers.',
       '',
     );
+    if (m.vethBusyUserspaceEcho !== undefined && m.vethBusyXdpPass !== undefined) {
+      parts.push(
+        `Against an echo server that spends ${VETH_BUSY_SPIN_NS} ns of CPU on every request, so that it limits the rate as the examples do: ${k(m.vethBusyUserspaceEcho)} µs`,
+        `per request, ${k(m.vethBusyXdpPass)} µs with the XDP_PASS program; hence the hook entry of a request handed over to a busy server`,
+        `(${data.calibration.parameters.hookEntryXdpBusy ?? '—'} ns).`,
+        '',
+      );
+    }
   }
   if (m.vethTcpUserspaceEcho !== undefined && m.vethSkSkbPass !== undefined && m.vethSkSkbRedirect !== undefined) {
     const k = (ns: number) => (ns / 1000).toFixed(2);

@@ -11,6 +11,7 @@ import { compileLoadGenerator } from '../../server/src/tools/loadGenerator';
 import { enableBpfStats } from '../../test/e2e/bpfStats';
 import { networkTestsUnavailable, otherHarnessActive } from '../../test/e2e/netns';
 import { SkipSection, type BenchContext, type BenchSection } from '../lib/section';
+import { BUSY_SERVER_SHARE, splitServerShare } from './idleServer';
 import { measureExample, type ExampleSweep } from './measure';
 import { modelPaths, predictSaving, type EndsIn, type Prediction } from './prediction';
 import type { LoadOptions } from './processes';
@@ -19,6 +20,8 @@ import { KERNEL_SHARES, SCENARIOS } from './scenarios';
 
 export interface SharePrediction {
   kernelShare: number;
+  /** Whether the model was told the server is busy at this share (splitServerShare ≥ BUSY_SERVER_SHARE). */
+  serverBusy?: boolean;
   calibrated: Prediction;
   published: Prediction;
 }
@@ -122,12 +125,17 @@ async function runOffload(context: BenchContext): Promise<OffloadData> {
         result.paths = { kernel: paths.kernelPath, fallback: paths.fallbackPath, kernelEndsIn: paths.kernelEndsIn, fallbackEndsIn: paths.fallbackEndsIn };
         const observed = result.sweep ? observedEnds(result.sweep) : undefined;
         result.observed = observed;
-        const options = { hook: scenario.hook ?? 'xdp', observed };
-        result.predictions = shares.map((share) => ({
-          kernelShare: share,
-          calibrated: predictSaving(paths, share, calibration.parameters, scenario.kernel.label, options),
-          published: predictSaving(paths, share, DEFAULT_PARAMETERS, scenario.kernel.label, options),
-        }));
+        result.predictions = shares.map((share) => {
+          // Busy as measured: where the split's userspace half stayed on the CPU, requests queued up at it.
+          const serverBusy = (splitServerShare(result, share) ?? 0) >= BUSY_SERVER_SHARE;
+          const options = { hook: scenario.hook ?? 'xdp', observed, serverBusy };
+          return {
+            kernelShare: share,
+            serverBusy,
+            calibrated: predictSaving(paths, share, calibration.parameters, scenario.kernel.label, options),
+            published: predictSaving(paths, share, DEFAULT_PARAMETERS, scenario.kernel.label, options),
+          };
+        });
       } catch (error) {
         result.error = `no prediction: ${errorText(error)}`;
       }

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { middle, percentile, summarize } from '../../bench/lib/stats';
 import { absoluteError, relativeError, rowsOf, signRight } from '../../bench/offload/rows';
 import { mixWeights } from '../../bench/offload/scenarios';
+import { BUSY_SERVER_SHARE, splitServerShare } from '../../bench/offload/idleServer';
 import { counterDelta, type KernelCounters } from '../../bench/offload/processes';
 import type { Measurement } from '../../bench/offload/measure';
 import type { ExampleResult } from '../../bench/offload/section';
@@ -102,6 +103,24 @@ test('a row pairs original and split of the same round, and reports the median s
   assert.equal(row.original?.cpuUsPerRequest, 6.5, 'the median of 5, 8, 5, 100');
   assert.equal(row.original?.timeouts, 0 + 1 + 2 + 3);
   assert.equal(row.split?.runs, 3);
+});
+
+test('the split server\'s share of the run\'s time is the median over its runs at that share, the original\'s and other shares\' left out', () => {
+  const withServer = (m: Measurement, serverNs: number, seconds: number): Measurement => ({ ...m, load: { ...m.load, pidCpuNs: [serverNs, 5e9], seconds } });
+  const measurements = [
+    withServer(run(0, 'split', 0, 5, 5), 0.95e9, 1),
+    withServer(run(0, 'split', 1, 5, 5), 1.8e9, 2),
+    withServer(run(0, 'split', 2, 5, 5), 0.5e9, 1),
+    withServer(run(0, 'original', 0, 5, 5), 0.1e9, 1),
+    withServer(run(0.9, 'split', 0, 5, 5), 0.3e9, 1),
+    // Warm-up rounds (negative) do not count.
+    withServer(run(0.9, 'split', -1, 5, 5), 1e9, 1),
+  ];
+  const example = { sweep: { measurements } } as unknown as ExampleResult;
+  assert.equal(splitServerShare(example, 0), 0.9);
+  assert.ok(splitServerShare(example, 0)! >= BUSY_SERVER_SHARE);
+  assert.equal(splitServerShare(example, 0.9), 0.3);
+  assert.equal(splitServerShare(example, 0.5), undefined);
 });
 
 test('report formatting: milliseconds and ratios', () => {

@@ -100,7 +100,7 @@ function perReply(result: LoadResult): { ns: number; serverShare: number } {
   return { ns: attributedCpuNs(result) / result.replies, serverShare: result.seconds > 0 ? (result.pidCpuNs[0] ?? 0) / 1e9 / result.seconds : 0 };
 }
 
-/** Builds the namespaces, measures `rounds` rounds of the three configurations, removes everything. */
+/** Builds the namespaces, measures `rounds` rounds of the five UDP configurations and of the three TCP ones, removes everything. */
 export async function measureVeth(dir: string, options: VethOptions): Promise<VethMeasurement> {
   const inflight = options.inflight ?? VETH_DEFAULT_INFLIGHT;
   const xdpSource = path.join(dir, 'calveth.bpf.c');
@@ -165,7 +165,7 @@ export async function measureVeth(dir: string, options: VethOptions): Promise<Ve
       const busyRound: BusyVethRound = { user: runs.busyUser.ns, pass: runs.busyPass.ns, userServerShare: runs.busyUser.serverShare, passServerShare: runs.busyPass.serverShare };
       options.log(
         `veth round ${r + 1}/${options.rounds}: userspace echo ${µs(round.user)} µs/request, with XDP_PASS ${µs(round.pass)}, XDP_TX reflector ${µs(round.reflect)}; ` +
-          `saturated echo (${VETH_BUSY_SPIN_NS} ns of work per request, server busy ${percent(busyRound.userServerShare)}) ${µs(busyRound.user)}, with XDP_PASS ${µs(busyRound.pass)}`,
+          `saturated echo (${VETH_BUSY_SPIN_NS} ns of work per request, server on the CPU ${percent(busyRound.userServerShare)} / ${percent(busyRound.passServerShare)} of the time) ${µs(busyRound.user)}, with XDP_PASS ${µs(busyRound.pass)}`,
       );
       rounds.push(round);
       busyRounds.push(busyRound);
@@ -229,7 +229,8 @@ export interface VethDerivation {
 /**
  * The model's XDP parameters from a device measurement.
  *   hookEntryXdp = median(pass − user): what the XDP hook adds to a request that goes on to userspace.
- *   hookEntryXdpBusy = median(busy pass − busy user): the same when the server is saturated.
+ *   hookEntryXdpBusy = median(busy pass − busy user) over the rounds in which the server was saturated:
+ *                  the same for a busy server (busyHookParameter).
  *   xdpTransmit  = the rest of a kernel answer's cost, chosen so that the model prices the reflector's
  *                  saving over the echo server as measured: U − hook − insns × bpfInstruction − xdpTransmit
  *                  = median(user − reflect), where U is the model's userspace cost of a request with no

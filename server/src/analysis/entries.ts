@@ -5,11 +5,12 @@
 import type { SyntaxNode, Tree } from './syntax';
 import type { FileSummary, FunctionInfo, Range } from './model';
 import type { AnalyzeOptions, ProgramFacts } from './analyze';
-import { functionDefinitions, functionNameOf, parameterNames, nodesOfTypes, rangeOf, textOf, walkTypes } from './treeHelpers';
+import { parameterNames, nodesOfTypes, rangeOf, textOf, walkTypes } from './treeHelpers';
 
 const CALLS: ReadonlySet<string> = new Set(['call_expression']);
 const IOVEC_SETTERS: ReadonlySet<string> = new Set(['initializer_pair', 'assignment_expression']);
 import { callArguments, calleeName, isSocketFunctionName, SocketFacts, stripWrappers } from './entries/sockets';
+import { definitionName, definitionOf, fileDefinitions } from './slices/fileIndex';
 
 export type EntryHow = 'annotation' | 'setting' | 'receive-loop' | 'event-callback';
 export type EntryProtocol = 'udp' | 'tcp' | 'unknown';
@@ -126,7 +127,8 @@ function explicitEntries(input: EntryInput, discovered: RequestEntry[]): Request
 function discoverFromCode(input: EntryInput): RequestEntry[] {
   const root = input.tree.rootNode;
   const sockets = SocketFacts.collect(root, input.program);
-  const definitions = functionDefinitions(root);
+  // The slices index the same definitions (and their names) of this version: built once, for both.
+  const definitions = fileDefinitions(input.tree).all;
   const callbacks = registeredCallbacks(root);
   const polledCallees = calleesOfPollingLoops(definitions);
   const entries: RequestEntry[] = [];
@@ -137,7 +139,7 @@ function discoverFromCode(input: EntryInput): RequestEntry[] {
     if (!byNameAndLine.has(key)) byNameAndLine.set(key, f);
   }
   for (const definition of definitions) {
-    const name = functionNameOf(definition);
+    const name = definitionName(definition);
     const fn = name ? byNameAndLine.get(`${name}\0${definition.startPosition.row}`) : undefined;
     if (!fn) continue;
     const body = definition.childForFieldName('body');
@@ -273,7 +275,7 @@ function findHandler(input: EntryInput, scope: SyntaxNode, after: SyntaxNode | u
     if (after && node.startIndex <= after.startIndex) return true;
     const callee = calleeName(node);
     if (!callee || isSocketFunctionName(callee)) return true;
-    const definition = definitionNamed(input, callee);
+    const definition = definitionOf(input.tree, callee);
     if (!definition) return true;
     const args = callArguments(node);
     const direct = args.findIndex((a) => mentions(textOf(a), buffer));
@@ -293,25 +295,6 @@ function findHandler(input: EntryInput, scope: SyntaxNode, after: SyntaxNode | u
     return true;
   }, () => result !== undefined);
   return result;
-}
-
-const definitionsByInput = new WeakMap<EntryInput, Map<string, SyntaxNode>>();
-
-/**
- * The first definition of a function in this file, from one pass over the file: findHandler asks
- * for the callee of every call after a receive, and a pass per call is quadratic on big files.
- */
-function definitionNamed(input: EntryInput, name: string): SyntaxNode | undefined {
-  let byName = definitionsByInput.get(input);
-  if (!byName) {
-    byName = new Map();
-    for (const definition of functionDefinitions(input.tree.rootNode)) {
-      const defined = functionNameOf(definition);
-      if (defined && !byName.has(defined)) byName.set(defined, definition);
-    }
-    definitionsByInput.set(input, byName);
-  }
-  return byName.get(name);
 }
 
 /**

@@ -30,17 +30,23 @@ export function fileDefinitions(tree: Tree): FileDefinitions {
     const all = functionDefinitions(root);
     const byName = new Map<string, SyntaxNode>();
     for (const definition of all) {
-      let name = namesOfDefinitions.get(definition);
-      if (name === undefined) {
-        name = functionNameOf(definition) ?? null;
-        namesOfDefinitions.set(definition, name);
-      }
-      if (name !== null && !byName.has(name)) byName.set(name, definition);
+      const name = definitionName(definition);
+      if (name !== undefined && !byName.has(name)) byName.set(name, definition);
     }
     index = { all, byName };
     indexes.set(root, index);
   }
   return index;
+}
+
+/** functionNameOf(definition), worked out once per definition node (a reparse carries unchanged ones over). */
+export function definitionName(definition: SyntaxNode): string | undefined {
+  let name = namesOfDefinitions.get(definition);
+  if (name === undefined) {
+    name = functionNameOf(definition) ?? null;
+    namesOfDefinitions.set(definition, name);
+  }
+  return name ?? undefined;
 }
 
 /** The first definition of `name` in the file (findFunctionDefinition, from the index). */

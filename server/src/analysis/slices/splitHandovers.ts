@@ -25,7 +25,7 @@ const inside = (outer: Range, inner: Range) => !before(inner.start, outer.start)
  */
 export function splitHandovers(file: string, tree: Tree, diagnostics: readonly AnalysisDiagnostic[]): AnalysisDiagnostic[] {
   const definitions = fileDefinitions(tree);
-  // By start line, the indexes of the file's diagnostics (a few hundred; the candidates are more).
+  // The indexes of the file's diagnostics, by start line (a few hundred; the candidates are more).
   const byLine = new Map<number, number[]>();
   diagnostics.forEach((diagnostic, index) => {
     if (diagnostic.file !== file) return;
@@ -33,26 +33,75 @@ export function splitHandovers(file: string, tree: Tree, diagnostics: readonly A
     if (list) list.push(index);
     else byLine.set(diagnostic.range.start.line, [index]);
   });
+  const lines = [...byLine.keys()].sort((a, b) => a - b);
   const found: AnalysisDiagnostic[] = [];
   for (const definition of definitions.all) {
-    for (const candidate of candidatesIn(definition)) {
-      if (candidate.callee !== undefined && definitions.byName.has(candidate.callee)) continue;
-      const whole = candidate.whole;
-      // Of the file's diagnostics inside the construct: whether one is an Error, and the first in `diagnostics`.
-      let hasError = false;
-      let first = -1;
-      for (let line = whole.start.line; line <= whole.end.line && !hasError; line++)
-        for (const index of byLine.get(line) ?? NONE) {
-          const held = diagnostics[index];
-          if (!inside(whole, held.range)) continue;
-          if (held.severity === Severity.Error) hasError = true;
-          if (first < 0 || index < first) first = index;
-        }
-      // An Error of the rules inside the construct ends the path there anyway.
-      if (hasError) continue;
-      found.push(handoverOf(file, candidate, first < 0 ? undefined : diagnostics[first].code));
+    const candidates = candidatesIn(definition);
+    if (candidates.length === 0) continue;
+    const { row, column } = definition.startPosition;
+    const held = heldWithin(diagnostics, byLine, lines, row, definition.endPosition.row);
+    const defined = candidates.map((c) => c.callee !== undefined && definitions.byName.has(c.callee));
+    const kept = handoversByDefinition.get(definition);
+    let mine = kept?.found;
+    if (!kept || kept.row !== row || kept.column !== column || kept.file !== file || !sameList(kept.defined, defined) || !sameList(kept.held, held)) {
+      mine = handoversIn(file, candidates, defined, diagnostics, byLine);
+      handoversByDefinition.set(definition, { row, column, file, defined, held, found: mine });
     }
+    for (const handover of mine!) found.push(handover);
   }
+  return found;
+}
+
+/**
+ * Per definition node, the hand-overs found in it by the latest analysis and all they were made
+ * from besides the node (which a reparse carries over unchanged): where it starts, the file,
+ * which candidates call a function of the file, and the file's diagnostics on its lines (the
+ * same objects in the same order: a function whose rule results were reused hands out the same
+ * frozen diagnostics). With all of them the same, the candidates' loop gives the same list.
+ */
+const handoversByDefinition = new WeakMap<
+  SyntaxNode,
+  { row: number; column: number; file: string; defined: boolean[]; held: AnalysisDiagnostic[]; found: AnalysisDiagnostic[] }
+>();
+
+function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** The file's diagnostics starting on lines `first`..`last`, in the order of `diagnostics`. */
+function heldWithin(diagnostics: readonly AnalysisDiagnostic[], byLine: Map<number, number[]>, lines: number[], first: number, last: number): AnalysisDiagnostic[] {
+  let low = 0;
+  let high = lines.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (lines[middle] < first) low = middle + 1;
+    else high = middle;
+  }
+  const indexes: number[] = [];
+  for (let at = low; at < lines.length && lines[at] <= last; at++) for (const index of byLine.get(lines[at])!) indexes.push(index);
+  return indexes.sort((a, b) => a - b).map((index) => diagnostics[index]);
+}
+
+/** The hand-overs at one definition's candidates (`defined`: whether each calls a function of the file). */
+function handoversIn(file: string, candidates: Candidate[], defined: boolean[], diagnostics: readonly AnalysisDiagnostic[], byLine: Map<number, number[]>): AnalysisDiagnostic[] {
+  const found: AnalysisDiagnostic[] = [];
+  candidates.forEach((candidate, at) => {
+    if (defined[at]) return;
+    const whole = candidate.whole;
+    // Of the file's diagnostics inside the construct: whether one is an Error, and the first in `diagnostics`.
+    let hasError = false;
+    let first = -1;
+    for (let line = whole.start.line; line <= whole.end.line && !hasError; line++)
+      for (const index of byLine.get(line) ?? NONE) {
+        const held = diagnostics[index];
+        if (!inside(whole, held.range)) continue;
+        if (held.severity === Severity.Error) hasError = true;
+        if (first < 0 || index < first) first = index;
+      }
+    // An Error of the rules inside the construct ends the path there anyway.
+    if (hasError) return;
+    found.push(handoverOf(file, candidate, first < 0 ? undefined : diagnostics[first].code));
+  });
   return found;
 }
 

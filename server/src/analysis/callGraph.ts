@@ -50,6 +50,14 @@ function resolutionInputsOf(summary: FileSummary): string {
   return inputs;
 }
 
+/**
+ * Per name resolution (shared by the graphs of one lineage, which resolve every name to the same
+ * position), per FunctionInfo (whose calls never change), the position each of its call sites
+ * resolves to, -1 for none: the walks below the entries resolve every site of every function
+ * they visit, on every edit, and most of those functions are the same objects as last time.
+ */
+const calleePositions = new WeakMap<NameResolution, WeakMap<FunctionInfo, Int32Array>>();
+
 export class CallGraph {
   private all: FunctionInfo[] = [];
   private indexOf = FunctionIndex.of(new Map());
@@ -245,6 +253,18 @@ export class CallGraph {
   resolve(fromFile: string, name: string): FunctionInfo | undefined {
     const target = this.names.positionOf(fromFile, name);
     return target < 0 ? undefined : this.all[target];
+  }
+
+  /** What resolve gives for each of `fn.calls`, in the order of fn.calls (undefined where the callee is none or unknown). */
+  calleesOf(fn: FunctionInfo): (FunctionInfo | undefined)[] {
+    let byFunction = calleePositions.get(this.names);
+    if (!byFunction) calleePositions.set(this.names, (byFunction = new WeakMap()));
+    let positions = byFunction.get(fn);
+    if (!positions) {
+      positions = Int32Array.from(fn.calls, (site) => (site.callee ? this.names.positionOf(fn.file, site.callee) : -1));
+      byFunction.set(fn, positions);
+    }
+    return Array.from(positions, (position) => (position < 0 ? undefined : this.all[position]));
   }
 
   /** Calls made by `fn`, in source order, with their targets when resolved. */

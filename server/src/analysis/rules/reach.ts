@@ -7,6 +7,8 @@ import type { AnalyzeOptions } from '../analyze';
 /** The part of the call graph the rules use (kept narrow so tests and callers can agree on it). */
 export interface CalleeResolver {
   resolve(file: string, name: string): FunctionInfo | undefined;
+  /** resolve(fn.file, site.callee) for each of fn.calls, in order (the call graph keeps them per function). */
+  calleesOf?(fn: FunctionInfo): (FunctionInfo | undefined)[];
 }
 
 export interface ChainStep {

@@ -103,16 +103,18 @@ export function estimateInstructions(root: FunctionInfo, inputs: SizeInputs, rec
       for (const call of plan.calls) total += call.times * ofCall(fn, call.callee, callees);
     } else {
       total = (fn.range.end.line - fn.range.start.line + 1) * INSNS_PER_LINE;
-      for (const site of fn.calls) total += ofCall(fn, site.callee, callees);
+      const resolved = inputs.resolver.calleesOf?.(fn);
+      for (const [at, site] of fn.calls.entries()) total += ofCall(fn, site.callee, callees, resolved && (resolved[at] ?? null));
     }
     active.delete(key);
     memo.set(key, total);
     noteWalked(record, key, fn, callees, frames.leave(key) ? total : undefined);
     return total;
   };
-  const ofCall = (caller: FunctionInfo, name: string | undefined, callees: string[]): number => {
+  // `known`: what `name` resolves to from the caller when already looked up (null: nothing).
+  const ofCall = (caller: FunctionInfo, name: string | undefined, callees: string[], known?: FunctionInfo | null): number => {
     if (!name) return 1;
-    const callee = inputs.resolver.resolve(caller.file, name);
+    const callee = known === undefined ? inputs.resolver.resolve(caller.file, name) : (known ?? undefined);
     if (callee) {
       if (inputs.reach.isSkipped(callee)) return 1;
       callees.push(functionKey(callee));

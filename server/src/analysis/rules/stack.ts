@@ -83,8 +83,9 @@ export function deepestPaths(reach: Reach, resolver: CalleeResolver, constants: 
     let best: Deepest | undefined;
     const callees: string[] = [];
     if (depth < MAX_DEPTH) {
-      for (const site of fn.calls) {
-        const callee = site.callee ? resolver.resolve(fn.file, site.callee) : undefined;
+      const resolved = resolver.calleesOf?.(fn);
+      for (const [at, site] of fn.calls.entries()) {
+        const callee = resolved ? resolved[at] : site.callee ? resolver.resolve(fn.file, site.callee) : undefined;
         if (!callee || reach.isSkipped(callee)) continue;
         const calleeKey = functionKey(callee);
         callees.push(calleeKey);

@@ -143,6 +143,42 @@ export function resultContext(fn: FunctionInfo, node: SyntaxNode, firstLineInden
   ].join('\u0001');
 }
 
+/** What a function's text and context (resultContext) were made from, all compared by identity or value. */
+export interface ContextInputs {
+  fn: FunctionInfo;
+  /** The function's entry in the reach: the same object holds the same chain. */
+  reached: object;
+  row: number;
+  column: number;
+  indent: string;
+  targetKernel: string;
+  fromEntries: boolean;
+}
+
+/**
+ * Per definition node, the result its function last used and the inputs its text and context were
+ * made from. A node a reparse carried over is the same object over the same text, so when the
+ * function's summary and reach entry are the same objects too, at the same place with the same
+ * options, that result's text and context are this analysis's: neither the definition's text
+ * (compared in full, on every edit, for every checked function) nor the context is made again.
+ */
+const checkedByNode = new WeakMap<SyntaxNode, { inputs: ContextInputs; result: FunctionResult }>();
+
+function sameInputs(a: ContextInputs, b: ContextInputs): boolean {
+  return a.fn === b.fn && a.reached === b.reached && a.row === b.row && a.column === b.column && a.indent === b.indent && a.targetKernel === b.targetKernel && a.fromEntries === b.fromEntries;
+}
+
+/** True when `result` was made from or checked against `node` with the same inputs (its text and context stand). */
+export function madeFrom(node: SyntaxNode, result: FunctionResult, inputs: ContextInputs): boolean {
+  const known = checkedByNode.get(node);
+  return known !== undefined && known.result === result && sameInputs(known.inputs, inputs);
+}
+
+/** Notes that `result`'s text and context are those of `node` with `inputs` (see madeFrom). */
+export function noteMadeFrom(node: SyntaxNode, result: FunctionResult, inputs: ContextInputs): void {
+  checkedByNode.set(node, { inputs, result });
+}
+
 /**
  * A copy of `s` sharing no memory with the text it was cut from: V8 keeps a slice's whole parent
  * string alive, and a kept result must not pin the text of the version it was computed on.

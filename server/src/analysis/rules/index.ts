@@ -7,12 +7,12 @@ import type { SyntaxNode } from '../syntax';
 import { checkCalls, type CallFacts } from './calls';
 import { constantSource, DiagnosticSink, makeFunctionScope, type RuleContext } from './context';
 import { checkFloatsAndSimd } from './floats';
-import { detached, frozenCopy, resultContext, type FunctionResult, type RulesMemo } from './functionResults';
+import { detached, frozenCopy, madeFrom, noteMadeFrom, resultContext, type ContextInputs, type FunctionResult, type RulesMemo } from './functionResults';
 import { checkLoops } from './loops';
 import { functionNodesByStart, lineStart } from './nodes';
 import { functionKey, reachFrom, reachRoots, type ChainStep } from './reach';
 import { keptWalks, reusedEstimates, reusedStack, reuseReach, walkRecords, type ReusedWalks, type WalkInputs } from './programWalks';
-import { recordingFacts, stillAnswered, type ProgramReads } from './recordedReads';
+import { recordingFacts, sharedAnswers, stillAnswered, type ProgramReads } from './recordedReads';
 import { checkProgramSize, sizePlanOf, type SizePlan } from './size';
 import { deepestPaths, reportStack } from './stack';
 import { checkDeclarations, checkGlobalState } from './state';
@@ -96,6 +96,8 @@ function runChecks(ctx: RuleContext, facts: ProgramReads, memo: RulesMemo | unde
   const used = new Map<string, FunctionResult>();
   let reused = 0;
   const options = { targetKernel: ctx.options.targetKernel, fromEntries: reach.fromEntries };
+  // Many functions read the same facts (a common callee, a type name): each is answered once.
+  const answers = sharedAnswers(facts);
 
   for (const fn of ctx.summary.functions) {
     const key = functionKey(fn);
@@ -103,14 +105,19 @@ function runChecks(ctx: RuleContext, facts: ProgramReads, memo: RulesMemo | unde
     const node = nodesByStart.get(`${fn.range.start.line}:${fn.range.start.character}`);
     if (!reached || !node) continue;
     ctx.check();
-    const text = node.text;
+    const { row, column } = node.startPosition;
     // A definition at column 0 has no indent (a node never starts with whitespace).
-    const indent = node.startPosition.column === 0 ? '' : lineStart(ctx.text, node).indent;
-    const context = resultContext(fn, node, indent, reached.chain, options);
+    const indent = column === 0 ? '' : lineStart(ctx.text, node).indent;
+    const inputs: ContextInputs = { fn, reached, row, column, indent, ...options };
     const previous = memo?.previous(file, key);
-    const reusable = previous !== undefined && previous.text === text && previous.context === context && stillAnswered(previous.reads, facts);
+    // The previous result's text and context, when they were made from the same inputs (madeFrom).
+    const known = previous !== undefined && madeFrom(node, previous, inputs);
+    const text = known ? previous.text : node.text;
+    const context = known ? previous.context : resultContext(fn, node, indent, reached.chain, options);
+    const reusable = previous !== undefined && (known || (previous.text === text && previous.context === context)) && stillAnswered(previous.reads, answers);
     if (reusable) reused++;
     const result = reusable ? previous : checkFunction(ctx, facts, fn, node, reached.chain, text, context);
+    noteMadeFrom(node, result, inputs);
     used.set(key, result);
     plans.set(key, result.plan);
     for (const d of result.diagnostics) sink.add(d);

@@ -62,12 +62,28 @@ export type ReadKind = keyof typeof ANSWER;
 /** The reads of one function's checks: kind → argument → answer. */
 export type Reads = Map<ReadKind, Map<string, Answer>>;
 
-/** True when every recorded read gets the same answer from `facts`. */
-export function stillAnswered(reads: Reads, facts: ProgramReads): boolean {
-  for (const [kind, byArgument] of reads) {
-    const answer = ANSWER[kind];
-    for (const [argument, was] of byArgument) if (!Object.is(answer(facts, argument), was)) return false;
-  }
+/** The answers of one analysis's facts, each worked out once (the facts do not change during the analysis). */
+export interface SharedAnswers {
+  answer(kind: ReadKind, argument: string): Answer;
+}
+
+export function sharedAnswers(facts: ProgramReads): SharedAnswers {
+  const known = new Map<ReadKind, Map<string, Answer>>();
+  return {
+    answer(kind, argument) {
+      let byArgument = known.get(kind);
+      if (!byArgument) known.set(kind, (byArgument = new Map()));
+      if (byArgument.has(argument)) return byArgument.get(argument);
+      const answer = ANSWER[kind](facts, argument);
+      byArgument.set(argument, answer);
+      return answer;
+    },
+  };
+}
+
+/** True when every recorded read gets the same answer from the facts `answers` answers from. */
+export function stillAnswered(reads: Reads, answers: SharedAnswers): boolean {
+  for (const [kind, byArgument] of reads) for (const [argument, was] of byArgument) if (!Object.is(answers.answer(kind, argument), was)) return false;
   return true;
 }
 

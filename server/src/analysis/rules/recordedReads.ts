@@ -62,28 +62,37 @@ export type ReadKind = keyof typeof ANSWER;
 /** The reads of one function's checks: kind → argument → answer. */
 export type Reads = Map<ReadKind, Map<string, Answer>>;
 
-/** The answers of one analysis's facts, each worked out once (the facts do not change during the analysis). */
+/**
+ * The kinds of read whose answer costs more than a lookup (a resolution and a key, an evaluation):
+ * many functions read the same ones (a common callee), answered once per analysis.
+ */
+const WORKED_OUT: ReadonlySet<ReadKind> = new Set<ReadKind>(['resolve', 'cycle', 'constantValue', 'sizeOf', 'evaluate', 'typedefOf', 'define']);
+
+/** The answers of one analysis's facts (which do not change during the analysis), the costly ones worked out once. */
 export interface SharedAnswers {
-  answer(kind: ReadKind, argument: string): Answer;
+  facts: ProgramReads;
+  /** Per costly kind, the answers given so far. */
+  known: Map<ReadKind, Map<string, Answer>>;
 }
 
 export function sharedAnswers(facts: ProgramReads): SharedAnswers {
-  const known = new Map<ReadKind, Map<string, Answer>>();
-  return {
-    answer(kind, argument) {
-      let byArgument = known.get(kind);
-      if (!byArgument) known.set(kind, (byArgument = new Map()));
-      if (byArgument.has(argument)) return byArgument.get(argument);
-      const answer = ANSWER[kind](facts, argument);
-      byArgument.set(argument, answer);
-      return answer;
-    },
-  };
+  return { facts, known: new Map([...WORKED_OUT].map((kind) => [kind, new Map<string, Answer>()])) };
 }
 
-/** True when every recorded read gets the same answer from the facts `answers` answers from. */
+/** True when every recorded read gets the same answer from the facts of `answers`. */
 export function stillAnswered(reads: Reads, answers: SharedAnswers): boolean {
-  for (const [kind, byArgument] of reads) for (const [argument, was] of byArgument) if (!Object.is(answers.answer(kind, argument), was)) return false;
+  const { facts } = answers;
+  for (const [kind, byArgument] of reads) {
+    const answer = ANSWER[kind];
+    const known = answers.known.get(kind);
+    for (const [argument, was] of byArgument) {
+      let now: Answer;
+      if (!known) now = answer(facts, argument);
+      else if (known.has(argument)) now = known.get(argument);
+      else known.set(argument, (now = answer(facts, argument)));
+      if (!Object.is(now, was)) return false;
+    }
+  }
   return true;
 }
 

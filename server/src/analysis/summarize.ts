@@ -7,7 +7,7 @@ import { namedChildrenOf, ownFunctionDeclarator, rangeOf, textOf, walkNodes } fr
 import { evaluateConstant, type ConstantScope } from './summarize/constantExpression';
 import { specifiersOf, variableFrom, withoutInitializer, type SummaryContext } from './summarize/declarations';
 import { isVariadicList, summarizeFunction, type FunctionNodes } from './summarize/functions';
-import { enumFrom, recordFrom, typedefsFrom } from './summarize/types';
+import { keptEnumFrom, keptRecordFrom, typedefsFrom } from './summarize/types';
 import { TypeTable } from './typeTable';
 import { addDeclarationOnce, type DeclarationParts } from './summarize/declarationMemo';
 import { answersSame, findReusable, recordingContext, shiftFunction, shiftRange, FileSummaryMemo, type ContextQuery, type RememberedFunction, type Reuse, type SummaryMemo } from './summarize/functionMemo';
@@ -281,11 +281,11 @@ export function summarizeFile(file: string, tree: Tree, text: string, memo?: Sum
     globalVariables: globals,
   };
   for (const node of nodes.enums) {
-    const info = attempt(() => enumFrom(node, context, (name, value) => enumValues.set(name, value)));
+    const info = attempt(() => keptEnumFrom(node, context, (name, value) => enumValues.set(name, value)));
     if (info) summary.enums.push(info);
   }
   for (const node of nodes.records) {
-    const record = attempt(() => recordFrom(node, context));
+    const record = attempt(() => keptRecordFrom(node, context));
     if (record) summary.records.push(record);
   }
   for (const node of nodes.typeDefinitions) summary.typedefs.push(...(attempt(() => typedefsFrom(node, context)) ?? []));

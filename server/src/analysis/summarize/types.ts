@@ -4,14 +4,27 @@ import type { EnumInfo, FieldInfo, RecordInfo, TypedefInfo } from '../model';
 import { declaratorChain, derivationsOf, namedChildrenOf, rangeOf } from '../treeHelpers';
 import { evaluateConstant } from './constantExpression';
 import { declaredTypeText, specifiersOf, taggedTypeName, withoutInitializer, type SummaryContext } from './declarations';
+import { answersSame, recordingContext, type ContextQuery } from './functionMemo';
 
 const PACKED = /\b_*packed_*\b/;
 
+function holdsPacked(holder: SyntaxNode): boolean {
+  return namedChildrenOf(holder).some((c) => c.type === 'attribute_specifier' && PACKED.test(c.text));
+}
+
+/** Per root of a version, whether an attribute at file level says packed (a root is new each version). */
+const packedRoots = new WeakMap<SyntaxNode, boolean>();
+
 function isPackedRecord(specifier: SyntaxNode): boolean {
-  const attributeHolders = [specifier, specifier.parent].filter((n): n is SyntaxNode => n !== null);
-  return attributeHolders.some((holder) =>
-    namedChildrenOf(holder).some((c) => c.type === 'attribute_specifier' && PACKED.test(c.text)),
-  );
+  if (holdsPacked(specifier)) return true;
+  const parent = specifier.parent;
+  if (!parent) return false;
+  // A record defined at file level (`struct s {...};`) sits right under the root: every record
+  // there would scan all of the file's declarations.
+  if (parent.parent !== null) return holdsPacked(parent);
+  let packed = packedRoots.get(parent);
+  if (packed === undefined) packedRoots.set(parent, (packed = holdsPacked(parent)));
+  return packed;
 }
 
 /** Field declarations of a body, looking through #if blocks inside the braces. */
@@ -70,6 +83,56 @@ export function recordFrom(specifier: SyntaxNode, context: SummaryContext): Reco
   };
   if (isPackedRecord(specifier)) record.isPacked = true;
   return record;
+}
+
+/**
+ * Per struct/union/enum specifier node, what the latest summary made of it and what that read
+ * besides the node: the file, where the node starts (a node a reparse carried over is the same
+ * object over the same text, but may have moved: ranges and anonymous names hold positions),
+ * whether it is packed (read from above it), and the questions asked of the file's constants.
+ * With all of them the same, the same object is handed out again instead of summarising every
+ * definition of the file on every edit.
+ */
+interface KeptType<T> {
+  file: string;
+  row: number;
+  column: number;
+  packed: boolean;
+  queries: ContextQuery[];
+  made: T;
+}
+const keptRecords = new WeakMap<SyntaxNode, KeptType<RecordInfo | undefined>>();
+const keptEnums = new WeakMap<SyntaxNode, KeptType<EnumInfo | undefined>>();
+
+function kept<T>(memo: WeakMap<SyntaxNode, KeptType<T>>, specifier: SyntaxNode, context: SummaryContext, packed: boolean, make: (context: SummaryContext) => T): T {
+  const { row, column } = specifier.startPosition;
+  const known = memo.get(specifier);
+  if (known && known.file === context.file && known.row === row && known.column === column && known.packed === packed && answersSame(known.queries, context)) return known.made;
+  const queries: ContextQuery[] = [];
+  const made = make(recordingContext(context, queries));
+  memo.set(specifier, { file: context.file, row, column, packed, queries, made });
+  return made;
+}
+
+/** recordFrom, the same object again while nothing it reads changed (see KeptType). */
+export function keptRecordFrom(specifier: SyntaxNode, context: SummaryContext): RecordInfo | undefined {
+  return kept(keptRecords, specifier, context, isPackedRecord(specifier), (asked) => recordFrom(specifier, asked));
+}
+
+/**
+ * enumFrom, the same object again while nothing it reads changed (see KeptType); its members are
+ * defined either way, in order. (A member read by a later one of the same enum was asked when
+ * defined, and is not yet when the questions are asked again: such an enum is summarised anew,
+ * unless it reads the same value from outside.)
+ */
+export function keptEnumFrom(specifier: SyntaxNode, context: SummaryContext, define: (name: string, value: number) => void): EnumInfo | undefined {
+  let made = false;
+  const info = kept(keptEnums, specifier, context, false, (asked) => {
+    made = true;
+    return enumFrom(specifier, asked, define);
+  });
+  if (!made) for (const member of info?.members ?? []) define(member.name, member.value);
+  return info;
 }
 
 /**

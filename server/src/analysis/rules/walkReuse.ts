@@ -17,6 +17,8 @@ export interface WalkRecord<V> {
   callees: Map<string, string[]>;
   /** By functionKey, the object each walked function was (a new object is a changed function). */
   objects: Map<string, FunctionInfo>;
+  /** Set while the maps are a previous record's own, which are copied before the first change (noteWalked). */
+  shared?: boolean;
 }
 
 /** What a walk may reuse: the previous record, and the functions whose values may differ from it. */
@@ -49,13 +51,28 @@ export function affectedBy(changed: Iterable<string>, callees: ReadonlyMap<strin
 
 /** Notes that `fn`, by `key`, was walked and its value read the functions `callees`; `value` when it depends on them only. */
 export function noteWalked<V>(record: WalkRecord<V>, key: string, fn: FunctionInfo, callees: string[], value: V | undefined): void {
+  if (record.shared) {
+    record.clean = new Map(record.clean);
+    record.callees = new Map(record.callees);
+    record.objects = new Map(record.objects);
+    record.shared = false;
+  }
   record.callees.set(key, callees);
   record.objects.set(key, fn);
   if (value !== undefined) record.clean.set(key, value);
 }
 
-/** A new record that starts as `carry`'s previous one without the affected functions. */
+/**
+ * A new record that starts as `carry`'s previous one without the affected functions. With none
+ * affected (an edit off the walked paths) it shares the previous record's maps until a walk
+ * changes them: most analyses walk nothing, and copying every walked function's entries on every
+ * edit cost more than the rest of the reuse.
+ */
 export function startRecord<V>(carry: WalkCarry<V> | undefined): WalkRecord<V> {
+  if (carry && carry.affected.size === 0) {
+    const { clean, callees, objects } = carry.previous;
+    return { clean, callees, objects, shared: true };
+  }
   const record: WalkRecord<V> = { clean: new Map(), callees: new Map(carry?.previous.callees), objects: new Map(carry?.previous.objects) };
   if (carry) for (const [key, value] of carry.previous.clean) if (!carry.affected.has(key)) record.clean.set(key, value);
   return record;

@@ -15,10 +15,23 @@
 // the #else; none when there is no other). Groups whose branches balance are left alone:
 // tree-sitter handles them, and the analysis sees both branches.
 //
+// Two more kinds of group are blanked alike though every branch balances, because tree-sitter's C
+// grammar has no place for them: it allows a group at file scope, among statements, struct fields
+// and enumerators, but not inside an expression. So a group whose #if sits inside parentheses or
+// brackets, or inside an initializer list (memcached.c: `[SSL_CERT] = "ssl_chain_cert",` entries
+// under `#ifdef TLS` in `char *const subopts_tokens[] = { ... }`; crawler.c: `|| !is_valid`
+// under `#ifdef EXTSTORE` in an if's condition), is blanked; and so is a group one of whose
+// branches ends with a dangling `else` that the code after the group completes (memcached.c:
+// `} else` / `#else` / `assert(ssl == NULL);` / `#endif` / `{ ... }`). A brace opens an
+// initializer list when the code before it is `=` or when it opens inside one; any other brace
+// opens a block or a struct, union or enum body. All of it is read from the text alone (see
+// expressionContext.ts), so a fresh reading and one after an edit agree.
+//
 // A group nested in a branch counts, in that branch, with what its taken branch opens and closes
 // when it is blanked (that is what remains), and with nothing when it balances. A group left open
 // at the end of the text (while it is being typed) is not blanked.
 import type { BlankingSource, BlankRange } from './blanking';
+import { BracketContext, CodeBehind, codeFollowingEditMatters } from './expressionContext';
 
 /** Braces and parentheses met in one branch: of each, opened minus closed, and the lowest that went on the way. */
 interface Nesting {
@@ -51,6 +64,9 @@ interface OpenGroup {
   branch: Nesting;
   taken: Nesting | undefined;
   splits: boolean;
+  /** The open brackets where the #if is, and where the taken branch ends (undefined until it does). */
+  bracketsAtIf: BracketContext;
+  bracketsAfterTaken: BracketContext | undefined;
 }
 
 /** Whether an #if or #elif condition is a literal 0 on the directive's own line: a branch a compiler never takes. */
@@ -93,8 +109,8 @@ function logicalLineEnd(text: string, from: number): number {
   return n;
 }
 
-const OUTSIDE_GROUPS = /[#"'/]/g;
-const INSIDE_GROUP = /[#"'/{}()]/g;
+/** What the scan stops at: directives, comments, strings and character literals, braces, parentheses, brackets. */
+const SIGNIFICANT = /[#"'/{}()[\]]/g;
 
 /** Where the line holding `index` starts when only blanks come before it there, else -1. */
 function lineStartBefore(text: string, index: number): number {
@@ -113,14 +129,15 @@ export function splitConditionalRanges(text: string): BlankRange[] {
   const ranges: BlankRange[] = [];
   const open: OpenGroup[] = [];
   const n = text.length;
+  const code = new CodeBehind(text);
+  let brackets = new BracketContext(code);
   let i = 0;
-  // Most characters mean nothing here: a regular expression jumps to the next one that may,
-  // braces and parentheses only inside a group (a character loop costs several times the parse).
+  // Most characters mean nothing here: a regular expression jumps to the next one that may
+  // (a character loop costs several times the parse).
   for (;;) {
-    const next = open.length ? INSIDE_GROUP : OUTSIDE_GROUPS;
-    next.lastIndex = i;
-    if (!next.exec(text)) break;
-    i = next.lastIndex - 1;
+    SIGNIFICANT.lastIndex = i;
+    if (!SIGNIFICANT.exec(text)) break;
+    i = SIGNIFICANT.lastIndex - 1;
     const c = text.charCodeAt(i);
     if (c === HASH) {
       const start = lineStartBefore(text, i);
@@ -134,16 +151,22 @@ export function splitConditionalRanges(text: string): BlankRange[] {
       let wordEnd = word;
       while (wordEnd < end && isWordPart(text.charCodeAt(wordEnd))) wordEnd++;
       directive(text.slice(word, wordEnd), text.slice(wordEnd, end), start, end);
+      code.directiveLine(end);
       i = end;
     } else if (c === SLASH && text.charCodeAt(i + 1) === SLASH) {
-      i = logicalLineEnd(text, i + 2);
+      const end = logicalLineEnd(text, i + 2);
+      code.comment(i, end);
+      i = end;
     } else if (c === SLASH && text.charCodeAt(i + 1) === STAR) {
       const close = text.indexOf('*/', i + 2);
-      i = close < 0 ? n : close + 2;
+      const end = close < 0 ? n : close + 2;
+      code.comment(i, end);
+      i = end;
     } else if (c === QUOTE || c === APOSTROPHE) {
       i = quotedEnd(text, i);
     } else {
-      // A lone '/', or (looked for only inside a group) a brace or parenthesis.
+      // A lone '/', or a brace, parenthesis or bracket.
+      if (c !== SLASH) brackets.bracket(i);
       const branch = open[open.length - 1]?.branch;
       if (branch && (c === OPEN_BRACE || c === CLOSE_BRACE)) {
         branch.braces += c === OPEN_BRACE ? 1 : -1;
@@ -160,7 +183,9 @@ export function splitConditionalRanges(text: string): BlankRange[] {
   function directive(name: string, condition: string, start: number, end: number): void {
     if (name === 'if' || name === 'ifdef' || name === 'ifndef') {
       const takenStart = name === 'if' && isLiteralZero(condition) ? -1 : end;
-      open.push({ start, takenStart, takenEnd: -1, branch: noNesting(), taken: undefined, splits: false });
+      // Inside an expression the grammar has no place for the group, however its branches balance.
+      const splits = brackets.inExpression();
+      open.push({ start, takenStart, takenEnd: -1, branch: noNesting(), taken: undefined, splits, bracketsAtIf: brackets.copy(), bracketsAfterTaken: undefined });
       return;
     }
     const group = open[open.length - 1];
@@ -169,9 +194,13 @@ export function splitConditionalRanges(text: string): BlankRange[] {
       endBranch(group, start);
       if (group.takenStart < 0 && !(name === 'elif' && isLiteralZero(condition))) group.takenStart = end;
       group.branch = noNesting();
+      // Each branch starts from where the #if is.
+      brackets = group.bracketsAtIf.copy();
     } else if (name === 'endif') {
       endBranch(group, start);
       open.pop();
+      // After the group the code goes on from the taken branch (or from the #if when none is).
+      brackets = group.bracketsAfterTaken ?? group.bracketsAtIf.copy();
       if (!group.splits) return;
       if (group.takenStart < 0) ranges.push({ start: group.start, end });
       else ranges.push({ start: group.start, end: group.takenStart }, { start: group.takenEnd, end });
@@ -182,21 +211,25 @@ export function splitConditionalRanges(text: string): BlankRange[] {
   }
 
   function endBranch(group: OpenGroup, next: number): void {
-    if (!balances(group.branch)) group.splits = true;
+    // A dangling `else` takes the statement after the group, which the grammar cannot join to it.
+    if (!balances(group.branch) || code.endsWithElse(next)) group.splits = true;
     if (group.takenStart >= 0 && group.takenEnd < 0) {
       group.taken = group.branch;
       group.takenEnd = next;
+      group.bracketsAfterTaken = brackets;
     }
   }
 }
 
 /**
  * The split #if groups' branches as a source of blanked ranges (blanking.ts). An edit that types
- * or deletes no brace, parenthesis, comment, string or character literal, on no preprocessor
- * line, changes no branch's nesting nor which groups there are: the ranges move with the text.
+ * or deletes no brace, parenthesis, bracket, comment, string or character literal, on no
+ * preprocessor line, changes no branch's nesting nor which groups there are, unless it changes
+ * the code just before a brace (an `=` there makes an initializer list) or just before a
+ * directive (a dangling `else`): otherwise the ranges move with the text.
  */
 export const splitConditionalBlanking: BlankingSource<{ ranges: readonly BlankRange[] }> = {
-  significant: /[{}()"'/*]/,
+  significant: /[{}()[\]"'/*]/,
   scan: (text) => ({ ranges: splitConditionalRanges(text) }),
-  afterQuietEdit: (carried) => carried,
+  afterQuietEdit: (carried, text, edit) => (codeFollowingEditMatters(text, edit.newEndIndex) ? undefined : carried),
 };

@@ -133,10 +133,10 @@ export function splitConditionalRanges(text: string): BlankRange[] {
   let brackets = new BracketContext(code);
   let i = 0;
   // Most characters mean nothing here: a regular expression jumps to the next one that may
-  // (a character loop costs several times the parse).
+  // (a character loop costs several times the parse); test() rather than exec() builds no match.
   for (;;) {
     SIGNIFICANT.lastIndex = i;
-    if (!SIGNIFICANT.exec(text)) break;
+    if (!SIGNIFICANT.test(text)) break;
     i = SIGNIFICANT.lastIndex - 1;
     const c = text.charCodeAt(i);
     if (c === HASH) {

@@ -2,8 +2,9 @@
 // expand macros or pick an #if branch, would misparse are replaced by spaces first.
 //
 // Two sources say what to blank, each as ranges of the text as written: attribute-only macros
-// (attributeMacros.ts) and the branches a compiler would not take of #if groups that split braces
-// or parentheses (conditionalBranches.ts). Blanking keeps every line break and the text's length,
+// (attributeMacros.ts) and the directives and the branches a compiler would not take of #if
+// groups that split braces or parentheses, or that sit where the grammar has no place for them
+// (inside an expression, or completing a dangling else: conditionalBranches.ts). Blanking keeps every line break and the text's length,
 // so offsets, rows and columns of everything else are unchanged: ranges, quick fixes and
 // incremental parsing (tree.edit with offsets computed on the real text) stay exact.
 //

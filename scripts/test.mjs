@@ -12,6 +12,9 @@ rmSync('out', { recursive: true, force: true, maxRetries: 5 });
 // built; the tests still run so that one mistake does not hide every other result, but the run
 // fails at the end.
 const typeCheck = run('npx', ['tsc', '-p', '.']);
+// The benchmark has its own project (bench/tsconfig.json, not emitted): checked here too, so that a
+// change that breaks `npm run bench` fails the tests rather than the next benchmark run.
+const benchTypeCheck = run('npx', ['tsc', '-p', 'bench']);
 const build = run('node', ['scripts/build.mjs']);
 
 const args = process.argv.slice(2);
@@ -42,5 +45,6 @@ function testFilesUnder(directory) {
 
 const testStatus = run('node', ['--test', ...nodeOptions, ...files]);
 if (typeCheck !== 0) console.error('test: tsc reported type errors (see above)');
+if (benchTypeCheck !== 0) console.error('test: tsc reported type errors in bench/ (see above)');
 if (build !== 0) console.error('test: the build failed (see above)');
-process.exit(testStatus !== 0 || typeCheck !== 0 || build !== 0 ? 1 : 0);
+process.exit(testStatus !== 0 || typeCheck !== 0 || benchTypeCheck !== 0 || build !== 0 ? 1 : 0);

@@ -65,13 +65,21 @@ export const MUTATORS: Record<string, Mutator> = {
     return garbage(rng, 1 + rng.int(65536));
   },
   hundredThousandLines(text, rng) {
-    // Padded by repeating the file's own lines (or blank ones): 100k lines of real C text.
+    // Padded by repeating the file's own lines (or blank ones): 100k lines of real C text, but
+    // at most HUGE_TEXT_CHARS: after other mutators made the lines long (`unbalanced` twice on a
+    // five-line file), 100k of them were over JavaScript's longest string and the join threw.
     const all = lines(text);
     const out: string[] = [];
+    let chars = 0;
+    const add = (line: string) => {
+      out.push(line);
+      chars += line.length + 1;
+    };
     if (rng.chance(0.5)) {
-      while (out.length < 100_000) out.push(...all);
+      while (out.length < 100_000 && chars < HUGE_TEXT_CHARS) for (const line of all) add(line);
     } else {
-      out.push(...all, ...new Array(Math.max(0, 100_000 - all.length)).fill(''));
+      for (const line of all) add(line);
+      while (out.length < 100_000 && chars < HUGE_TEXT_CHARS) add('');
     }
     return out.slice(0, 100_000).join('\n');
   },
@@ -101,6 +109,9 @@ export const MUTATORS: Record<string, Mutator> = {
     return rng.chance(0.5) ? text.replace(/\n/g, '\r\n') : text.replace(/\n/g, () => (rng.chance(0.1) ? '\r' : '\n'));
   },
 };
+
+/** The most text hundredThousandLines makes (a 100k-line file of memcached.c's lines is about 3.6 MB). */
+const HUGE_TEXT_CHARS = 16 * 1024 * 1024;
 
 /** Rare, expensive mutations: picked less often so a bounded run still covers the rest. */
 const WEIGHTS: Record<string, number> = { hundredThousandLines: 0.3, wholeFileGarbage: 0.5, veryLongLine: 0.7 };

@@ -58,11 +58,6 @@ function seeded(seed: number): () => number {
   };
 }
 
-function pad(text: string | number, width: number): string {
-  const s = String(text);
-  return s.length >= width ? s : ' '.repeat(width - s.length) + s;
-}
-
 function printRun(name: string, run: CorpusRun, samples: number, seed: number): void {
   const diagnostics = run.files.flatMap((f) => f.diagnostics.map((d) => ({ file: f.file, d })));
   const crashes = run.files.filter((f) => f.crash);

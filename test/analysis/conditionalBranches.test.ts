@@ -5,24 +5,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { blankRanges, mergeRanges } from '../../server/src/analysis/blanking';
-import { splitConditionalRanges } from '../../server/src/analysis/conditionalBranches';
 import { reparse, type ParsedVersion } from '../../server/src/analysis/plainTreeEdit';
 import { initC, parseC, parsedTextOf, parsePlainC, plainTreeOf, type SyntaxNode } from '../../server/src/analysis/syntax';
 import { analyzeFile, DEFAULT_ANALYZE_OPTIONS } from '../../server/src/analysis/analyze';
 import { summarizeFile } from '../../server/src/analysis/summarize';
 import { memcachedOrSkip } from '../corpus/corpusRun';
+import { blanked, emptyLines } from './splitGroupHelpers';
 import { randomEdit, Rng } from './randomEdits';
-
-const blanked = (text: string) => blankRanges(text, mergeRanges(splitConditionalRanges(text)));
-
-/** `text` with the lines at the given 1-based numbers replaced by empty lines. */
-function emptyLines(text: string, lines: number[]): string {
-  return text
-    .split('\n')
-    .map((line, i) => (lines.includes(i + 1) ? ' '.repeat(line.length) : line))
-    .join('\n');
-}
 
 const SPLIT_IF = `int f(int n) {
 #ifdef EXTSTORE

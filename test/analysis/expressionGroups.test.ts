@@ -7,20 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { blankRanges, mergeRanges } from '../../server/src/analysis/blanking';
-import { splitConditionalRanges } from '../../server/src/analysis/conditionalBranches';
 import { initC, parsePlainC, type SyntaxNode } from '../../server/src/analysis/syntax';
 import { memcachedOrSkip } from '../corpus/corpusRun';
-
-const blanked = (text: string) => blankRanges(text, mergeRanges(splitConditionalRanges(text)));
-
-/** `text` with the lines at the given 1-based numbers replaced by blanks. */
-function emptyLines(text: string, lines: number[]): string {
-  return text
-    .split('\n')
-    .map((line, i) => (lines.includes(i + 1) ? ' '.repeat(line.length) : line))
-    .join('\n');
-}
+import { blanked, emptyLines } from './splitGroupHelpers';
 
 /** The ERROR and MISSING nodes of a tree, as type and row: none for a text the grammar takes as it is. */
 function errorsOf(node: SyntaxNode): string[] {

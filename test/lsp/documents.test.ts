@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TextDocument, TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
+import { TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
 import { initC, parsePlainC, type SyntaxNode } from '../../server/src/analysis/syntax';
 import { DocumentStore, ParsedFileCache } from '../../server/src/documents';
 

@@ -16,7 +16,7 @@
 // is below (getChangedRanges reported nothing where `char` turned from a primitive_type into an
 // identifier).
 import type { Edit, Tree as ParserTree } from 'web-tree-sitter';
-import { PlainNode, PlainTree, type Anchor, type Home } from './plainTree';
+import { PlainNode, PlainTree, type Home } from './plainTree';
 import { copySubtree, languageTablesOf } from './plainTreeCopy';
 import { parseC, parsedTextOf, plainTreeOf, setPlainTree } from './syntax';
 

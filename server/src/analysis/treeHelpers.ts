@@ -138,7 +138,7 @@ function keptNodesOfTypes(node: SyntaxNode, types: ReadonlySet<string>): readonl
 }
 
 /** The first position in ascending `values` not below `value`. */
-function lowerBound(values: number[], value: number): number {
+export function lowerBound(values: readonly number[], value: number): number {
   let low = 0;
   let high = values.length;
   while (low < high) {

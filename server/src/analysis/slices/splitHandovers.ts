@@ -7,7 +7,7 @@
 // the fallback point of the paths that reach them.
 import type { SyntaxNode, Tree } from '../syntax';
 import { Severity, type AnalysisDiagnostic, type Range } from '../model';
-import { rangeOf, walkTypes } from '../treeHelpers';
+import { lowerBound, rangeOf, walkTypes } from '../treeHelpers';
 import { splitHandoverReason } from '../codegen/kernel/libc';
 import { calleeName } from '../entries/sockets';
 import { fileDefinitions } from './fileIndex';
@@ -70,15 +70,8 @@ function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
 
 /** The file's diagnostics starting on lines `first`..`last`, in the order of `diagnostics`. */
 function heldWithin(diagnostics: readonly AnalysisDiagnostic[], byLine: Map<number, number[]>, lines: number[], first: number, last: number): AnalysisDiagnostic[] {
-  let low = 0;
-  let high = lines.length;
-  while (low < high) {
-    const middle = (low + high) >> 1;
-    if (lines[middle] < first) low = middle + 1;
-    else high = middle;
-  }
   const indexes: number[] = [];
-  for (let at = low; at < lines.length && lines[at] <= last; at++) for (const index of byLine.get(lines[at])!) indexes.push(index);
+  for (let at = lowerBound(lines, first); at < lines.length && lines[at] <= last; at++) for (const index of byLine.get(lines[at])!) indexes.push(index);
   return indexes.sort((a, b) => a - b).map((index) => diagnostics[index]);
 }
 

@@ -82,6 +82,7 @@ connection.onInitialize(async (params: InitializeParams): Promise<InitializeResu
     publish: (p) => commands.publishAnalysis(p),
     relatedInformation: capabilities.textDocument?.publishDiagnostics?.relatedInformation === true,
     offloadOptions: (uri, current) => profiles.offloadOptions(uri, current),
+    recentOffloadOptions: (uri, current) => profiles.recentOffloadOptions(uri, current),
     onAnalyzed: (result) => {
       if (wantsRegions) void connection.sendNotification(OFFLOAD_REGIONS_NOTIFICATION, offloadRegionsOf(result)).catch((e) => logger.debug(`regions not sent: ${e}`));
     },

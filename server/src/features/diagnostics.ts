@@ -85,6 +85,8 @@ export interface DiagnosticsFeatureDeps {
   relatedInformation: boolean;
   /** Profile and calibrated parameters for the cost estimates (features/profiles.ts); none: defaults. */
   offloadOptions?: (uri: string, settings: Settings) => Promise<OffloadOptions | undefined>;
+  /** The options used last, at once, and whether the files they come from are unchanged (ProfilesFeature.recentOffloadOptions). */
+  recentOffloadOptions?: (uri: string, settings: Settings) => { options: OffloadOptions; current: Promise<boolean> } | undefined;
   /** After each analysis that was published (offload regions, code lens refresh). */
   onAnalyzed?: (result: DocumentAnalysis, settings: Settings) => void;
 }
@@ -157,7 +159,8 @@ export class DiagnosticsFeature {
     this.scheduler.dispose();
   }
 
-  private async run(uri: string, isCancelled: () => boolean): Promise<void> {
+  /** `readOptionsFirst`: wait for the profile and calibration to be read instead of taking the recent ones. */
+  private async run(uri: string, isCancelled: () => boolean, readOptionsFirst = false): Promise<void> {
     const { analyzer, settings, logger } = this.deps;
     const open = analyzer.getDocument(uri);
     if (!open) return;
@@ -166,7 +169,9 @@ export class DiagnosticsFeature {
     // The document may have changed or closed while the settings were fetched.
     const stale = () => isCancelled() || analyzer.getDocument(uri)?.document.version !== version;
     if (stale()) return;
-    const offload = await this.deps.offloadOptions?.(uri, current);
+    // The options of the last analysis are checked against their files while this one runs.
+    const recent = readOptionsFirst ? undefined : this.deps.recentOffloadOptions?.(uri, current);
+    const offload = recent ? recent.options : await this.deps.offloadOptions?.(uri, current);
     if (stale()) return;
     let result;
     try {
@@ -179,6 +184,8 @@ export class DiagnosticsFeature {
       throw error;
     }
     if (!result || stale()) return;
+    // A profile or calibration changed on disk meanwhile: analysed again with it, never published.
+    if (recent && !(await recent.current)) return stale() ? undefined : this.run(uri, isCancelled, true);
     const convert = { relatedInformation: this.deps.relatedInformation, clientUri: (f: string) => analyzer.clientUri(f) };
     const diagnostics = [...result.analysis.diagnostics, ...(result.analysis.fallbacks ?? [])]
       .filter((d) => d.file === result.analysis.file)

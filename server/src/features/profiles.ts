@@ -65,10 +65,18 @@ const isInside = (folder: string, file: string) => {
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 };
 
+/** What the options of the last contextFor with the same folder, setting and trust were made of. */
+interface RecentOptions {
+  options: OffloadOptions;
+  profile?: Profile;
+  calibration?: CalibrationFile;
+}
+
 export class ProfilesFeature {
   private folders: string[] = [];
   private readonly profiles = new Map<string, CacheEntry<ProfileStatus>>();
   private readonly calibrations = new Map<string, CacheEntry<CalibrationStatus | undefined>>();
+  private readonly recent = new Map<string, RecentOptions>();
 
   constructor(
     private readonly logger: Logger,
@@ -98,7 +106,31 @@ export class ProfilesFeature {
     const options: OffloadOptions = {};
     if (profile?.profile) options.profile = profile.profile;
     if (calibration?.file) options.parameters = applyCalibration(calibration.file).parameters;
+    this.recent.set(this.recentKey(folder, settings), { options, profile: profile?.profile, calibration: calibration?.file });
     return { options, ...(profile ? { profile } : {}), ...(calibration ? { calibration } : {}) };
+  }
+
+  /**
+   * The options the last contextFor with this document's folder and settings gave, at once, and
+   * whether they are still those of the files on disk (`current`, once they were checked).
+   * Undefined when there are none yet. Why: checking the files is a round trip through Node's
+   * thread pool, and on a loaded machine that wait was up to several milliseconds of every edit's
+   * latency before its analysis could even start; the diagnostics now check while the analysis
+   * runs, and analyse again in the rare case the profile or calibration changed.
+   */
+  recentOffloadOptions(uri: string, settings: Settings): { options: OffloadOptions; current: Promise<boolean> } | undefined {
+    const recent = this.recent.get(this.recentKey(this.folderFor(uri), settings));
+    if (!recent) return undefined;
+    // The caches hand out the very objects they read while the files are unchanged.
+    const current = this.contextFor(uri, settings).then(
+      (now) => now.options.profile === recent.profile && now.calibration?.file === recent.calibration,
+      () => false,
+    );
+    return { options: recent.options, current };
+  }
+
+  private recentKey(folder: string | undefined, settings: Settings): string {
+    return `${this.isTrusted()}\0${folder ?? ''}\0${settings.profilePath}`;
   }
 
   async offloadOptions(uri: string, settings: Settings): Promise<OffloadOptions> {

@@ -40,6 +40,8 @@ const HEADER_END = Buffer.from('\r\n\r\n');
 export class LspProcess {
   readonly child: ChildProcess;
   readonly diagnostics: PublishedDiagnostics[] = [];
+  /** window/logMessage notifications, in arrival order. */
+  readonly logs: { at: number; message: string }[] = [];
   readonly progressEnded = new Set<string | number>();
   readonly stderrTail: string[] = [];
   private buffer: Buffer = Buffer.alloc(0);
@@ -190,6 +192,8 @@ export class LspProcess {
     } else if (message.method === 'textDocument/publishDiagnostics') {
       const p = message.params as { uri: string; version?: number; diagnostics: unknown[] };
       this.diagnostics.push({ at: message.at, uri: p.uri, version: p.version, count: p.diagnostics.length });
+    } else if (message.method === 'window/logMessage') {
+      this.logs.push({ at: message.at, message: (message.params as { message: string }).message });
     } else if (message.method === '$/progress') {
       const p = message.params as { token: string | number; value?: { kind?: string } };
       if (p.value?.kind === 'end') this.progressEnded.add(p.token);

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { parseThreadTimeLine } from '../../server/src/analysisRunner';
 import type { LspProcess } from '../lib/lspClient';
 import { peakRssMiB, processCpuTicks } from '../lib/procfs';
 import { summarize, Summary } from '../lib/stats';
@@ -25,7 +26,13 @@ export interface FileLatency {
   stoppedByTimeCap?: boolean;
   /** The server process's peak RSS at the end of the session. */
   peakRssMiB: number;
+  /**
+   * Per edit, the milliseconds its analysis spent in our server's analysis thread, as its debug
+   * log says (ourServer with debugLog), NaN where it said nothing; absent without that log.
+   */
+  threadMs?: number[];
 }
+
 
 export interface OpenAllResult {
   files: number;
@@ -71,6 +78,7 @@ export async function measureFile(
       reopenMs.push(again.ms);
     }
     const editMs: number[] = [];
+    const threadMs: number[] = [];
     const editsStarted = performance.now();
     let stoppedByTimeCap = false;
     for (const change of changes) {
@@ -82,8 +90,12 @@ export async function measureFile(
       const from = server.diagnostics.length;
       version++;
       const sent = server.notify('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [change] });
+      const logged = server.logs.length;
       const published = await server.diagnosticsFor(uri, version, from, EDIT_TIMEOUT_MS);
       editMs.push(published.at - sent);
+      // The last job of this document answered before its diagnostics came (debounce 0: the only one).
+      const times = server.logs.slice(logged).map((l) => parseThreadTimeLine(l.message)).filter((t) => t?.key === uri);
+      threadMs.push(times.length ? times[times.length - 1]!.threadMs : NaN);
     }
     const result: FileLatency = {
       firstOpenMs: first.ms,
@@ -94,6 +106,7 @@ export async function measureFile(
       peakRssMiB: peakRssMiB(server.pid),
     };
     if (stoppedByTimeCap) result.stoppedByTimeCap = true;
+    if (threadMs.some(Number.isFinite)) result.threadMs = threadMs;
     log(
       `  ${spec.id.padEnd(11)} ${path.basename(file).padEnd(14)} open ${first.ms.toFixed(0)} ms, ` +
         `edit p50 ${result.edit.p50.toFixed(1)} / p95 ${result.edit.p95.toFixed(1)} ms (${editMs.length} edits)`,

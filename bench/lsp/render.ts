@@ -292,6 +292,9 @@ function missedTargets(data: EditorLatencyData, missed: string[]): string[] {
   if (missed.includes('edit') && ours && first) {
     lines.push(
       `- Edit → diagnostics: p95 ${formatMs(ours.edit.p95)} against ${TARGETS.editP95Ms} ms on ${first.lines.toLocaleString('en')} lines.` +
+        (data.editSplit
+          ? ` In a separate session with the server\'s debug log on (${data.editSplit.total.n} edits of ${data.editSplit.file}), each edit took p50 ${formatMs(data.editSplit.total.p50)} / p95 ${formatMs(data.editSplit.total.p95)}: the analysis thread\'s job p50 ${formatMs(data.editSplit.thread.p50)} / p95 ${formatMs(data.editSplit.thread.p95)}, and the rest (the server\'s own thread before and after the job, the hand-overs between the two threads, the diagnostics\' JSON through the pipe and its parse by the client) p50 ${formatMs(data.editSplit.rest.p50)} / p95 ${formatMs(data.editSplit.rest.p95)}.`
+          : '') +
         (perAnalysis !== undefined
           ? ` A job of the analysis thread (reparse, analysis, summary sent back) costs ${formatMs(perAnalysis)} of CPU on average over the profiled session (the first open and ${profile!.edits} edits; profile below); the largest parts: ${hottest}.`
           : '') +

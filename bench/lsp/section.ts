@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ProfileSummary, summarizeProfile } from '../lib/cpuProfile';
 import { commandVersion } from '../lib/results';
+import { summarize, type Summary } from '../lib/stats';
 import type { BenchContext, BenchSection } from '../lib/section';
 import { prepareMemcached, lineCount } from './corpus';
 import { editSequence, planEditPositions, TYPED } from './edits';
@@ -36,6 +37,18 @@ export interface EditorLatencyData {
   profile?: { file: string; edits: number; analyses: number; summary: ProfileSummary };
   /** Parse + copy of the first file in this process: what a first open cannot skip. */
   parseFloor?: ParseFloor;
+  /** Where an edit's time goes: a separate session of ours with its debug log on (splitEditLatency). */
+  editSplit?: EditSplit;
+}
+
+export interface EditSplit {
+  file: string;
+  /** didChange → diagnostics on the client's pipe. */
+  total: Summary;
+  /** The analysis thread's job (reparse, analysis, encoding the answer), as the server logs it. */
+  thread: Summary;
+  /** The rest of each edit: the server's thread before and after the job, the hand-overs, the diagnostics' JSON to the client. */
+  rest: Summary;
 }
 
 /** The issue's targets, read off the report. */
@@ -135,11 +148,32 @@ async function run(context: BenchContext): Promise<EditorLatencyData> {
     if (missed || context.options.has('profile')) {
       log('  profiling our server on the edits of the largest file (node --cpu-prof)…');
       data.profile = await profileOurServer(context, corpus, first, quick ? 10 : 60);
+      log('  splitting the edit latency of the largest file (debug log)…');
+      const split = await attempt('splitting the edit latency', context, () => splitEditLatency(context, corpus, first, quick ? 20 : 100));
+      if (!isError(split)) data.editSplit = split;
     }
   } finally {
     rmSync(corpus.compileCommandsDir, { recursive: true, force: true });
   }
   return data;
+}
+
+/**
+ * One session of ours with its debug log on, which names the time of each analysis thread job:
+ * each edit's latency is split into that job and the rest. The log's own messages cost the
+ * server a little, so the figures of record stay those of the sessions without it.
+ */
+async function splitEditLatency(context: BenchContext, corpus: ReturnType<typeof prepareMemcached>, file: string, edits: number): Promise<EditSplit> {
+  const changes = editSequence(await planEditPositions(file, Math.ceil(edits / 2))).slice(0, edits);
+  const result = await measureFile(ourServer(context.root, { debounceMs: 0, debugLog: true }), corpus, file, changes, 0, context.log, 300_000);
+  const pairs = result.editMs.map((ms, i) => [ms, result.threadMs?.[i] ?? NaN]).filter(([, thread]) => Number.isFinite(thread));
+  if (pairs.length === 0) throw new Error('the debug log named no analysis thread job');
+  return {
+    file: path.basename(file),
+    total: summarize(pairs.map(([ms]) => ms)),
+    thread: summarize(pairs.map(([, thread]) => thread)),
+    rest: summarize(pairs.map(([ms, thread]) => ms - thread)),
+  };
 }
 
 /** One session of ours under node --cpu-prof; only time inside the per-document analysis counts. */

@@ -23,13 +23,18 @@ export interface OurServerOptions {
   debounceMs?: number;
   /** Directory for node --cpu-prof profiles; none when undefined. */
   cpuProfileDir?: string;
+  /** The server's log at debug level, which names each analysis thread job's time (measure.ts reads it). */
+  debugLog?: boolean;
 }
 
 const INDEX_TIMEOUT_MS = 120_000;
 
 export function ourServer(root: string, options: OurServerOptions = {}): ServerSpec {
   const nodeArgs = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
-  const configuration = options.debounceMs === undefined ? {} : { diagnostics: { debounceMs: options.debounceMs } };
+  const configuration = {
+    ...(options.debounceMs === undefined ? {} : { diagnostics: { debounceMs: options.debounceMs } }),
+    ...(options.debugLog ? { logLevel: 'debug' } : {}),
+  };
   return {
     id: 'ours',
     label: `bpf-offload-server (debounce ${options.debounceMs ?? 'default 200'} ms)`,

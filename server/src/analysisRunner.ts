@@ -10,6 +10,7 @@
 // workspace index changed), and a job carries only what changed since.
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { CancelledError, type FileAnalysis } from './analysis/analyze';
 import type { FileSummary } from './analysis/model';
@@ -44,8 +45,25 @@ interface Job {
   base?: FileSummary;
   /** The diagnostics of its key the server holds when the job is sent: what its answer's are relative to. */
   heldDiagnostics?: HeldDiagnostics;
+  /** performance.now() when the job was posted to the thread. */
+  postedAt?: number;
   resolve: (analysis: FileAnalysis) => void;
   reject: (error: unknown) => void;
+}
+
+/**
+ * The debug log's line for a job the thread answered: its time in the thread and, when known, from
+ * posting the job to its answer. The editor benchmark reads it back (parseThreadTimeLine).
+ */
+export function threadTimeLine(id: number, key: string, threadMs: number, roundTripMs?: number): string {
+  const roundTrip = roundTripMs === undefined ? '' : `, ${roundTripMs.toFixed(2)} ms from posting the job to its answer`;
+  return `Analysis ${id} of ${key}: ${threadMs.toFixed(2)} ms in the analysis thread${roundTrip}`;
+}
+
+/** The document key and thread time of a threadTimeLine; undefined for any other line. */
+export function parseThreadTimeLine(line: string): { key: string; threadMs: number } | undefined {
+  const match = /^Analysis \d+ of (\S+): (\d+(?:\.\d+)?) ms in the analysis thread/.exec(line);
+  return match ? { key: match[1], threadMs: Number(match[2]) } : undefined;
 }
 
 /** Where the bundled worker is: beside this file (dist/ when bundled, out/server/src under tsc). */
@@ -217,6 +235,10 @@ export class AnalysisRunner {
         this.decodedDiagnostics.set(job.request.key, { answerId: answer.id, diagnostics });
         analysis = { ...answer.analysis, summary, diagnostics };
         this.logger.debug(() => `Analysis ${answer.id} of ${job.request.key}: ${sentByPosition(answer.diagnostics)} of ${diagnostics.length} diagnostics sent by position`);
+        // Read by the editor benchmark (bench/lsp/section.ts), which splits an edit's latency into the thread's part and the rest.
+        const answeredAt = performance.now();
+        const { postedAt } = job;
+        this.logger.debug(() => threadTimeLine(answer.id, job.request.key, answer.threadMs, postedAt === undefined ? undefined : answeredAt - postedAt));
       } catch (error) {
         // The two copies disagree: only a fresh thread, sent everything again, is sure to agree.
         this.restart();
@@ -253,6 +275,7 @@ export class AnalysisRunner {
       const heldIsOfText = summaryOfText !== undefined && job.base === summaryOfText;
       this.logger.debug(() => `Analysis ${job.id} of ${key}: ${summaries.set.length} summaries sent, ${heldIsOfText ? "the file's summary of its text offered" : "no summary of its text offered"}`);
       Atomics.add(this.cancelSlot, JOBS_POSTED_SLOT, 1);
+      job.postedAt = performance.now();
       worker.postMessage({ id: job.id, key, file, text, summaries, heldSummaryIsOfText: heldIsOfText, options, diagnosticsBase: job.heldDiagnostics?.answerId } satisfies WorkerJob);
     } catch (error) {
       this.restart();

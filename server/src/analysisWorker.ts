@@ -8,6 +8,7 @@
 // (workerDocuments.ts).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { AnalysisMemo, analyzeFile, buildProgramFacts, CancelledError, DEFAULT_ANALYZE_OPTIONS, type AnalyzeOptions } from './analysis/analyze';
 import type { FileSummary } from './analysis/model';
@@ -33,6 +34,7 @@ function applySummaries(changes: SummaryChanges): void {
 }
 
 function answer(job: WorkerJob): WorkerAnswer {
+  const started = performance.now();
   applySummaries(job.summaries);
   const isCancelled = () => Atomics.load(cancelSlot, CANCELLED_JOB_SLOT) === job.id;
   if (isCancelled()) return { id: job.id, cancelled: true };
@@ -51,7 +53,7 @@ function answer(job: WorkerJob): WorkerAnswer {
     // Likewise the server keeps these diagnostics once it decoded them, and names them in a later job.
     const encoded = encodeDiagnostics(diagnostics, document.sent, job.diagnosticsBase);
     document.sent = { answerId: job.id, diagnostics };
-    const result: WorkerAnswer = { id: job.id, analysis, summary: encodeSummary(summary, base), diagnostics: encoded };
+    const result: WorkerAnswer = { id: job.id, analysis, summary: encodeSummary(summary, base), diagnostics: encoded, threadMs: performance.now() - started };
     // The analysis took the summary offered (it returns that very object) instead of summarising.
     if (summaryOfText && summary === summaryOfText) afterAnswer = () => rememberSummary(job.file, document.parse.plain, job.text, summary);
     return result;

@@ -163,6 +163,13 @@ export function sentByPosition(transfer: DiagnosticsTransfer): number {
 }
 
 export type WorkerAnswer =
-  | { id: number; analysis: Omit<FileAnalysis, 'summary' | 'diagnostics'>; summary: SummaryTransfer; diagnostics: DiagnosticsTransfer }
+  | {
+      id: number;
+      analysis: Omit<FileAnalysis, 'summary' | 'diagnostics'>;
+      summary: SummaryTransfer;
+      diagnostics: DiagnosticsTransfer;
+      /** Milliseconds the thread spent on the job (reparse, analysis, encoding the answer), for the debug log. */
+      threadMs: number;
+    }
   | { id: number; cancelled: true }
   | { id: number; error: string };

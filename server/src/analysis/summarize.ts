@@ -7,6 +7,7 @@ import { namedChildrenOf, ownFunctionDeclarator, rangeOf, textOf, walkNodes } fr
 import { evaluateConstant, type ConstantScope } from './summarize/constantExpression';
 import { specifiersOf, variableFrom, withoutInitializer, type SummaryContext } from './summarize/declarations';
 import { isVariadicList, summarizeFunction, type FunctionNodes } from './summarize/functions';
+import { isListedStatement, keptPartOf, OPAQUE } from './summarize/statementMemo';
 import { keptEnumFrom, keptRecordFrom, typedefsFrom } from './summarize/types';
 import { TypeTable } from './typeTable';
 import { addDeclarationOnce, type DeclarationParts } from './summarize/declarationMemo';
@@ -16,8 +17,6 @@ import { answersSame, findReusable, recordingContext, shiftFunction, shiftRange,
 interface FunctionSlot extends FunctionNodes {
   /** Set when the previous summary's result fits; the walk then skipped the inside. */
   reuse?: Reuse;
-  /** Comments inside (for the annotations a remembered definition carries). */
-  comments: SyntaxNode[];
   /** Whether something inside goes to the file's own lists (#define, struct body…): then it is not remembered. */
   contributesOutside: boolean;
 }
@@ -33,8 +32,6 @@ interface CollectedNodes {
   fileScopeDeclarations: SyntaxNode[];
 }
 
-/** Nodes whose insides hold nothing the summary reads. */
-const OPAQUE = new Set(['string_literal', 'concatenated_string', 'char_literal', 'number_literal', 'system_lib_string']);
 
 /**
  * What collect finds in each top-level declaration, walked without a memo (every definition
@@ -86,7 +83,7 @@ function collectTree(root: SyntaxNode, memo?: FileSummaryMemo): CollectedNodes {
       if (slot.contributesOutside) return { ...slot, reuse };
       // What a walk skipping the definition gives: nothing inside it is collected.
       (skipped ??= []).push(slot.definition);
-      return { definition: slot.definition, declarations: [], calls: [], comments: [], contributesOutside: false, reuse };
+      return { ...emptySlot(slot.definition), reuse };
     });
     const comments = skipped ? part.comments.filter((c) => !skipped!.some((d) => c.startIndex >= d.startIndex && c.startIndex < d.endIndex)) : part.comments;
     appendCollected(nodes, { ...part, functions, comments });
@@ -115,14 +112,29 @@ function collect(root: SyntaxNode, memo?: FileSummaryMemo): CollectedNodes {
   };
   let current: FunctionSlot | undefined;
   let currentEnd = -1;
-  const fileLevel = <T>(list: T[], item: T) => {
+  const fileLevel = (list: SyntaxNode[], item: SyntaxNode) => {
     list.push(item);
-    if (current) current.contributesOutside = true;
+    if (!current) return;
+    current.contributesOutside = true;
+    current.outside.push(item);
   };
   walkNodes(root, (node) => {
     summaryWalks.nodesVisited++;
     if (!node.isNamed) return false;
     if (current && node.startIndex >= currentEnd) current = undefined;
+    if (current && isListedStatement(node)) {
+      // A statement whose part is kept is read from it (statementMemo.ts), comments included.
+      const part = keptPartOf(node);
+      if (part) {
+        current.keptStatements.push(node);
+        for (const comment of part.comments) {
+          nodes.comments.push(comment);
+          current.comments.push(comment);
+        }
+        return false;
+      }
+      current.walkedStatements.push(node);
+    }
     const type = node.type;
     switch (type) {
       case 'comment':
@@ -149,7 +161,7 @@ function collect(root: SyntaxNode, memo?: FileSummaryMemo): CollectedNodes {
         // GNU nested functions (or mis-parses that look like them) stay part of the outer one.
         if (current) return true;
         const reuse = findReusable(memo, node);
-        const slot: FunctionSlot = { definition: node, declarations: [], calls: [], comments: [], contributesOutside: false, reuse };
+        const slot: FunctionSlot = { ...emptySlot(node), reuse };
         nodes.functions.push(slot);
         if (reuse) return false;
         current = slot;
@@ -168,6 +180,10 @@ function collect(root: SyntaxNode, memo?: FileSummaryMemo): CollectedNodes {
     }
   });
   return nodes;
+}
+
+function emptySlot(definition: SyntaxNode): FunctionSlot {
+  return { definition, declarations: [], calls: [], keptStatements: [], walkedStatements: [], outside: [], comments: [], contributesOutside: false };
 }
 
 /** Runs one item's extraction; a malformed item is dropped rather than failing the file. */
@@ -295,7 +311,13 @@ export function summarizeFile(file: string, tree: Tree, text: string, memo?: Sum
   }
 
   // A remembered definition whose questions to the file get other answers now is walked after all.
-  const slots = nodes.functions.map((slot) => (slot.reuse && !answersSame(slot.reuse.remembered.queries, context) ? walkAgain(slot, nodes.comments) : slot));
+  const walkedAgain = new Set<FunctionSlot>();
+  const slots = nodes.functions.map((slot) => {
+    if (!slot.reuse || answersSame(slot.reuse.remembered.queries, context)) return slot;
+    const again = walkAgain(slot, nodes.comments);
+    walkedAgain.add(again);
+    return again;
+  });
 
   const comments = annotationCommentsOf(nodes.comments);
   const remembered = new FileSummaryMemo();
@@ -312,7 +334,11 @@ export function summarizeFile(file: string, tree: Tree, text: string, memo?: Sum
       for (const c of inside) comments.push({ kind: c.kind, range: c.range, endIndex: start + c.endOffset });
     } else {
       const asked: ContextQuery[] = (queries = []);
-      info = attempt(() => summarizeFunction(slot, memo ? recordingContext(context, asked) : context));
+      // A definition edited since the previous summary keeps its statements' parts for the next
+      // edit (most likely in it again); the first summary of a file, and the functions walked
+      // again only because a constant or global changed, keep none.
+      const keepParts = previous !== undefined && !walkedAgain.has(slot);
+      info = attempt(() => summarizeFunction(slot, memo ? recordingContext(context, asked) : context, keepParts));
       // The comments inside one that contributes outside stay in the file's list even when it is reused.
       inside = slot.contributesOutside ? [] : annotationCommentsOf(slot.comments).map((c) => ({ kind: c.kind, range: c.range, endOffset: c.endIndex - start }));
     }

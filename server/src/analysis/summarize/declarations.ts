@@ -17,6 +17,9 @@ export interface SummaryContext {
   globalVariables: { has(name: string): boolean };
 }
 
+/** Names asked about (a Set, or one that records the questions). */
+export type NameSet = { has(name: string): boolean };
+
 export interface Specifiers {
   /** Qualifiers and the type, e.g. "const char", "struct foo", "unsigned long". */
   baseType: string;
@@ -139,7 +142,7 @@ const CONSTANT_OPERATORS = new Set(['binary_expression', 'unary_expression', 'pa
  * and arithmetic of those. A name that is neither a known constant nor a known variable counts
  * as constant only when spelled like a macro (it usually comes from a header we did not see).
  */
-export function isConstantSyntax(node: SyntaxNode, context: SummaryContext, variables: Set<string>): boolean {
+export function isConstantSyntax(node: SyntaxNode, context: SummaryContext, variables: NameSet): boolean {
   switch (node.type) {
     case 'number_literal':
     case 'char_literal':
@@ -173,7 +176,7 @@ export function variableFrom(
   declarator: SyntaxNode,
   specifiers: Specifiers,
   context: SummaryContext,
-  variables: Set<string>,
+  variables: NameSet,
   rangeNode?: SyntaxNode,
 ): VariableInfo {
   const top = withoutInitializer(declarator);

@@ -215,11 +215,11 @@ export function shiftRange(range: Range, rows: number): Range {
   };
 }
 
-function shiftVariable(variable: VariableInfo, rows: number): VariableInfo {
+export function shiftVariable(variable: VariableInfo, rows: number): VariableInfo {
   return { ...variable, range: shiftRange(variable.range, rows) };
 }
 
-function shiftCall(call: CallSite, rows: number): CallSite {
+export function shiftCall(call: CallSite, rows: number): CallSite {
   return { ...call, range: shiftRange(call.range, rows), calleeRange: shiftRange(call.calleeRange, rows) };
 }
 

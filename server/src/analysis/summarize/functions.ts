@@ -1,17 +1,13 @@
 // FunctionInfo for one function_definition: signature, parameters, locals and call sites.
-// The declarations and calls inside the body are gathered by the caller's single tree walk.
+// The declarations and calls inside the body are gathered by the caller's single tree walk
+// and read in functionBody.ts.
 import type { SyntaxNode } from '../syntax';
-import type { CallSite, FunctionInfo, VariableInfo } from '../model';
-import { childrenOf, declaredName, namedChildrenOf, ownFunctionDeclarator, rangeOf, textOf } from '../treeHelpers';
-import { declaredTypeText, specifiersOf, variableFrom, withoutInitializer, type SummaryContext } from './declarations';
+import type { FunctionInfo, VariableInfo } from '../model';
+import { childrenOf, declaredName, namedChildrenOf, ownFunctionDeclarator, rangeOf } from '../treeHelpers';
+import { declaredTypeText, specifiersOf, variableFrom, type SummaryContext } from './declarations';
+import { localsAndCalls, type FunctionNodes } from './functionBody';
 
-/** Nodes inside one function definition, collected in source order by the file walk. */
-export interface FunctionNodes {
-  definition: SyntaxNode;
-  /** `declaration` nodes in the body (including for-initialisers) and K&R parameter declarations. */
-  declarations: SyntaxNode[];
-  calls: SyntaxNode[];
-}
+export type { FunctionNodes } from './functionBody';
 
 export function isVariadicList(parameters: SyntaxNode | null | undefined): boolean {
   return !!parameters && childrenOf(parameters).some((c) => c.type === 'variadic_parameter' || c.text === '...');
@@ -57,59 +53,9 @@ function parametersOf(definition: SyntaxNode, parameterList: SyntaxNode | null, 
   return params;
 }
 
-function localsOf(nodes: FunctionNodes, context: SummaryContext, params: VariableInfo[]): VariableInfo[] {
-  const variables = new Set(params.map((p) => p.name));
-  const locals: VariableInfo[] = [];
-  for (const declaration of nodes.declarations) {
-    if (declaration.parent?.type === 'function_definition') continue; // K&R parameter types
-    const specifiers = specifiersOf(declaration, context.file);
-    // `extern` inside a body declares storage elsewhere; it takes no stack.
-    if (specifiers.storage.has('extern')) continue;
-    for (const declarator of declaration.childrenForFieldName('declarator')) {
-      if (!declarator || ownFunctionDeclarator(withoutInitializer(declarator))) continue;
-      const info = variableFrom(declarator, specifiers, context, variables);
-      if (!info.name) continue;
-      variables.add(info.name);
-      locals.push(info);
-    }
-  }
-  return locals;
-}
-
-function stripParentheses(node: SyntaxNode): SyntaxNode {
-  let current = node;
-  while (current.type === 'parenthesized_expression') {
-    const inner = namedChildrenOf(current).find((c) => c.type !== 'comment');
-    if (!inner) break;
-    current = inner;
-  }
-  return current;
-}
-
-function callSitesOf(nodes: FunctionNodes, context: SummaryContext, variables: Set<string>): CallSite[] {
-  const calls: CallSite[] = [];
-  for (const call of nodes.calls) {
-    const fn = call.childForFieldName('function');
-    if (!fn) continue;
-    const args = call.childForFieldName('arguments');
-    const argumentCount = args ? namedChildrenOf(args).filter((a) => a.type !== 'comment').length : 0;
-    const target = stripParentheses(fn);
-    // A name that is a parameter, local or global variable holds a function pointer.
-    const isDirect =
-      target.type === 'identifier' && !variables.has(target.text) && !context.globalVariables.has(target.text);
-    calls.push({
-      ...(isDirect ? { callee: target.text } : {}),
-      calleeText: textOf(fn),
-      argumentCount,
-      range: rangeOf(call),
-      calleeRange: rangeOf(isDirect ? target : call),
-    });
-  }
-  return calls;
-}
-
 /** Undefined when the definition is too malformed to have a name. */
-export function summarizeFunction(nodes: FunctionNodes, context: SummaryContext): FunctionInfo | undefined {
+/** `keepParts`: the statements walked into keep what they gave, for the next summary (functionBody.ts). */
+export function summarizeFunction(nodes: FunctionNodes, context: SummaryContext, keepParts = false): FunctionInfo | undefined {
   const definition = nodes.definition;
   const declarator = definition.childForFieldName('declarator');
   if (!declarator) return undefined;
@@ -119,8 +65,7 @@ export function summarizeFunction(nodes: FunctionNodes, context: SummaryContext)
   const specifiers = specifiersOf(definition, context.file);
   const parameterList = functionDeclarator.childForFieldName('parameters');
   const params = parametersOf(definition, parameterList, context);
-  const locals = localsOf(nodes, context, params);
-  const variables = new Set([...params, ...locals].map((v) => v.name));
+  const { locals, calls } = localsAndCalls(nodes, context, params, keepParts);
   const body = definition.childForFieldName('body');
   return {
     name: name.text,
@@ -131,7 +76,7 @@ export function summarizeFunction(nodes: FunctionNodes, context: SummaryContext)
     returnType: declaredTypeText(specifiers.baseType, declarator, functionDeclarator),
     params,
     locals,
-    calls: callSitesOf(nodes, context, variables),
+    calls,
     isStatic: specifiers.storage.has('static'),
     isVariadic: isVariadicList(parameterList),
     isInline: specifiers.isInline,

@@ -1,0 +1,231 @@
+// The locals and call sites of one function body, from the nodes the file walk collected in it
+// and the parts kept for the statements it skipped (statementMemo.ts); with `keepParts`, the
+// statements it walked into keep theirs for the next summary of the function.
+import type { SyntaxNode } from '../syntax';
+import type { CallSite, VariableInfo } from '../model';
+import { namedChildrenOf, ownFunctionDeclarator, rangeOf, textOf } from '../treeHelpers';
+import { specifiersOf, variableFrom, withoutInitializer, type NameSet, type SummaryContext } from './declarations';
+import { answersSame, recordingContext, type ContextQuery } from './functionMemo';
+import { keepPart, nodesInside, partAt, type KeptCall, type KeptLocal, type StatementPart } from './statementMemo';
+
+/** Nodes inside one function definition, collected in source order by the file walk. */
+export interface FunctionNodes {
+  definition: SyntaxNode;
+  /** `declaration` nodes in the body (including for-initialisers) and K&R parameter declarations. */
+  declarations: SyntaxNode[];
+  calls: SyntaxNode[];
+  /** Statements the walk skipped because a part is kept for them (statementMemo.ts). */
+  keptStatements: SyntaxNode[];
+  /** Statements of a statement list the walk went into (see isListedStatement). */
+  walkedStatements: SyntaxNode[];
+  /**
+   * What inside goes to the file's own lists. Nodes, not offsets: what collect found in a
+   * top-level declaration is kept with it (summarize.ts), which may have moved since.
+   */
+  outside: SyntaxNode[];
+  /** Comments inside, kept statements' included. */
+  comments: SyntaxNode[];
+}
+
+/** What the body gave, with where each item starts, for the parts of the walked statements. */
+class Found {
+  readonly locals: KeptLocal[] = [];
+  readonly localStarts: number[] = [];
+  readonly calls: KeptCall[] = [];
+  readonly callStarts: number[] = [];
+  commentStarts: number[] = [];
+}
+
+const NO_ANSWERS: [string, boolean][] = [];
+
+export function localsAndCalls(
+  nodes: FunctionNodes,
+  context: SummaryContext,
+  params: VariableInfo[],
+  keepParts: boolean,
+): { locals: VariableInfo[]; calls: CallSite[] } {
+  const variables = new Set(params.map((p) => p.name));
+  const locals: VariableInfo[] = [];
+  const found = keepParts ? new Found() : undefined;
+  const file = context.file;
+
+  const addDeclaration = (declaration: SyntaxNode) => {
+    if (declaration.parent?.type === 'function_definition') return; // K&R parameter types
+    const specifiers = specifiersOf(declaration, file);
+    // `extern` inside a body declares storage elsewhere; it takes no stack.
+    if (specifiers.storage.has('extern')) return;
+    for (const declarator of declaration.childrenForFieldName('declarator')) {
+      if (!declarator || ownFunctionDeclarator(withoutInitializer(declarator))) continue;
+      if (!found) {
+        const info = variableFrom(declarator, specifiers, context, variables);
+        if (!info.name) continue;
+        variables.add(info.name);
+        locals.push(info);
+        continue;
+      }
+      const queries: ContextQuery[] = [];
+      let variableAnswers = NO_ANSWERS;
+      const asked: NameSet = {
+        has(name) {
+          const answer = variables.has(name);
+          if (variableAnswers === NO_ANSWERS) variableAnswers = [];
+          variableAnswers.push([name, answer]);
+          return answer;
+        },
+      };
+      const info = variableFrom(declarator, specifiers, recordingContext(context, queries), asked);
+      if (!info.name) continue;
+      variables.add(info.name);
+      locals.push(info);
+      found.locals.push({ info, offset: 0, queries, variableAnswers });
+      found.localStarts.push(declaration.startIndex);
+    }
+  };
+
+  // Whether a kept part's locals are what its statement declares here: the same answers to the
+  // same questions, its own earlier locals counted among the variables.
+  const fits = (part: StatementPart) => {
+    for (let i = 0; i < part.locals.length; i++) {
+      const local = part.locals[i];
+      if (!answersSame(local.queries, context)) return false;
+      for (const [name, answer] of local.variableAnswers) {
+        if ((variables.has(name) || part.locals.slice(0, i).some((l) => l.info.name === name)) !== answer) return false;
+      }
+    }
+    return true;
+  };
+
+  const kept = nodes.keptStatements;
+  const used = new Map<SyntaxNode, StatementPart>();
+  const expanded = new Map<SyntaxNode, SyntaxNode[]>();
+  const declarations = nodes.declarations;
+  let d = 0;
+  for (let k = 0; k <= kept.length; k++) {
+    const statement = kept[k] as SyntaxNode | undefined;
+    // An ancestor of the statement (a declaration holding a statement expression) comes first.
+    const limit = statement ? statement.startIndex : Infinity;
+    for (; d < declarations.length && declarations[d].startIndex <= limit; d++) addDeclaration(declarations[d]);
+    if (!statement) break;
+    const part = partAt(statement, file);
+    if (part && fits(part)) {
+      used.set(statement, part);
+      for (const local of part.locals) {
+        variables.add(local.info.name);
+        locals.push(local.info);
+        if (found) {
+          found.locals.push(local);
+          found.localStarts.push(statement.startIndex + local.offset);
+        }
+      }
+    } else {
+      const inside = nodesInside(statement);
+      for (const declaration of inside.declarations) addDeclaration(declaration);
+      expanded.set(statement, inside.calls);
+    }
+  }
+
+  const calls: CallSite[] = [];
+  const isDirectCall = (target: string | undefined) => target !== undefined && !variables.has(target) && !context.globalVariables.has(target);
+  const addCall = (call: SyntaxNode) => {
+    const fn = call.childForFieldName('function');
+    if (!fn) return;
+    const args = call.childForFieldName('arguments');
+    const argumentCount = args ? namedChildrenOf(args).filter((a) => a.type !== 'comment').length : 0;
+    const target = stripParentheses(fn);
+    const name = target.type === 'identifier' ? target.text : undefined;
+    // A name that is a parameter, local or global variable holds a function pointer.
+    const isDirect = isDirectCall(name);
+    const range = rangeOf(call);
+    const site: CallSite = {
+      ...(isDirect ? { callee: name } : {}),
+      calleeText: textOf(fn),
+      argumentCount,
+      range,
+      calleeRange: isDirect ? rangeOf(target) : rangeOf(call),
+    };
+    calls.push(site);
+    if (!found) return;
+    found.calls.push(name === undefined ? { site, offset: 0 } : { site, target: name, targetRange: isDirect ? site.calleeRange : rangeOf(target), offset: 0 });
+    found.callStarts.push(call.startIndex);
+  };
+  const reuseCall = (call: KeptCall, base: number) => {
+    const isDirect = isDirectCall(call.target);
+    const site = isDirect === (call.site.callee !== undefined) ? call.site : remade(call, isDirect);
+    calls.push(site);
+    if (!found) return;
+    found.calls.push(site === call.site ? call : { ...call, site });
+    found.callStarts.push(base + call.offset);
+  };
+  let c = 0;
+  for (let k = 0; k <= kept.length; k++) {
+    const statement = kept[k] as SyntaxNode | undefined;
+    const limit = statement ? statement.startIndex : Infinity;
+    for (; c < nodes.calls.length && nodes.calls[c].startIndex <= limit; c++) addCall(nodes.calls[c]);
+    if (!statement) break;
+    const part = used.get(statement);
+    if (part) for (const call of part.calls) reuseCall(call, statement.startIndex);
+    else for (const call of expanded.get(statement)!) addCall(call);
+  }
+
+  if (found) {
+    found.commentStarts = nodes.comments.map((comment) => comment.startIndex);
+    for (const statement of nodes.walkedStatements) keepPartOf(statement, nodes, found, file);
+    for (const statement of expanded.keys()) keepPartOf(statement, nodes, found, file);
+  }
+  return { locals, calls };
+}
+
+/** `call` as a direct call or not, which it was not when made. */
+function remade(call: KeptCall, isDirect: boolean): CallSite {
+  const { calleeText, argumentCount, range } = call.site;
+  if (isDirect) return { callee: call.target, calleeText, argumentCount, range, calleeRange: call.targetRange! };
+  return { calleeText, argumentCount, range, calleeRange: { start: { ...range.start }, end: { ...range.end } } };
+}
+
+/** Keeps what `statement` gave, unless something inside it goes to the file's lists. */
+function keepPartOf(statement: SyntaxNode, nodes: FunctionNodes, found: Found, file: string): void {
+  const start = statement.startIndex;
+  const end = statement.endIndex;
+  const inside = (starts: number[]) => [firstAtOrAfter(starts, start), firstAtOrAfter(starts, end)];
+  if (nodes.outside.some((node) => node.startIndex >= start && node.startIndex < end)) return;
+  const [localFrom, localTo] = inside(found.localStarts);
+  const [callFrom, callTo] = inside(found.callStarts);
+  const locals: KeptLocal[] = [];
+  for (let i = localFrom; i < localTo; i++) {
+    const local = found.locals[i];
+    const offset = found.localStarts[i] - start;
+    locals.push(local.offset === offset ? local : { ...local, offset });
+  }
+  const calls: KeptCall[] = [];
+  for (let i = callFrom; i < callTo; i++) {
+    const call = found.calls[i];
+    const offset = found.callStarts[i] - start;
+    calls.push(call.offset === offset ? call : { ...call, offset });
+  }
+  const [commentFrom, commentTo] = inside(found.commentStarts);
+  const comments = nodes.comments.slice(commentFrom, commentTo);
+  const { row, column } = statement.startPosition;
+  keepPart(statement, { file, row, column, locals, calls, comments });
+}
+
+/** The first position in ascending `values` at or above `value`. */
+function firstAtOrAfter(values: readonly number[], value: number): number {
+  let low = 0;
+  let high = values.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (values[middle] < value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+function stripParentheses(node: SyntaxNode): SyntaxNode {
+  let current = node;
+  while (current.type === 'parenthesized_expression') {
+    const inner = namedChildrenOf(current).find((c) => c.type !== 'comment');
+    if (!inner) break;
+    current = inner;
+  }
+  return current;
+}

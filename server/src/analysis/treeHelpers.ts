@@ -6,10 +6,10 @@ import type { PreorderIndex } from './plainTree';
 import type { Range } from './model';
 
 export function rangeOf(node: SyntaxNode): Range {
-  return {
-    start: { line: node.startPosition.row, character: node.startPosition.column },
-    end: { line: node.endPosition.row, character: node.endPosition.column },
-  };
+  // Each position is computed when asked (a search of the line starts): asked once each.
+  const start = node.startPosition;
+  const end = node.endPosition;
+  return { start: { line: start.row, character: start.column }, end: { line: end.row, character: end.column } };
 }
 
 /** The node's source text with runs of whitespace (including newlines) collapsed to one space. */

@@ -34,6 +34,7 @@ class Found {
   readonly calls: KeptCall[] = [];
   readonly callStarts: number[] = [];
   commentStarts: number[] = [];
+  outsideStarts: number[] = [];
 }
 
 const NO_ANSWERS: [string, boolean][] = [];
@@ -77,7 +78,7 @@ export function localsAndCalls(
       if (!info.name) continue;
       variables.add(info.name);
       locals.push(info);
-      found.locals.push({ info, offset: 0, queries, variableAnswers });
+      found.locals.push({ info, queries, variableAnswers });
       found.localStarts.push(declaration.startIndex);
     }
   };
@@ -109,14 +110,14 @@ export function localsAndCalls(
     const part = partAt(statement, file);
     if (part && fits(part)) {
       used.set(statement, part);
-      for (const local of part.locals) {
+      part.locals.forEach((local, i) => {
         variables.add(local.info.name);
         locals.push(local.info);
         if (found) {
           found.locals.push(local);
-          found.localStarts.push(statement.startIndex + local.offset);
+          found.localStarts.push(statement.startIndex + part.localOffsets[i]);
         }
-      }
+      });
     } else {
       const inside = nodesInside(statement);
       for (const declaration of inside.declarations) addDeclaration(declaration);
@@ -145,16 +146,16 @@ export function localsAndCalls(
     };
     calls.push(site);
     if (!found) return;
-    found.calls.push(name === undefined ? { site, offset: 0 } : { site, target: name, targetRange: isDirect ? site.calleeRange : rangeOf(target), offset: 0 });
+    found.calls.push(name === undefined ? { site } : { site, target: name, targetRange: isDirect ? site.calleeRange : rangeOf(target) });
     found.callStarts.push(call.startIndex);
   };
-  const reuseCall = (call: KeptCall, base: number) => {
+  const reuseCall = (call: KeptCall, start: number) => {
     const isDirect = isDirectCall(call.target);
     const site = isDirect === (call.site.callee !== undefined) ? call.site : remade(call, isDirect);
     calls.push(site);
     if (!found) return;
     found.calls.push(site === call.site ? call : { ...call, site });
-    found.callStarts.push(base + call.offset);
+    found.callStarts.push(start);
   };
   let c = 0;
   for (let k = 0; k <= kept.length; k++) {
@@ -163,12 +164,13 @@ export function localsAndCalls(
     for (; c < nodes.calls.length && nodes.calls[c].startIndex <= limit; c++) addCall(nodes.calls[c]);
     if (!statement) break;
     const part = used.get(statement);
-    if (part) for (const call of part.calls) reuseCall(call, statement.startIndex);
+    if (part) part.calls.forEach((call, i) => reuseCall(call, statement.startIndex + part.callOffsets[i]));
     else for (const call of expanded.get(statement)!) addCall(call);
   }
 
   if (found) {
     found.commentStarts = nodes.comments.map((comment) => comment.startIndex);
+    found.outsideStarts = nodes.outside.map((node) => node.startIndex);
     for (const statement of nodes.walkedStatements) keepPartOf(statement, nodes, found, file);
     for (const statement of expanded.keys()) keepPartOf(statement, nodes, found, file);
   }
@@ -182,30 +184,40 @@ function remade(call: KeptCall, isDirect: boolean): CallSite {
   return { calleeText, argumentCount, range, calleeRange: { start: { ...range.start }, end: { ...range.end } } };
 }
 
+/** Characters below which a statement that gives nothing keeps no part. */
+const SHORT_STATEMENT = 80;
+
 /** Keeps what `statement` gave, unless something inside it goes to the file's lists. */
 function keepPartOf(statement: SyntaxNode, nodes: FunctionNodes, found: Found, file: string): void {
   const start = statement.startIndex;
   const end = statement.endIndex;
   const inside = (starts: number[]) => [firstAtOrAfter(starts, start), firstAtOrAfter(starts, end)];
-  if (nodes.outside.some((node) => node.startIndex >= start && node.startIndex < end)) return;
+  const [outsideFrom, outsideTo] = inside(found.outsideStarts);
+  if (outsideFrom < outsideTo) return;
   const [localFrom, localTo] = inside(found.localStarts);
   const [callFrom, callTo] = inside(found.callStarts);
-  const locals: KeptLocal[] = [];
-  for (let i = localFrom; i < localTo; i++) {
-    const local = found.locals[i];
-    const offset = found.localStarts[i] - start;
-    locals.push(local.offset === offset ? local : { ...local, offset });
-  }
-  const calls: KeptCall[] = [];
-  for (let i = callFrom; i < callTo; i++) {
-    const call = found.calls[i];
-    const offset = found.callStarts[i] - start;
-    calls.push(call.offset === offset ? call : { ...call, offset });
-  }
   const [commentFrom, commentTo] = inside(found.commentStarts);
+  // A short statement giving nothing (`i++;`, `break;`) is walked in less time than a kept part
+  // is checked, and most statements are such: keeping nothing for them makes the first edit of a
+  // long function, which keeps parts for all the others, cheaper.
+  if (localFrom === localTo && callFrom === callTo && commentFrom === commentTo && end - start < SHORT_STATEMENT) return;
+  const offsets = (starts: number[], from: number, to: number) => {
+    const list: number[] = [];
+    for (let i = from; i < to; i++) list.push(starts[i] - start);
+    return list;
+  };
   const comments = nodes.comments.slice(commentFrom, commentTo);
   const { row, column } = statement.startPosition;
-  keepPart(statement, { file, row, column, locals, calls, comments });
+  keepPart(statement, {
+    file,
+    row,
+    column,
+    locals: found.locals.slice(localFrom, localTo),
+    localOffsets: offsets(found.localStarts, localFrom, localTo),
+    calls: found.calls.slice(callFrom, callTo),
+    callOffsets: offsets(found.callStarts, callFrom, callTo),
+    comments,
+  });
 }
 
 /** The first position in ascending `values` at or above `value`. */

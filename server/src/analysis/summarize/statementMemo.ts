@@ -22,8 +22,6 @@ import { shiftCall, shiftRange, shiftVariable, type ContextQuery } from './funct
 /** One local a statement declares, with the questions its type asked. */
 export interface KeptLocal {
   info: VariableInfo;
-  /** Where its declaration starts, counted from the statement's start. */
-  offset: number;
   /** Questions to the file (recordingContext). */
   queries: ContextQuery[];
   /** Names asked about among the function's parameters and earlier locals, with the answers. */
@@ -37,16 +35,19 @@ export interface KeptCall {
   /** The callee's name when the called expression is one (direct unless a variable holds it). */
   target?: string;
   targetRange?: Range;
-  /** Where the call starts, counted from the statement's start. */
-  offset: number;
 }
 
 export interface StatementPart {
   file: string;
   row: number;
   column: number;
+  /** Shared with the parts of the statements around and inside: their offsets are apart. */
   locals: KeptLocal[];
+  /** Where each local's declaration starts, counted from the statement's start. */
+  localOffsets: number[];
   calls: KeptCall[];
+  /** Where each call starts, counted from the statement's start. */
+  callOffsets: number[];
   /** Comment nodes inside (the file's annotations are read from them). */
   comments: SyntaxNode[];
 }

@@ -80,10 +80,10 @@ function collectTree(root: SyntaxNode, memo?: FileSummaryMemo): CollectedNodes {
       // on those lists) and read again should its remembered result not fit (walkAgain).
       const reuse = findReusable(memo, slot.definition, slot.contributesOutside);
       if (!reuse) return slot;
-      if (slot.contributesOutside) return { ...slot, reuse };
+      if (slot.contributesOutside) return withReuse(slot, reuse);
       // What a walk skipping the definition gives: nothing inside it is collected.
       (skipped ??= []).push(slot.definition);
-      return { ...emptySlot(slot.definition), reuse };
+      return skippedSlot(slot.definition, reuse);
     });
     const comments = skipped ? part.comments.filter((c) => !skipped!.some((d) => c.startIndex >= d.startIndex && c.startIndex < d.endIndex)) : part.comments;
     appendCollected(nodes, { ...part, functions, comments });
@@ -161,7 +161,7 @@ function collect(root: SyntaxNode, memo?: FileSummaryMemo): CollectedNodes {
         // GNU nested functions (or mis-parses that look like them) stay part of the outer one.
         if (current) return true;
         const reuse = findReusable(memo, node);
-        const slot: FunctionSlot = { ...emptySlot(node), reuse };
+        const slot = reuse ? skippedSlot(node, reuse) : withReuse(skippedSlot(node, undefined), undefined);
         nodes.functions.push(slot);
         if (reuse) return false;
         current = slot;
@@ -182,8 +182,32 @@ function collect(root: SyntaxNode, memo?: FileSummaryMemo): CollectedNodes {
   return nodes;
 }
 
-function emptySlot(definition: SyntaxNode): FunctionSlot {
-  return { definition, declarations: [], calls: [], keptStatements: [], walkedStatements: [], outside: [], comments: [], contributesOutside: false };
+/** The lists of a slot whose definition is not walked into: shared, and never added to. */
+const NOTHING: SyntaxNode[] = Object.freeze([]) as unknown as SyntaxNode[];
+
+// Slots are made here only, all with the same fields in the same order: the summary reads
+// hundreds of them per keystroke, and objects of one shape are read faster.
+
+/** A slot for a definition whose insides are not walked (`reuse` stands for them, or none is needed). */
+function skippedSlot(definition: SyntaxNode, reuse: Reuse | undefined): FunctionSlot {
+  const none = NOTHING;
+  return { definition, declarations: none, calls: none, keptStatements: none, walkedStatements: none, outside: none, comments: none, contributesOutside: false, reuse };
+}
+
+/** `slot` with its own lists (new ones when it had none) and `reuse`. */
+function withReuse(slot: FunctionSlot, reuse: Reuse | undefined): FunctionSlot {
+  const own = (list: SyntaxNode[]) => (list === NOTHING ? [] : list);
+  return {
+    definition: slot.definition,
+    declarations: own(slot.declarations),
+    calls: own(slot.calls),
+    keptStatements: own(slot.keptStatements),
+    walkedStatements: own(slot.walkedStatements),
+    outside: own(slot.outside),
+    comments: own(slot.comments),
+    contributesOutside: slot.contributesOutside,
+    reuse,
+  };
 }
 
 /** Runs one item's extraction; a malformed item is dropped rather than failing the file. */
@@ -357,7 +381,7 @@ export function summarizeFile(file: string, tree: Tree, text: string, memo?: Sum
 /** A slot whose remembered result does not fit after all (the file around it changed): walked now. */
 function walkAgain(slot: FunctionSlot, comments: SyntaxNode[]): FunctionSlot {
   // Its insides were collected (collectTree), its comments with the file's.
-  if (slot.contributesOutside) return { ...slot, reuse: undefined };
+  if (slot.contributesOutside) return withReuse(slot, undefined);
   const inner = collect(slot.definition);
   comments.push(...inner.comments);
   return inner.functions[0];

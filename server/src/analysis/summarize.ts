@@ -2,14 +2,13 @@
 // best effort: a construct too broken to read is skipped, never allowed to throw, because the
 // summary is rebuilt on every edit of a half-typed file.
 import type { SyntaxNode, Tree } from './syntax';
-import type { Annotation, AnnotationKind, DefineInfo, FileSummary, FunctionInfo, GlobalInfo, Range } from './model';
-import { namedChildrenOf, ownFunctionDeclarator, rangeOf, textOf, walkNodes } from './treeHelpers';
-import { evaluateConstant, type ConstantScope } from './summarize/constantExpression';
+import type { Annotation, AnnotationKind, FileSummary, FunctionInfo, GlobalInfo, Range } from './model';
+import { ownFunctionDeclarator, rangeOf, textOf, walkNodes } from './treeHelpers';
+import { defineFrom, fileScope } from './summarize/fileScope';
 import { specifiersOf, variableFrom, withoutInitializer, type SummaryContext } from './summarize/declarations';
 import { isVariadicList, summarizeFunction, type FunctionNodes } from './summarize/functions';
 import { isListedStatement, keptPartOf, OPAQUE } from './summarize/statementMemo';
 import { keptEnumFrom, keptRecordFrom, typedefsFrom } from './summarize/types';
-import { TypeTable } from './typeTable';
 import { addDeclarationOnce, type DeclarationParts } from './summarize/declarationMemo';
 import { answersSame, findReusable, recordingContext, shiftFunction, shiftRange, FileSummaryMemo, type ContextQuery, type RememberedFunction, type Reuse, type SummaryMemo } from './summarize/functionMemo';
 
@@ -217,46 +216,6 @@ function attempt<T>(work: () => T): T | undefined {
   } catch {
     return undefined;
   }
-}
-
-function defineFrom(node: SyntaxNode, file: string): DefineInfo | undefined {
-  const name = node.childForFieldName('name');
-  if (!name) return undefined;
-  const value = node.childForFieldName('value');
-  const parameters = node.childForFieldName('parameters');
-  const define: DefineInfo = {
-    name: name.text,
-    value: value ? value.text.replace(/\\\r?\n/g, ' ').replace(/\s+/g, ' ').trim() : '',
-    range: rangeOf(node),
-    file,
-  };
-  if (node.type === 'preproc_function_def') {
-    define.params = parameters ? namedChildrenOf(parameters).map((p) => p.text) : [];
-  }
-  return define;
-}
-
-/** File-local constants: enum members as computed, object-like macros evaluated on demand. */
-function fileScope(defines: DefineInfo[], enumValues: Map<string, number>): ConstantScope {
-  const macros = new Map(defines.filter((d) => !d.params).map((d) => [d.name, d.value]));
-  const builtins = TypeTable.build([]);
-  const evaluating = new Set<string>();
-  const scope: ConstantScope = {
-    constant(name) {
-      const enumValue = enumValues.get(name);
-      if (enumValue !== undefined) return Number.isFinite(enumValue) ? enumValue : undefined;
-      const text = macros.get(name);
-      if (text === undefined || evaluating.has(name)) return undefined;
-      evaluating.add(name);
-      try {
-        return evaluateConstant(text, scope);
-      } finally {
-        evaluating.delete(name);
-      }
-    },
-    sizeOf: (typeText) => builtins.sizeOf(typeText),
-  };
-  return scope;
 }
 
 const ANNOTATION = /^(?:\/\/\s*bpf-offload:\s*(entry|skip)\s*|\/\*\s*bpf-offload:\s*(entry|skip)\s*\*\/)$/;

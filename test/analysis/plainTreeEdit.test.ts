@@ -364,3 +364,30 @@ test('in memcached.c with an unfinished tail, whose root is an ERROR node, edits
     version.tree.delete();
   }
 });
+
+test('line starts carried over from the previous version give the positions of a fresh parse, after edits that add and remove lines', async () => {
+  await initC();
+  const rng = new Rng(31);
+  let text = readFileSync(join(repoRoot(), 'examples', 'kv-cache', 'kv-cache.c'), 'utf8');
+  let version: ParsedVersion = reparse(undefined, text);
+  try {
+    for (let i = 0; i < 150; i++) {
+      // Positions asked of each version before the next is made, so that the next takes its line starts.
+      version.plain.positionAt(0);
+      text = randomEdit(rng, text, ['\n', '\n\n', 'a\nb', 'x', '\r\n'], { deleteChance: 0.5, deleteUpTo: 12 }).text;
+      version = reparse(version, text);
+      const fresh = parseC(text);
+      try {
+        const expected = plainTreeOf(fresh);
+        for (let at = 0; at <= text.length; at += 1 + rng.int(40)) {
+          assert.deepEqual(version.plain.positionAt(at), expected.positionAt(at), `edit ${i}, offset ${at}`);
+        }
+        assert.deepEqual(version.plain.positionAt(text.length), expected.positionAt(text.length), `edit ${i}, end`);
+      } finally {
+        fresh.delete();
+      }
+    }
+  } finally {
+    version.tree.delete();
+  }
+});

@@ -191,7 +191,9 @@ function carryOver(previous: PlainTree, oldTree: ParserTree, tree: ParserTree, e
     }
     if (children.length) root.children = children;
     inner.moveFound();
-    return new PlainTree(text, root);
+    const plain = new PlainTree(text, root);
+    plain.takeLineStarts(previous, edit.startIndex, edit.oldEndIndex, edit.newEndIndex);
+    return plain;
   } finally {
     cursor.delete();
   }

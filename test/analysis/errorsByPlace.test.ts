@@ -49,5 +49,13 @@ test('the Errors within a range are those inside it, in their given order', () =
     const expected = errors.filter((e) => ranges.some((r) => inside(r, e.range)));
     assert.deepEqual(index.withinAny(ranges).map((e) => e.code), expected.map((e) => e.code), JSON.stringify(ranges));
   }
+  // Given in order of start already (as the rules report them), ties included.
+  const sorted = [...errors].sort((a, b) => (before(a.range.start, b.range.start) ? -1 : before(b.range.start, a.range.start) ? 1 : 0));
+  const sortedIndex = new ErrorsByPlace(sorted);
+  for (let i = 0; i < 200; i++) {
+    const ranges = Array.from({ length: 1 + next(3) }, () => randomRange(next));
+    assert.deepEqual(sortedIndex.within(ranges[0]).map((e) => e.code), sorted.filter((e) => inside(ranges[0], e.range)).map((e) => e.code));
+    assert.deepEqual(sortedIndex.withinAny(ranges).map((e) => e.code), sorted.filter((e) => ranges.some((r) => inside(r, e.range))).map((e) => e.code));
+  }
   assert.deepEqual(new ErrorsByPlace([]).within({ start: { line: 0, character: 0 }, end: { line: 9, character: 0 } }), []);
 });

@@ -7,7 +7,7 @@
 // the fallback point of the paths that reach them.
 import type { SyntaxNode, Tree } from '../syntax';
 import { Severity, type AnalysisDiagnostic, type Range } from '../model';
-import { lowerBound, rangeOf, walkTypes } from '../treeHelpers';
+import { rangeOf, walkTypes } from '../treeHelpers';
 import { splitHandoverReason } from '../codegen/kernel/libc';
 import { calleeName } from '../entries/sockets';
 import { fileDefinitions } from './fileIndex';
@@ -25,26 +25,29 @@ const inside = (outer: Range, inner: Range) => !before(inner.start, outer.start)
  */
 export function splitHandovers(file: string, tree: Tree, diagnostics: readonly AnalysisDiagnostic[]): AnalysisDiagnostic[] {
   const definitions = fileDefinitions(tree);
-  // The indexes of the file's diagnostics, by start line (a few hundred; the candidates are more).
-  const byLine = new Map<number, number[]>();
-  diagnostics.forEach((diagnostic, index) => {
-    if (diagnostic.file !== file) return;
-    const list = byLine.get(diagnostic.range.start.line);
-    if (list) list.push(index);
-    else byLine.set(diagnostic.range.start.line, [index]);
-  });
-  const lines = [...byLine.keys()].sort((a, b) => a - b);
+  const byLine = linesOf(file, diagnostics);
   const found: AnalysisDiagnostic[] = [];
   for (const definition of definitions.all) {
     const candidates = candidatesIn(definition);
     if (candidates.length === 0) continue;
     const { row, column } = definition.startPosition;
-    const held = heldWithin(diagnostics, byLine, lines, row, definition.endPosition.row);
-    const defined = candidates.map((c) => c.callee !== undefined && definitions.byName.has(c.callee));
+    // The file's diagnostics starting on the definition's lines.
+    const from = byLine.firstOnOrAfter(row);
+    const to = byLine.firstOnOrAfter(definition.endPosition.row + 1);
     const kept = handoversByDefinition.get(definition);
     let mine = kept?.found;
-    if (!kept || kept.row !== row || kept.column !== column || kept.file !== file || !sameList(kept.defined, defined) || !sameList(kept.held, held)) {
-      mine = handoversIn(file, candidates, defined, diagnostics, byLine);
+    // Checked in place first: on an edit, every definition but the edited one is asked again.
+    if (
+      !kept ||
+      kept.row !== row ||
+      kept.column !== column ||
+      kept.file !== file ||
+      !sameDefined(kept.defined, candidates, definitions.byName) ||
+      !byLine.holdsInOrder(from, to, kept.held)
+    ) {
+      const defined = candidates.map((c) => c.callee !== undefined && definitions.byName.has(c.callee));
+      const held = byLine.heldIn(from, to);
+      mine = handoversIn(file, candidates, defined, byLine);
       handoversByDefinition.set(definition, { row, column, file, defined, held, found: mine });
     }
     for (const handover of mine!) found.push(handover);
@@ -64,19 +67,76 @@ const handoversByDefinition = new WeakMap<
   { row: number; column: number; file: string; defined: boolean[]; held: AnalysisDiagnostic[]; found: AnalysisDiagnostic[] }
 >();
 
+function sameDefined(defined: readonly boolean[], candidates: readonly Candidate[], byName: ReadonlyMap<string, unknown>): boolean {
+  if (defined.length !== candidates.length) return false;
+  for (let i = 0; i < defined.length; i++) if (defined[i] !== (candidates[i].callee !== undefined && byName.has(candidates[i].callee!))) return false;
+  return true;
+}
+
+/**
+ * The file's diagnostics by start line: their indexes in `diagnostics`, sorted by start line, ties
+ * in their given order. One array rather than a list per line: made again on every edit.
+ */
+class DiagnosticLines {
+  constructor(
+    readonly diagnostics: readonly AnalysisDiagnostic[],
+    /** Indexes into `diagnostics`, by start line. */
+    readonly order: readonly number[],
+    /** Whether `order` is ascending (the diagnostics were given in order of line). */
+    private readonly ascending: boolean,
+  ) {}
+
+  lineAt(at: number): number {
+    return this.diagnostics[this.order[at]].range.start.line;
+  }
+
+  /** The first position in `order` of a diagnostic starting on `line` or below. */
+  firstOnOrAfter(line: number): number {
+    let low = 0;
+    let high = this.order.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (this.lineAt(mid) < line) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
+
+  /** The diagnostics at positions `from`..`to` (exclusive) of `order`, in the order of `diagnostics`. */
+  heldIn(from: number, to: number): AnalysisDiagnostic[] {
+    const indexes = this.order.slice(from, to);
+    if (!this.ascending) indexes.sort((a, b) => a - b);
+    return indexes.map((index) => this.diagnostics[index]);
+  }
+
+  /** Whether heldIn(from, to) would be `held` (the same objects in the same order); without making it when it can. */
+  holdsInOrder(from: number, to: number, held: readonly AnalysisDiagnostic[]): boolean {
+    if (to - from !== held.length) return false;
+    if (!this.ascending) return sameList(this.heldIn(from, to), held);
+    for (let i = 0; i < held.length; i++) if (this.diagnostics[this.order[from + i]] !== held[i]) return false;
+    return true;
+  }
+}
+
+function linesOf(file: string, diagnostics: readonly AnalysisDiagnostic[]): DiagnosticLines {
+  const order: number[] = [];
+  let ascending = true;
+  for (let index = 0; index < diagnostics.length; index++) {
+    if (diagnostics[index].file !== file) continue;
+    if (ascending && order.length > 0 && diagnostics[order[order.length - 1]].range.start.line > diagnostics[index].range.start.line) ascending = false;
+    order.push(index);
+  }
+  if (!ascending) order.sort((a, b) => diagnostics[a].range.start.line - diagnostics[b].range.start.line || a - b);
+  return new DiagnosticLines(diagnostics, order, ascending);
+}
+
 function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-/** The file's diagnostics starting on lines `first`..`last`, in the order of `diagnostics`. */
-function heldWithin(diagnostics: readonly AnalysisDiagnostic[], byLine: Map<number, number[]>, lines: number[], first: number, last: number): AnalysisDiagnostic[] {
-  const indexes: number[] = [];
-  for (let at = lowerBound(lines, first); at < lines.length && lines[at] <= last; at++) for (const index of byLine.get(lines[at])!) indexes.push(index);
-  return indexes.sort((a, b) => a - b).map((index) => diagnostics[index]);
-}
-
 /** The hand-overs at one definition's candidates (`defined`: whether each calls a function of the file). */
-function handoversIn(file: string, candidates: Candidate[], defined: boolean[], diagnostics: readonly AnalysisDiagnostic[], byLine: Map<number, number[]>): AnalysisDiagnostic[] {
+function handoversIn(file: string, candidates: Candidate[], defined: boolean[], byLine: DiagnosticLines): AnalysisDiagnostic[] {
+  const { diagnostics, order } = byLine;
   const found: AnalysisDiagnostic[] = [];
   candidates.forEach((candidate, at) => {
     if (defined[at]) return;
@@ -84,13 +144,13 @@ function handoversIn(file: string, candidates: Candidate[], defined: boolean[], 
     // Of the file's diagnostics inside the construct: whether one is an Error, and the first in `diagnostics`.
     let hasError = false;
     let first = -1;
-    for (let line = whole.start.line; line <= whole.end.line && !hasError; line++)
-      for (const index of byLine.get(line) ?? NONE) {
-        const held = diagnostics[index];
-        if (!inside(whole, held.range)) continue;
-        if (held.severity === Severity.Error) hasError = true;
-        if (first < 0 || index < first) first = index;
-      }
+    for (let k = byLine.firstOnOrAfter(whole.start.line); k < order.length && byLine.lineAt(k) <= whole.end.line && !hasError; k++) {
+      const index = order[k];
+      const held = diagnostics[index];
+      if (!inside(whole, held.range)) continue;
+      if (held.severity === Severity.Error) hasError = true;
+      if (first < 0 || index < first) first = index;
+    }
     // An Error of the rules inside the construct ends the path there anyway.
     if (hasError) return;
     found.push(handoverOf(file, candidate, first < 0 ? undefined : diagnostics[first].code));
@@ -98,7 +158,6 @@ function handoversIn(file: string, candidates: Candidate[], defined: boolean[], 
   return found;
 }
 
-const NONE: readonly number[] = [];
 
 /**
  * The hand-over at a candidate, the code of the rules' first Warning or Information there in its

@@ -97,6 +97,8 @@ export class FileFacts {
     readonly tree: Tree,
     readonly program: ProgramFacts,
     previousPlans?: ReadonlyMap<string, KeptPlans>,
+    /** Whether to record the answers (in `reads` and the scopes); a check that keeps nothing asks each question once anyway. */
+    private readonly recording = true,
   ) {
     this.functions = byName(program.summaries.get(file));
     this.previousPlans = previousPlans ?? new Map();
@@ -171,6 +173,7 @@ export class FileFacts {
   }
 
   private answer<F extends keyof RecordedReads>(field: F, key: string, make: () => ValueOf<RecordedReads[F]>): ValueOf<RecordedReads[F]> {
+    if (!this.recording) return make();
     const known = this.reads[field] as Map<string, ValueOf<RecordedReads[F]>>;
     let value: ValueOf<RecordedReads[F]>;
     if (known.has(key)) value = known.get(key) as ValueOf<RecordedReads[F]>;
@@ -218,30 +221,48 @@ function sameFunction(a: FunctionInfo | undefined, b: FunctionInfo | undefined):
   );
 }
 
+/** Whether `same` holds for every entry; forEach rather than for-of, which makes a [key, value] pair per entry. */
+function everyEntry<V>(map: Map<string, V>, same: (value: V, key: string) => boolean): boolean {
+  let all = true;
+  map.forEach((value, key) => {
+    if (all && !same(value, key)) all = false;
+  });
+  return all;
+}
+
 /**
  * Whether `facts` answer every question of `reads` as they did. A definition counts as the same
  * only when it is the same node (carried over by the reparse, so the same text and structure)
- * at the same line and column.
+ * at the same line and column. With `refresh`, a function answered by an equal but other object
+ * (a summary made again) is written into `reads` in its place, so that the next check finds the
+ * same object; `reads` must then be dropped when the answer is false (it may be partly refreshed).
  */
-export function sameAnswers(reads: RecordedReads, facts: FileFacts): boolean {
-  for (const [name, fn] of reads.functions) if (!sameFunction(fn, facts.functionNamed(name))) return false;
-  for (const [name, all] of reads.allNamed) {
-    const now = facts.functionsNamed(name);
-    if (now.length !== all.length || now.some((fn, i) => !sameFunction(fn, all[i]))) return false;
-  }
-  for (const [name, was] of reads.definitions) {
-    const node = facts.definition(name);
-    if (!was || !node) {
-      if (was || node) return false;
-      continue;
-    }
-    const { row, column } = node.startPosition;
-    if (node !== was.node || row !== was.row || column !== was.column) return false;
-  }
-  for (const [callee, here] of reads.resolvesHere) if (facts.resolvesHere(callee) !== here) return false;
-  for (const [text, value] of reads.evaluations) if (!Object.is(facts.evaluate(text), value)) return false;
-  for (const [name, global] of reads.globals) if (facts.isGlobal(name) !== global) return false;
-  for (const [name, isConst] of reads.constGlobals) if (facts.isConst(name) !== isConst) return false;
-  for (const [name, target] of reads.defines) if (facts.callTarget(name) !== target) return false;
-  return true;
+export function sameAnswers(reads: RecordedReads, facts: FileFacts, refresh = false): boolean {
+  return (
+    everyEntry(reads.functions, (fn, name) => {
+      const now = facts.functionNamed(name);
+      if (fn === now) return true;
+      if (!sameFunction(fn, now)) return false;
+      if (refresh) reads.functions.set(name, now);
+      return true;
+    }) &&
+    everyEntry(reads.allNamed, (all, name) => {
+      const now = facts.functionsNamed(name);
+      if (now === all) return true;
+      if (now.length !== all.length || now.some((fn, i) => !sameFunction(fn, all[i]))) return false;
+      if (refresh) reads.allNamed.set(name, now);
+      return true;
+    }) &&
+    everyEntry(reads.definitions, (was, name) => {
+      const node = facts.definition(name);
+      if (!was || !node) return !was && !node;
+      const { row, column } = node.startPosition;
+      return node === was.node && row === was.row && column === was.column;
+    }) &&
+    everyEntry(reads.resolvesHere, (here, callee) => facts.resolvesHere(callee) === here) &&
+    everyEntry(reads.evaluations, (value, text) => Object.is(facts.evaluate(text), value)) &&
+    everyEntry(reads.globals, (global, name) => facts.isGlobal(name) === global) &&
+    everyEntry(reads.constGlobals, (isConst, name) => facts.isConst(name) === isConst) &&
+    everyEntry(reads.defines, (target, name) => facts.callTarget(name) === target)
+  );
 }

@@ -38,6 +38,8 @@ interface KeptSlices {
   reads: RecordedReads;
   /** The Errors inside the functions read, in order. */
   errors: AnalysisDiagnostic[];
+  /** The ranges of the functions read (errorsRead): the same while every answer is the same. */
+  errorRanges: Range[];
   slices: EntrySlices | undefined;
   /** The work plans the computation used (workPlan.ts), per function, for a recomputation to reuse. */
   plans: ReadonlyMap<string, KeptPlans>;
@@ -59,9 +61,11 @@ export class SlicesMemo {
     const result = sliceEntries(input, (entry, compute) => {
       const previousSlices = previous?.get(entry.key);
       if (previousSlices) {
-        const facts = new FileFacts(input.file, input.tree, input.program);
-        if (sameAnswers(previousSlices.reads, facts) && sameErrors(errorsRead(entry.errors, facts.reads), previousSlices.errors)) {
-          kept.set(entry.key, { ...previousSlices, reads: facts.reads });
+        // Asked without recording: the answers are the same, so the previous reads stand for them
+        // (refreshed in place to the new objects where a summary was made again).
+        const facts = new FileFacts(input.file, input.tree, input.program, undefined, false);
+        if (sameAnswers(previousSlices.reads, facts, true) && sameErrors(entry.errors.withinAny(previousSlices.errorRanges), previousSlices.errors)) {
+          kept.set(entry.key, previousSlices);
           return previousSlices.slices;
         }
       }
@@ -72,7 +76,8 @@ export class SlicesMemo {
       }
       const recorded = new FileFacts(input.file, input.tree, input.program, previousPlans);
       const slices = compute(recorded);
-      kept.set(entry.key, { reads: recorded.reads, errors: errorsRead(entry.errors, recorded.reads), slices, plans: recorded.usedPlans });
+      const errorRanges = rangesRead(recorded.reads);
+      kept.set(entry.key, { reads: recorded.reads, errors: entry.errors.withinAny(errorRanges), errorRanges, slices, plans: recorded.usedPlans });
       return slices;
     });
     this.byFile.set(input.file, kept);
@@ -88,7 +93,10 @@ export function sliceEntries(input: EntriesInput, reuse?: Reuse): EntrySlices[] 
   if (input.entries.length === 0) return [];
   const handovers = splitHandovers(file, tree, diagnostics);
   // The Errors where paths fall back, as computeSlices gathers them.
-  const errors = new ErrorsByPlace([...diagnostics.filter((d) => d.severity === Severity.Error && d.file === file), ...handovers]);
+  const fallingBack: AnalysisDiagnostic[] = [];
+  for (const d of diagnostics) if (d.severity === Severity.Error && d.file === file) fallingBack.push(d);
+  for (const handover of handovers) fallingBack.push(handover);
+  const errors = new ErrorsByPlace(fallingBack);
   const out: EntrySlices[] = [];
   for (const entry of input.entries) {
     const mode = sliceMode(entry);
@@ -101,15 +109,15 @@ export function sliceEntries(input: EntriesInput, reuse?: Reuse): EntrySlices[] 
 }
 
 
-/** The Errors inside the functions (summaries and definitions) a computation read, in order. */
-function errorsRead(errors: ErrorsByPlace, reads: RecordedReads): AnalysisDiagnostic[] {
+/** The ranges of the functions (summaries and definitions) a computation read: the Errors inside them end its paths. */
+function rangesRead(reads: RecordedReads): Range[] {
   // A summary's range and its definition's are usually the same: each is looked up once.
   const ranges = new Map<string, Range>();
   const add = (r: Range) => ranges.set(`${r.start.line}:${r.start.character}:${r.end.line}:${r.end.character}`, r);
   for (const fn of reads.functions.values()) if (fn) add(fn.range);
   for (const all of reads.allNamed.values()) for (const fn of all) add(fn.range);
   for (const definition of reads.definitions.values()) if (definition) add(rangeOf(definition.node));
-  return errors.withinAny(ranges.values());
+  return [...ranges.values()];
 }
 
 /** Equal in what the slices read of an Error: where, its code and its message. */

@@ -57,5 +57,15 @@ test('the Errors within a range are those inside it, in their given order', () =
     assert.deepEqual(sortedIndex.within(ranges[0]).map((e) => e.code), sorted.filter((e) => inside(ranges[0], e.range)).map((e) => e.code));
     assert.deepEqual(sortedIndex.withinAny(ranges).map((e) => e.code), sorted.filter((e) => ranges.some((r) => inside(r, e.range))).map((e) => e.code));
   }
+  // Two runs in order of start (the rules' Errors, then the split's hand-overs), sharing starts.
+  const twoRuns = [...sorted.filter((_, i) => i % 2 === 0), ...sorted.filter((_, i) => i % 2 === 1)];
+  for (const given of [twoRuns, [...sorted.slice(100), ...sorted.slice(0, 100)]]) {
+    const index = new ErrorsByPlace(given);
+    for (let i = 0; i < 200; i++) {
+      const ranges = Array.from({ length: 1 + next(3) }, () => randomRange(next));
+      assert.deepEqual(index.within(ranges[0]).map((e) => e.code), given.filter((e) => inside(ranges[0], e.range)).map((e) => e.code));
+      assert.deepEqual(index.withinAny(ranges).map((e) => e.code), given.filter((e) => ranges.some((r) => inside(r, e.range))).map((e) => e.code));
+    }
+  }
   assert.deepEqual(new ErrorsByPlace([]).within({ start: { line: 0, character: 0 }, end: { line: 9, character: 0 } }), []);
 });

@@ -235,7 +235,7 @@ export function computeSlices(input: SliceInput): EntrySlices | undefined {
 }
 
 /** The line starts of the text read last: every entry of an analysis, and the next analysis's unchanged text, read the same. */
-let lastLines: { text: string; starts: number[] } | undefined;
+let lastLines: { text: string; starts: Int32Array } | undefined;
 
 /**
  * The text of a range as the lines of `text` give it: a line's part clamped to the line, lines
@@ -243,8 +243,11 @@ let lastLines: { text: string; starts: number[] } | undefined;
  */
 export function textReader(text: string): (r: Range) => string {
   if (lastLines?.text !== text) {
-    const starts = [0];
-    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+    // Counted first, so the starts are one array of the right size (made again on every edit that recomputes).
+    let lines = 1;
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
+    const starts = new Int32Array(lines);
+    for (let i = text.indexOf('\n'), line = 1; i !== -1; i = text.indexOf('\n', i + 1)) starts[line++] = i + 1;
     lastLines = { text, starts };
   }
   const { starts } = lastLines;

@@ -13,20 +13,12 @@ export class ErrorsByPlace {
    * The indexes of the Errors (in the given order) sorted by start, ties in their given order.
    * Indexes rather than {index, error} pairs: the file's Errors are sorted again on every edit.
    */
-  private readonly byStart: number[];
+  private readonly byStart: Int32Array;
   /** withinAny's marks, one per Error, made on its first call and cleared after each. */
   private marks?: Uint8Array;
 
   constructor(readonly all: readonly AnalysisDiagnostic[]) {
-    this.byStart = Array.from({ length: all.length }, (_, i) => i);
-    // The rules report function by function in file order: usually sorted already, or nearly.
-    if (!this.sorted()) this.byStart.sort((a, b) => (before(all[a].range.start, all[b].range.start) ? -1 : before(all[b].range.start, all[a].range.start) ? 1 : a - b));
-  }
-
-  private sorted(): boolean {
-    const { all } = this;
-    for (let i = 1; i < all.length; i++) if (before(all[i].range.start, all[i - 1].range.start)) return false;
-    return true;
+    this.byStart = byStartOf(all);
   }
 
   /** The Errors inside `range`, in their given order (as `all.filter(inside range)`). */
@@ -69,4 +61,37 @@ export class ErrorsByPlace {
     }
     for (let i = low; i < list.length && !before(range.end, all[list[i]].range.start); i++) if (inside(range, all[list[i]].range)) visit(list[i]);
   }
+}
+
+/** Whether Error `a` comes before `b` by start, ties in their given order. */
+const earlier = (all: readonly AnalysisDiagnostic[], a: number, b: number) =>
+  before(all[a].range.start, all[b].range.start) || (!before(all[b].range.start, all[a].range.start) && a < b);
+
+/** The first index from `from` whose Error starts before the one before it; `all.length` when none. */
+function runEnd(all: readonly AnalysisDiagnostic[], from: number): number {
+  for (let i = from + 1; i < all.length; i++) if (before(all[i].range.start, all[i - 1].range.start)) return i;
+  return all.length;
+}
+
+/**
+ * The indexes of `all` by start, ties in their given order. The slices give the rules' Errors (in
+ * file order, function by function) followed by the split's hand-overs (in file order too): two
+ * runs, merged without a sort; anything else is sorted.
+ */
+function byStartOf(all: readonly AnalysisDiagnostic[]): Int32Array {
+  const n = all.length;
+  const order = new Int32Array(n);
+  const split = runEnd(all, 0);
+  if (split === n) {
+    for (let i = 0; i < n; i++) order[i] = i;
+    return order;
+  }
+  if (runEnd(all, split) === n) {
+    let a = 0;
+    let b = split;
+    for (let k = 0; k < n; k++) order[k] = b >= n || (a < split && earlier(all, a, b)) ? a++ : b++;
+    return order;
+  }
+  for (let i = 0; i < n; i++) order[i] = i;
+  return order.sort((a, b) => (earlier(all, a, b) ? -1 : earlier(all, b, a) ? 1 : 0));
 }

@@ -166,12 +166,15 @@ function handoversIn(file: string, candidates: Candidate[], defined: boolean[], 
  */
 function handoverOf(file: string, candidate: Candidate, ruleCode: string | undefined): AnalysisDiagnostic {
   const key = ruleCode ?? '';
-  let made = candidate.handovers.get(key);
+  let made = candidate.handovers?.find((h) => h.key === key)?.made;
   if (!made || made.file !== file) {
     // A Warning or Information of the rules at the same call: say that the rules alone would keep it.
     const rulesSay = ruleCode !== undefined ? ` (the rules only report ${ruleCode} here: the verifier could run a bounded form)` : '';
     made = { file, range: candidate.at, severity: Severity.Error, code: SPLIT_HANDOVER_CODE, message: `${candidate.reason}: the split hands the request over to userspace here${rulesSay}` };
-    candidate.handovers.set(key, made);
+    const kept = (candidate.handovers ??= []);
+    const at = kept.findIndex((h) => h.key === key);
+    if (at >= 0) kept[at] = { key, made };
+    else kept.push({ key, made });
   }
   return made;
 }
@@ -182,8 +185,11 @@ interface Candidate {
   reason: string;
   whole: Range;
   at: Range;
-  /** The hand-overs made at it, by the rules' code named (handoverOf). */
-  handovers: Map<string, AnalysisDiagnostic>;
+  /**
+   * The hand-overs made at it, by the rules' code named (handoverOf; '' for none): rarely more
+   * than one, so a short list made on the first rather than a map per candidate.
+   */
+  handovers?: { key: string; made: AnalysisDiagnostic }[];
 }
 
 const CANDIDATE_TYPES: ReadonlySet<string> = new Set(['call_expression', 'identifier']);
@@ -206,7 +212,7 @@ function candidatesIn(definition: SyntaxNode): Candidate[] {
     if (!reason) return true;
     const whole = rangeOf(node);
     const at = node.type === 'call_expression' ? rangeOf(node.childForFieldName('function') ?? node) : whole;
-    found.push({ callee: node.type === 'call_expression' ? calleeName(node) : undefined, reason, whole, at, handovers: new Map() });
+    found.push({ callee: node.type === 'call_expression' ? calleeName(node) : undefined, reason, whole, at });
     return true;
   });
   candidates.set(definition, { row, column, found });

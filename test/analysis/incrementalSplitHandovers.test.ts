@@ -41,7 +41,13 @@ test('hand-overs kept on a carried-over definition follow its position, the file
   await initC();
   const warned = (text: string) => [diagnosticAt(text, 'snprintf(', Severity.Warning, 'string-function')];
   const failed = (text: string) => [diagnosticAt(text, 'snprintf(', Severity.Error, 'unbounded-loop')];
-  const steps: { text: string; file?: string; diagnostics?: (text: string) => AnalysisDiagnostic[]; expected: string[] }[] = [
+  const steps: { text: string; file?: string; diagnostics?: (text: string) => AnalysisDiagnostic[]; expected: string[]; reusesFirst?: boolean }[] = [
+    { text: HANDLE + OTHER, expected: [`${FILE}:3 snprintf() has no BPF stand-in`, `${FILE}:4 ${ERRNO}`] },
+    // An edit inside the definition below the call (a new definition node, the call's statement
+    // carried over where it was): the hand-over made at the call is handed out again.
+    { text: HANDLE.replace('    return errno;', '    n = n + 1;\n    return errno;') + OTHER, expected: [`${FILE}:3 snprintf() has no BPF stand-in`, `${FILE}:5 ${ERRNO}`], reusesFirst: true },
+    // A line inserted inside it above the call: the carried-over call moves down.
+    { text: HANDLE.replace('{\n', '{\n    n = n + 1;\n') + OTHER, expected: [`${FILE}:4 snprintf() has no BPF stand-in`, `${FILE}:5 ${ERRNO}`] },
     { text: HANDLE + OTHER, expected: [`${FILE}:3 snprintf() has no BPF stand-in`, `${FILE}:4 ${ERRNO}`] },
     // Another definition changes: the same hand-overs.
     { text: HANDLE + OTHER.replace('x + 1', 'x + 2'), expected: [`${FILE}:3 snprintf() has no BPF stand-in`, `${FILE}:4 ${ERRNO}`] },
@@ -59,7 +65,8 @@ test('hand-overs kept on a carried-over definition follow its position, the file
   ];
   let version: ParsedVersion | undefined;
   try {
-    for (const [i, { text, file = FILE, diagnostics, expected }] of steps.entries()) {
+    let previous: AnalysisDiagnostic[] = [];
+    for (const [i, { text, file = FILE, diagnostics, expected, reusesFirst }] of steps.entries()) {
       const before = version?.plain.rootNode.children ?? [];
       version = reparse(version, text);
       if (i > 0) assert.ok(version.plain.rootNode.children.some((c) => c.type === 'function_definition' && before.includes(c)), `step ${i}: a definition was carried over`);
@@ -67,6 +74,8 @@ test('hand-overs kept on a carried-over definition follow its position, the file
       const found = splitHandovers(file, version.plain, given);
       assert.deepEqual(described(found), expected, `step ${i}`);
       assert.deepEqual(found, splitHandovers(file, parsePlainC(text), given), `step ${i}`);
+      if (reusesFirst) assert.equal(found[0], previous[0], `step ${i}: the hand-over at the unmoved call is the previous one`);
+      previous = found;
     }
   } finally {
     version?.tree.delete();

@@ -208,13 +208,33 @@ function candidatesIn(definition: SyntaxNode): Candidate[] {
   walkTypes(definition, CANDIDATE_TYPES, (node) => {
     // Of the identifiers only errno counts (libc.ts): skip the others without reading their text.
     if (node.type === 'identifier' && node.endIndex - node.startIndex !== 5) return true;
-    const reason = splitHandoverReason(node, () => false);
-    if (!reason) return true;
-    const whole = rangeOf(node);
-    const at = node.type === 'call_expression' ? rangeOf(node.childForFieldName('function') ?? node) : whole;
-    found.push({ callee: node.type === 'call_expression' ? calleeName(node) : undefined, reason, whole, at });
+    const candidate = candidateAt(node);
+    if (candidate) found.push(candidate);
     return true;
   });
   candidates.set(definition, { row, column, found });
   return found;
+}
+
+/**
+ * Per node, the candidate made at it. An edited definition is a new node, but most of its
+ * statements are carried over by the reparse: their candidates (and the hand-overs made at them,
+ * handoverOf) are reused while the node starts at the same place, as they depend on its syntax
+ * (the same for the same node) and position only.
+ */
+const candidateOfNode = new WeakMap<SyntaxNode, Candidate>();
+
+function candidateAt(node: SyntaxNode): Candidate | undefined {
+  const kept = candidateOfNode.get(node);
+  if (kept) {
+    const { row, column } = node.startPosition;
+    if (kept.whole.start.line === row && kept.whole.start.character === column) return kept;
+  }
+  const reason = splitHandoverReason(node, () => false);
+  if (!reason) return undefined;
+  const whole = rangeOf(node);
+  const at = node.type === 'call_expression' ? rangeOf(node.childForFieldName('function') ?? node) : whole;
+  const made: Candidate = { callee: node.type === 'call_expression' ? calleeName(node) : undefined, reason, whole, at };
+  candidateOfNode.set(node, made);
+  return made;
 }

@@ -25,6 +25,11 @@ export interface RecordedReads {
 
 export type CallTarget = 'body' | 'summary' | 'none';
 
+/** What FileFacts.known answers for a question not recorded yet. */
+const UNKNOWN: unique symbol = Symbol('unknown');
+/** The functions of a name the summary does not have (shared: an answer is never changed). */
+const NO_FUNCTIONS: FunctionInfo[] = [];
+
 type ValueOf<M> = M extends Map<string, infer V> ? V : never;
 
 /** The answers recorded while one result was computed. */
@@ -104,27 +109,35 @@ export class FileFacts {
     this.previousPlans = previousPlans ?? new Map();
   }
 
+  // Each question looks its answer up (known) or records the one it works out (record): no
+  // closure per question, as the checks ask a few hundred of them on every edit.
+
   /** The first function of the file's summary with this name (summary.functions.find). */
   functionNamed(name: string): FunctionInfo | undefined {
-    return this.answer('functions', name, () => this.functions.get(name)?.[0]);
+    const known = this.known('functions', name);
+    return known !== UNKNOWN ? known : this.record('functions', name, this.functions.get(name)?.[0]);
   }
 
   /** Every function of the file's summary with this name, in summary order. */
   functionsNamed(name: string): FunctionInfo[] {
-    return this.answer('allNamed', name, () => this.functions.get(name) ?? []);
+    const known = this.known('allNamed', name);
+    return known !== UNKNOWN ? known : this.record('allNamed', name, this.functions.get(name) ?? NO_FUNCTIONS);
   }
 
   /** The first definition of `name` in the file's tree. */
   definition(name: string): SyntaxNode | undefined {
-    return this.answer('definitions', name, () => {
-      const node = definitionOf(this.tree, name);
-      return node ? { node, ...node.startPosition } : undefined;
-    })?.node;
+    const known = this.known('definitions', name);
+    if (known !== UNKNOWN) return known?.node;
+    const node = definitionOf(this.tree, name);
+    // Only a recorded answer needs its position (sameAnswers reads it from the node).
+    if (this.recording) this.record('definitions', name, node ? { node, ...node.startPosition } : undefined);
+    return node;
   }
 
   /** Whether a call of `callee` from this file resolves to a function of this file. */
   resolvesHere(callee: string): boolean {
-    return this.answer('resolvesHere', callee, () => this.program.callGraph.resolve(this.file, callee)?.file === this.file);
+    const known = this.known('resolvesHere', callee);
+    return known !== UNKNOWN ? known : this.record('resolvesHere', callee, this.program.callGraph.resolve(this.file, callee)?.file === this.file);
   }
 
   /**
@@ -133,28 +146,31 @@ export class FileFacts {
    * its callees are, not on their bodies.
    */
   callTarget(name: string): CallTarget {
-    return this.answer('defines', name, () => {
-      if (!this.functions.get(name)?.[0]) return 'none';
-      return definitionOf(this.tree, name)?.childForFieldName('body') ? 'body' : 'summary';
-    });
+    const known = this.known('defines', name);
+    if (known !== UNKNOWN) return known;
+    const target = !this.functions.get(name)?.[0] ? 'none' : definitionOf(this.tree, name)?.childForFieldName('body') ? 'body' : 'summary';
+    return this.record('defines', name, target);
   }
 
   evaluate(text: string): number | undefined {
-    return this.answer('evaluations', text, () => this.program.types.evaluate(text));
+    const known = this.known('evaluations', text);
+    return known !== UNKNOWN ? known : this.record('evaluations', text, this.program.types.evaluate(text));
   }
 
   /** A global of any file (a static one only of this file): its reads and writes are state. */
   isGlobal(name: string): boolean {
-    return this.answer('globals', name, () => this.globalDeclarations(name) !== undefined);
+    const known = this.known('globals', name);
+    return known !== UNKNOWN ? known : this.record('globals', name, this.globalDeclarations(name) !== undefined);
   }
 
   /** A const global, or `function::name` for a static const local of a function of this file. */
   isConst(name: string): boolean {
-    return this.answer('constGlobals', name, () => {
-      const split = name.indexOf('::');
-      if (split < 0) return !!this.globalDeclarations(name)?.isConst;
-      return this.functionsNamed(name.slice(0, split)).some((fn) => fn.locals.some((l) => l.isStatic && l.isConst && l.name === name.slice(split + 2)));
-    });
+    const known = this.known('constGlobals', name);
+    if (known !== UNKNOWN) return known;
+    const split = name.indexOf('::');
+    const local = split < 0 ? undefined : name.slice(split + 2);
+    const isConst = local === undefined ? !!this.globalDeclarations(name)?.isConst : this.functionsNamed(name.slice(0, split)).some((fn) => fn.locals.some((l) => l.isStatic && l.isConst && l.name === local));
+    return this.record('constGlobals', name, isConst);
   }
 
   /**
@@ -172,15 +188,20 @@ export class FileFacts {
     if (at >= 0) this.scopes.splice(at, 1);
   }
 
-  private answer<F extends keyof RecordedReads>(field: F, key: string, make: () => ValueOf<RecordedReads[F]>): ValueOf<RecordedReads[F]> {
-    if (!this.recording) return make();
+  /** The answer recorded for the question (given to every scope too), or UNKNOWN when not recorded yet. */
+  private known<F extends keyof RecordedReads>(field: F, key: string): ValueOf<RecordedReads[F]> | typeof UNKNOWN {
+    if (!this.recording) return UNKNOWN;
     const known = this.reads[field] as Map<string, ValueOf<RecordedReads[F]>>;
-    let value: ValueOf<RecordedReads[F]>;
-    if (known.has(key)) value = known.get(key) as ValueOf<RecordedReads[F]>;
-    else {
-      value = make();
-      known.set(key, value);
-    }
+    if (!known.has(key)) return UNKNOWN;
+    const value = known.get(key) as ValueOf<RecordedReads[F]>;
+    for (const scope of this.scopes) (scope.reads[field] as Map<string, ValueOf<RecordedReads[F]>>).set(key, value);
+    return value;
+  }
+
+  /** Records a worked-out answer (when recording), in `reads` and every scope, and returns it. */
+  private record<F extends keyof RecordedReads>(field: F, key: string, value: ValueOf<RecordedReads[F]>): ValueOf<RecordedReads[F]> {
+    if (!this.recording) return value;
+    (this.reads[field] as Map<string, ValueOf<RecordedReads[F]>>).set(key, value);
     for (const scope of this.scopes) (scope.reads[field] as Map<string, ValueOf<RecordedReads[F]>>).set(key, value);
     return value;
   }

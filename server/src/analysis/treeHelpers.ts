@@ -139,11 +139,19 @@ function keptNodesOfTypes(node: SyntaxNode, types: ReadonlySet<string>): readonl
 
 /** The first position in ascending `values` not below `value`. */
 export function lowerBound(values: readonly number[], value: number): number {
+  return firstNotBelow(values.length, (at) => values[at] < value);
+}
+
+/**
+ * The first position in 0..`length` where `below` is false, for a `below` that holds up to some
+ * position and not after it (a binary search over any sorted sequence).
+ */
+export function firstNotBelow(length: number, below: (at: number) => boolean): number {
   let low = 0;
-  let high = values.length;
+  let high = length;
   while (low < high) {
     const middle = (low + high) >> 1;
-    if (values[middle] < value) low = middle + 1;
+    if (below(middle)) low = middle + 1;
     else high = middle;
   }
   return low;

@@ -4,6 +4,7 @@
 // than the rest of the question. Sorted by start once, the Errors inside a range are those from
 // the first one starting at or after it to the last one starting before its end.
 import type { AnalysisDiagnostic, Range } from '../model';
+import { firstNotBelow } from '../treeHelpers';
 
 const before = (a: Range['start'], b: Range['start']) => a.line < b.line || (a.line === b.line && a.character < b.character);
 const inside = (outer: Range, inner: Range) => !before(inner.start, outer.start) && !before(outer.end, inner.end);
@@ -52,14 +53,8 @@ export class ErrorsByPlace {
   /** Calls `visit` with the index (in the given order) of each Error inside `range`, by start. */
   private eachWithin(range: Range, visit: (index: number) => void): void {
     const { byStart: list, all } = this;
-    let low = 0;
-    let high = list.length;
-    while (low < high) {
-      const mid = (low + high) >> 1;
-      if (before(all[list[mid]].range.start, range.start)) low = mid + 1;
-      else high = mid;
-    }
-    for (let i = low; i < list.length && !before(range.end, all[list[i]].range.start); i++) if (inside(range, all[list[i]].range)) visit(list[i]);
+    const first = firstNotBelow(list.length, (at) => before(all[list[at]].range.start, range.start));
+    for (let i = first; i < list.length && !before(range.end, all[list[i]].range.start); i++) if (inside(range, all[list[i]].range)) visit(list[i]);
   }
 }
 

@@ -7,7 +7,7 @@
 // the fallback point of the paths that reach them.
 import type { SyntaxNode, Tree } from '../syntax';
 import { Severity, type AnalysisDiagnostic, type Range } from '../model';
-import { rangeOf, walkTypes } from '../treeHelpers';
+import { firstNotBelow, rangeOf, walkTypes } from '../treeHelpers';
 import { splitHandoverReason } from '../codegen/kernel/libc';
 import { calleeName } from '../entries/sockets';
 import { fileDefinitions } from './fileIndex';
@@ -92,14 +92,7 @@ class DiagnosticLines {
 
   /** The first position in `order` of a diagnostic starting on `line` or below. */
   firstOnOrAfter(line: number): number {
-    let low = 0;
-    let high = this.order.length;
-    while (low < high) {
-      const mid = (low + high) >> 1;
-      if (this.lineAt(mid) < line) low = mid + 1;
-      else high = mid;
-    }
-    return low;
+    return firstNotBelow(this.order.length, (at) => this.lineAt(at) < line);
   }
 
   /** The diagnostics at positions `from`..`to` (exclusive) of `order`, in the order of `diagnostics`. */

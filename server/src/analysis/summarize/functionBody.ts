@@ -3,7 +3,7 @@
 // statements it walked into keep theirs for the next summary of the function.
 import type { SyntaxNode } from '../syntax';
 import type { CallSite, VariableInfo } from '../model';
-import { namedChildrenOf, ownFunctionDeclarator, rangeOf, textOf } from '../treeHelpers';
+import { lowerBound, namedChildrenOf, ownFunctionDeclarator, rangeOf, textOf } from '../treeHelpers';
 import { specifiersOf, variableFrom, withoutInitializer, type NameSet, type SummaryContext } from './declarations';
 import { answersSame, recordingContext, type ContextQuery } from './functionMemo';
 import { keepPart, nodesInside, partAt, type KeptCall, type KeptLocal, type StatementPart } from './statementMemo';
@@ -191,7 +191,7 @@ const SHORT_STATEMENT = 80;
 function keepPartOf(statement: SyntaxNode, nodes: FunctionNodes, found: Found, file: string): void {
   const start = statement.startIndex;
   const end = statement.endIndex;
-  const inside = (starts: number[]) => [firstAtOrAfter(starts, start), firstAtOrAfter(starts, end)];
+  const inside = (starts: number[]) => [lowerBound(starts, start), lowerBound(starts, end)];
   const [outsideFrom, outsideTo] = inside(found.outsideStarts);
   if (outsideFrom < outsideTo) return;
   const [localFrom, localTo] = inside(found.localStarts);
@@ -218,18 +218,6 @@ function keepPartOf(statement: SyntaxNode, nodes: FunctionNodes, found: Found, f
     callOffsets: offsets(found.callStarts, callFrom, callTo),
     comments,
   });
-}
-
-/** The first position in ascending `values` at or above `value`. */
-function firstAtOrAfter(values: readonly number[], value: number): number {
-  let low = 0;
-  let high = values.length;
-  while (low < high) {
-    const middle = (low + high) >> 1;
-    if (values[middle] < value) low = middle + 1;
-    else high = middle;
-  }
-  return low;
 }
 
 function stripParentheses(node: SyntaxNode): SyntaxNode {

@@ -12,6 +12,7 @@ import {
   TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { initC } from './analysis/syntax';
+import { limitHeapGrowth } from './heapGrowth';
 import { Analyzer } from './analyzer';
 import { SettingsProvider } from './features/configuration';
 import { DiagnosticsFeature } from './features/diagnostics';
@@ -32,6 +33,8 @@ import { SETTINGS_SECTION } from './settings';
 
 const TRANSPORT_FLAGS = ['--stdio', '--node-ipc', '--socket', '--pipe', '--clientProcessId'];
 if (!process.argv.slice(2).some((a) => TRANSPORT_FLAGS.some((flag) => a.startsWith(flag)))) process.argv.push('--stdio');
+
+limitHeapGrowth();
 
 const connection = createConnection(ProposedFeatures.all);
 const logger = new Logger(connection.console);

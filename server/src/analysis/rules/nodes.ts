@@ -14,8 +14,12 @@ export function samePosition(a: Position, b: Position): boolean {
   return a.line === b.line && a.character === b.character;
 }
 
-export function namedChildren(node: SyntaxNode): SyntaxNode[] {
-  return node.namedChildren.filter((c): c is SyntaxNode => c !== null);
+/**
+ * The node's named children: the tree's own array, kept by the node (plain trees hold no null
+ * children), so the walks over a large function allocate none per node. Read it, never change it.
+ */
+export function namedChildren(node: SyntaxNode): readonly SyntaxNode[] {
+  return node.namedChildren;
 }
 
 /**

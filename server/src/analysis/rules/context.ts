@@ -93,10 +93,12 @@ export function makeFunctionScope(
   for (const v of [...fn.params, ...fn.locals]) locals.set(v.name, v.typeText);
   const related = relatedForChain(chain);
   const isRoot = chain.length === 0;
+  // One object for all the function's findings (frozenCopy then copies it once, not per finding).
+  let skip: QuickFixData[] | undefined;
   const skipFix = (): QuickFixData[] => {
     if (isRoot && reach.fromEntries) return [];
     // The start of the function's first line, known from its range.
-    return [{ fix: 'mark-skip', functionName: fn.name, insertAt: { line: fn.range.start.line, character: 0 } }];
+    return (skip ??= [{ fix: 'mark-skip', functionName: fn.name, insertAt: { line: fn.range.start.line, character: 0 } }]);
   };
   return {
     rule, fn, node, chain, isRoot, reach,

@@ -187,10 +187,30 @@ export function detached(s: string): string {
   return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
 }
 
-/** A deep copy of plain diagnostic data (strings detached), frozen so no consumer can change what later analyses reuse. */
-export function frozenCopy<T>(value: T): T {
-  if (typeof value === 'string') return detached(value) as T;
+/**
+ * A deep copy of plain diagnostic data (strings detached), frozen so no consumer can change what
+ * later analyses reuse. What the data holds more than once — every diagnostic of a function
+ * carries its chain, its file name and its skip fix — is copied once and the copy shared
+ * (`copies`, by object and by string): a large function's findings were copied item by item.
+ */
+export function frozenCopy<T>(value: T, copies: Map<unknown, unknown> = new Map()): T {
+  if (typeof value === 'string') {
+    if (value.length < 13) return value;
+    let copy = copies.get(value) as string | undefined;
+    if (copy === undefined) copies.set(value, (copy = detached(value)));
+    return copy as T;
+  }
   if (typeof value !== 'object' || value === null) return value;
-  const copy = (Array.isArray(value) ? value.map(frozenCopy) : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, frozenCopy(v)]))) as T;
-  return Object.freeze(copy);
+  const known = copies.get(value);
+  if (known !== undefined) return known as T;
+  let copy: unknown;
+  if (Array.isArray(value)) copy = value.map((item: unknown) => frozenCopy(item, copies));
+  else {
+    const fields: Record<string, unknown> = {};
+    for (const [key, field] of Object.entries(value)) fields[key] = frozenCopy(field, copies);
+    copy = fields;
+  }
+  Object.freeze(copy);
+  copies.set(value, copy);
+  return copy as T;
 }

@@ -56,8 +56,19 @@ function lineCount(fn: FunctionInfo): number {
  * name resolves to the same position in every graph, so equal callee names mean equal steps.
  */
 function walkedSites(fn: FunctionInfo, graph: CallGraph): CallSite[] {
-  return fn.calls.filter((site) => site.callee !== undefined && graph.resolve(fn.file, site.callee) !== undefined);
+  let byFunction = walkedSitesByLineage.get(graph.lineage);
+  if (!byFunction) walkedSitesByLineage.set(graph.lineage, (byFunction = new WeakMap()));
+  let sites = byFunction.get(fn);
+  if (!sites) byFunction.set(fn, (sites = fn.calls.filter((site) => site.callee !== undefined && graph.resolve(fn.file, site.callee) !== undefined)));
+  return sites;
 }
+
+/**
+ * walkedSites per lineage (whose graphs resolve every name alike) and FunctionInfo (whose calls
+ * never change): after an edit near the top of the reach, every function below it has its chain
+ * rebuilt, and nearly all of them are the objects whose sites were filtered last time.
+ */
+const walkedSitesByLineage = new WeakMap<object, WeakMap<FunctionInfo, CallSite[]>>();
 
 /**
  * Whether `now`, the function at `was`'s graph position, leads the reach the same way `was` did:
@@ -103,12 +114,7 @@ export function reuseReach(previous: KeptWalks | undefined, inputs: WalkInputs):
   }
   // Breadth-first order: a function's parent (its chain's last caller) is rebuilt before it.
   const reached = new Map<string, Reached>();
-  const walked = new Map<FunctionInfo, CallSite[]>();
-  const sitesOf = (fn: FunctionInfo) => {
-    let sites = walked.get(fn);
-    if (!sites) walked.set(fn, (sites = walkedSites(fn, graph)));
-    return sites;
-  };
+  const sitesOf = (fn: FunctionInfo) => walkedSites(fn, graph);
   at = 0;
   for (const [key, entry] of previous.reach.reached) {
     const fn = current[at++];

@@ -126,7 +126,7 @@ function runChecks(ctx: RuleContext, facts: ProgramReads, memo: RulesMemo | unde
   const previousWalks = walks.reused ? memo?.walks(file) : undefined;
   const stackCarried = previousWalks !== undefined && walks.reused!.stack;
   // Walked again or not, below the functions that did not change the walks reuse what they found.
-  const records = walkRecords(resolver, previousWalks, plans);
+  const records = walkRecords(resolver, file, previousWalks, plans);
   const stack = stackCarried ? reusedStack(previousWalks, resolver, reach.roots) : deepestPaths(reach, resolver, facts.constants, ctx.check, records.stack);
   reportStack(file, stack, facts.constants, sink);
   const estimates = checkProgramSize(

@@ -146,25 +146,56 @@ function samePlan(a: SizePlan | undefined, b: SizePlan): boolean {
 }
 
 /**
+ * Whether a walk through a function of `file` with plan `a` takes the steps it takes with `b`:
+ * the same calls of functions of the program, in order (a call of anything else, libc or a name
+ * being typed, counts as instructions of its own: a value, not a step).
+ */
+function sameSteps(graph: CallGraph, file: string, a: SizePlan | undefined, b: SizePlan | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a === b) return true;
+  const steps = (plan: SizePlan) => plan.calls.filter((call) => graph.resolve(file, call.callee) !== undefined);
+  const before = steps(a);
+  const after = steps(b);
+  return before.length === after.length && before.every((call, i) => call.callee === after[i].callee);
+}
+
+/**
  * The records the stack and size walks start from: the previous ones without the functions whose
  * values may have changed — those now another object at their graph position (which holds every
  * function reuseReach found changed) or, for the size, with another plan — and every function
  * above them. Empty records when the reach was walked again (another lineage, other roots...).
+ * The size walk also keeps the values that depended on its order when it takes the same steps
+ * (walkReuse.ts, sameSteps): every changed function calls the same functions of the program, in
+ * order. Plans are of functions of `file`.
  */
-export function walkRecords(graph: CallGraph, previous: KeptWalks | undefined, plans: Map<string, SizePlan>): { stack: WalkRecord<Deepest>; size: WalkRecord<number> } {
+export function walkRecords(graph: CallGraph, file: string, previous: KeptWalks | undefined, plans: Map<string, SizePlan>): { stack: WalkRecord<Deepest>; size: WalkRecord<number> } {
   if (!previous) return { stack: startRecord<Deepest>(undefined), size: startRecord<number>(undefined) };
+  let stepsAlike = true;
   const replaced = (record: WalkRecord<unknown>) => {
     const keys: string[] = [];
     for (const [key, fn] of record.objects) {
       const position = graph.positionOf(fn);
-      if (position === undefined || graph.functionAt(position) !== fn) keys.push(key);
+      const now = position === undefined ? undefined : graph.functionAt(position);
+      if (now === fn) continue;
+      keys.push(key);
+      // A function of this file is walked by its plan (compared below), any other by its calls.
+      if (record === previous.sizeRecord && !plans.has(key) && (!now || !reachesAlike(fn, now, graph))) stepsAlike = false;
     }
     return keys;
   };
-  const replanned = [...new Set([...previous.plans.keys(), ...plans.keys()])].filter((key) => !samePlans(previous.plans.get(key), plans.get(key)));
+  const replanned: string[] = [];
+  for (const key of new Set([...previous.plans.keys(), ...plans.keys()])) {
+    const before = previous.plans.get(key);
+    const now = plans.get(key);
+    if (samePlans(before, now)) continue;
+    replanned.push(key);
+    if (stepsAlike && !sameSteps(graph, file, before, now)) stepsAlike = false;
+  }
+  const stackAffected = affectedBy(replaced(previous.stackRecord), previous.stackRecord.callees);
+  const sizeAffected = affectedBy([...replaced(previous.sizeRecord), ...replanned], previous.sizeRecord.callees);
   return {
-    stack: startRecord({ previous: previous.stackRecord, affected: affectedBy(replaced(previous.stackRecord), previous.stackRecord.callees) }),
-    size: startRecord({ previous: previous.sizeRecord, affected: affectedBy([...replaced(previous.sizeRecord), ...replanned], previous.sizeRecord.callees) }),
+    stack: startRecord({ previous: previous.stackRecord, affected: stackAffected }),
+    size: startRecord({ previous: previous.sizeRecord, affected: sizeAffected, sameSteps: stepsAlike }),
   };
 }
 

@@ -14,7 +14,7 @@ import { libcEntry, STRING_BOUND } from './libc';
 import { namedChildren, unparenthesize } from './nodes';
 import { functionKey, type CalleeResolver, type Reach } from './reach';
 import { groupedThousands } from '../numberText';
-import { noteWalked, OpenFrames, startRecord, type WalkRecord } from './walkReuse';
+import { noteOrdered, noteWalked, OpenFrames, orderedValue, startRecord, type WalkRecord } from './walkReuse';
 
 export const PRIVILEGED_LIMIT = 1_000_000;
 export const OLD_OR_UNPRIVILEGED_LIMIT = 4_096;
@@ -75,7 +75,7 @@ const ABSURD_ESTIMATE = 1_000_000_000;
  * of functions whose estimate depends only on the code below them; they are used instead of
  * walking below those functions again, and the values and calls of this walk are added to it.
  */
-export function estimateInstructions(root: FunctionInfo, inputs: SizeInputs, record: WalkRecord<number> = startRecord(undefined)): number {
+export function estimateInstructions(root: FunctionInfo, inputs: SizeInputs, record: WalkRecord<number> = startRecord(undefined), walk = 0): number {
   const memo = new Map<string, number>();
   const active = new Set<string>();
   const frames = new OpenFrames();
@@ -92,6 +92,13 @@ export function estimateInstructions(root: FunctionInfo, inputs: SizeInputs, rec
     }
     const clean = record.clean.get(key);
     if (clean !== undefined) return clean;
+    // Walked from the same place as when it was noted (walkReuse.ts, sameSteps): the same value.
+    const ordered = orderedValue(record, walk, key);
+    if (ordered !== undefined) {
+      memo.set(key, ordered);
+      frames.usedOrdered(key);
+      return ordered;
+    }
     active.add(key);
     frames.enter();
     inputs.check();
@@ -108,7 +115,9 @@ export function estimateInstructions(root: FunctionInfo, inputs: SizeInputs, rec
     }
     active.delete(key);
     memo.set(key, total);
-    noteWalked(record, key, fn, callees, frames.leave(key) ? total : undefined);
+    const independent = frames.leave(key);
+    noteWalked(record, key, fn, callees, independent ? total : undefined);
+    if (!independent) noteOrdered(record, walk, key, total);
     return total;
   };
   // `known`: what `name` resolves to from the caller when already looked up (null: nothing).
@@ -142,7 +151,7 @@ export function checkProgramSize(inputs: SizeInputs, sink: DiagnosticSink, estim
     // nobody calls is plausibly the top of a program.
     if (!inputs.reach.fromEntries && inputs.isCalled(root)) continue;
     let estimate = estimates.get(index);
-    if (estimate === undefined) estimates.set(index, (estimate = estimateInstructions(root, inputs, record)));
+    if (estimate === undefined) estimates.set(index, (estimate = estimateInstructions(root, inputs, record, index)));
     if (estimate <= limit) continue;
     const about = estimate > ABSURD_ESTIMATE ? `more than ${groupedThousands(ABSURD_ESTIMATE)}` : `about ${groupedThousands(estimate)}`;
     const which = privileged

@@ -17,6 +17,12 @@ export interface WalkRecord<V> {
   callees: Map<string, string[]>;
   /** By functionKey, the object each walked function was (a new object is a changed function). */
   objects: Map<string, FunctionInfo>;
+  /**
+   * By walk (a root's index, for walks with one memo per root), by functionKey, the values that
+   * depended on the order of that walk (see WalkCarry.sameSteps): kept only while every walk
+   * since the one that made them took the same steps.
+   */
+  ordered: Map<number, Map<string, V>>;
   /** Set while the maps are a previous record's own, which are copied before the first change (noteWalked). */
   shared?: boolean;
 }
@@ -26,6 +32,13 @@ export interface WalkCarry<V> {
   previous: WalkRecord<V>;
   /** The changed functions and every function that reaches one of them (affectedBy). */
   affected: ReadonlySet<string>;
+  /**
+   * Every function calls the functions it called, in the same order (only other values of its
+   * own changed): a walk then takes the steps the previous one took, entering each function from
+   * the same place, so a value that depended on the order of the walk, of a function not
+   * affected, is the one it had — it is reused as well (`ordered`). Otherwise those are dropped.
+   */
+  sameSteps?: boolean;
 }
 
 /**
@@ -73,15 +86,33 @@ export function affectedBy(changed: Iterable<string>, callees: ReadonlyMap<strin
 
 /** Notes that `fn`, by `key`, was walked and its value read the functions `callees`; `value` when it depends on them only. */
 export function noteWalked<V>(record: WalkRecord<V>, key: string, fn: FunctionInfo, callees: string[], value: V | undefined): void {
-  if (record.shared) {
-    record.clean = new Map(record.clean);
-    record.callees = new Map(record.callees);
-    record.objects = new Map(record.objects);
-    record.shared = false;
-  }
+  ownMaps(record);
   record.callees.set(key, callees);
   record.objects.set(key, fn);
   if (value !== undefined) record.clean.set(key, value);
+}
+
+/** Notes `value`, of `key`, that depended on the order of walk number `walk` (see WalkRecord.ordered). */
+export function noteOrdered<V>(record: WalkRecord<V>, walk: number, key: string, value: V): void {
+  ownMaps(record);
+  let values = record.ordered.get(walk);
+  if (!values) record.ordered.set(walk, (values = new Map()));
+  values.set(key, value);
+}
+
+/** The value of `key` noted by noteOrdered for walk number `walk`, if any. */
+export function orderedValue<V>(record: WalkRecord<V>, walk: number, key: string): V | undefined {
+  return record.ordered.get(walk)?.get(key);
+}
+
+/** Copies a previous record's maps before this record changes them. */
+function ownMaps<V>(record: WalkRecord<V>): void {
+  if (!record.shared) return;
+  record.clean = new Map(record.clean);
+  record.callees = new Map(record.callees);
+  record.objects = new Map(record.objects);
+  record.ordered = new Map([...record.ordered].map(([walk, values]) => [walk, new Map(values)]));
+  record.shared = false;
 }
 
 /**
@@ -93,10 +124,17 @@ export function noteWalked<V>(record: WalkRecord<V>, key: string, fn: FunctionIn
 export function startRecord<V>(carry: WalkCarry<V> | undefined): WalkRecord<V> {
   if (carry && carry.affected.size === 0) {
     const { clean, callees, objects } = carry.previous;
-    return { clean, callees, objects, shared: true };
+    return { clean, callees, objects, ordered: carry.sameSteps ? carry.previous.ordered : new Map(), shared: true };
   }
-  const record: WalkRecord<V> = { clean: new Map(), callees: new Map(carry?.previous.callees), objects: new Map(carry?.previous.objects) };
-  if (carry) for (const [key, value] of carry.previous.clean) if (!carry.affected.has(key)) record.clean.set(key, value);
+  const record: WalkRecord<V> = { clean: new Map(), callees: new Map(carry?.previous.callees), objects: new Map(carry?.previous.objects), ordered: new Map() };
+  if (!carry) return record;
+  for (const [key, value] of carry.previous.clean) if (!carry.affected.has(key)) record.clean.set(key, value);
+  if (carry.sameSteps)
+    for (const [walk, values] of carry.previous.ordered) {
+      const kept = new Map<string, V>();
+      for (const [key, value] of values) if (!carry.affected.has(key)) kept.set(key, value);
+      record.ordered.set(walk, kept);
+    }
   return record;
 }
 
@@ -122,6 +160,12 @@ export class OpenFrames {
   /** A memoised value was used by the innermost open frame. */
   used(key: string): void {
     if (this.dependent.has(key)) this.markOrderDependent();
+  }
+
+  /** The innermost open frame used `key`'s value from an earlier walk, one that depended on the order of the walk. */
+  usedOrdered(key: string): void {
+    this.dependent.add(key);
+    this.markOrderDependent();
   }
 
   /** Closes the innermost frame, the value of `key`; true when that value depends only on the functions below it. */

@@ -133,3 +133,23 @@ test('the size record keeps order-dependent values only when every plan calls th
   withoutHandle.delete(handle);
   assert.equal(walkRecords(graph(), 'main.c', previous, withoutHandle).size.ordered.size, 0, 'handle walked by its calls, not a plan');
 });
+
+test('the stack walk reuses the deepest chains that depended on its order when a frame above them changes', async () => {
+  const { analyze, walks } = await analyzer();
+  const stackMessage = (analysis: FileAnalysis) => analysis.diagnostics.filter((d) => d.code === 'stack-size').map((d) => d.message);
+  // Frames big enough that the deepest chain handle → a → b goes over 512 bytes.
+  const framed = MAIN.replace('int i;', 'int i; char ab[320]; ab[0] = 1;').replace('int j;', 'int j; char bb[200]; bb[0] = 1;');
+  const original = stackMessage(analyze(framed, 'the original'));
+  assert.equal(original.length, 1, 'over the stack limit');
+  const before = walks();
+  const b = keyOf(before, 'b');
+  const kept = before.stackRecord.ordered.get(0)?.get(b);
+  assert.ok(kept, "b's deepest chain, cut where the recursion closes, is kept as an order-dependent one");
+  const grown = stackMessage(analyze(framed.replace('int handle(int n) {', 'int handle(int n) {\n  char h[100];\n  h[0] = 1;'), "handle's frame grows"));
+  assert.notDeepEqual(grown, original, 'the deepest chain is longer');
+  assert.equal(walks().stackRecord.ordered.get(0)?.get(b), kept, "b's chain is reused");
+  // a's frame grows: a and, above it, b (they call each other) are walked again.
+  analyze(framed.replace('char ab[320]', 'char ab[360]'), "a's frame grows");
+  assert.notEqual(walks().stackRecord.ordered.get(0)?.get(b), kept);
+  analyze(framed, 'back');
+});

@@ -194,7 +194,9 @@ export function walkRecords(graph: CallGraph, file: string, previous: KeptWalks 
   const stackAffected = affectedBy(replaced(previous.stackRecord), previous.stackRecord.callees);
   const sizeAffected = affectedBy([...replaced(previous.sizeRecord), ...replanned], previous.sizeRecord.callees);
   return {
-    stack: startRecord({ previous: previous.stackRecord, affected: stackAffected }),
+    // The stack walk follows the calls of the summaries, which reuseReach found alike in every
+    // replaced function (else there is no previous walk): it always takes the same steps.
+    stack: startRecord({ previous: previous.stackRecord, affected: stackAffected, sameSteps: true }),
     size: startRecord({ previous: previous.sizeRecord, affected: sizeAffected, sameSteps: stepsAlike }),
   };
 }

@@ -5,7 +5,7 @@ import type { ConstantSource } from './constEval';
 import type { DiagnosticSink } from './context';
 import { defaultSeverity } from './context';
 import { functionKey, type CalleeResolver, type Reach } from './reach';
-import { noteWalked, OpenFrames, startRecord, type WalkRecord } from './walkReuse';
+import { noteOrdered, noteWalked, OpenFrames, orderedValue, startRecord, type WalkRecord } from './walkReuse';
 
 export const STACK_LIMIT = 512;
 
@@ -77,6 +77,13 @@ export function deepestPaths(reach: Reach, resolver: CalleeResolver, constants: 
     }
     const clean = record.clean.get(key);
     if (clean) return clean;
+    // Entered from the same place, at the same depth, as when it was noted (walkReuse.ts, sameSteps).
+    const ordered = orderedValue(record, 0, key);
+    if (ordered) {
+      memo.set(key, ordered);
+      frames.usedOrdered(key);
+      return ordered;
+    }
     check();
     active.add(key);
     frames.enter();
@@ -100,7 +107,9 @@ export function deepestPaths(reach: Reach, resolver: CalleeResolver, constants: 
     active.delete(key);
     const result = { total: frameOf(fn, constants).bytes + (best?.total ?? 0), fn, next: best };
     memo.set(key, result);
-    noteWalked(record, key, fn, callees, frames.leave(key) ? result : undefined);
+    const independent = frames.leave(key);
+    noteWalked(record, key, fn, callees, independent ? result : undefined);
+    if (!independent) noteOrdered(record, 0, key, result);
     return result;
   };
   return reach.roots.map((root) => {

@@ -116,23 +116,24 @@ export function reuseReach(previous: KeptWalks | undefined, inputs: WalkInputs):
   const reached = new Map<string, Reached>();
   const sitesOf = (fn: FunctionInfo) => walkedSites(fn, graph);
   at = 0;
-  for (const [key, entry] of previous.reach.reached) {
+  // forEach, not for-of: no [key, entry] pair made per reached function on every edit.
+  previous.reach.reached.forEach((entry, key) => {
     const fn = current[at++];
     const last = entry.chain[entry.chain.length - 1];
     const parentKey = last && functionKey(last.caller);
     const parent = last ? reached.get(parentKey)! : undefined;
     if (fn === entry.fn && parent === (last ? previous.reach.reached.get(parentKey) : undefined)) {
       reached.set(key, entry);
-      continue;
+      return;
     }
     if (!parent) {
       reached.set(key, { fn, root: fn, chain: [] });
-      continue;
+      return;
     }
     // The same step among the walked sites (a site leading nowhere may have come or gone before it).
     const site = sitesOf(parent.fn)[sitesOf(last.caller).indexOf(last.site)];
     reached.set(key, { fn, root: parent.root, chain: [...parent.chain, { caller: parent.fn, site }] });
-  }
+  });
   return { reach: { reached, roots: roots.roots, fromEntries: roots.fromEntries, isSkipped: roots.isSkipped }, changed, stack, size };
 }
 
@@ -173,14 +174,14 @@ export function walkRecords(graph: CallGraph, file: string, previous: KeptWalks 
   let stepsAlike = true;
   const replaced = (record: WalkRecord<unknown>) => {
     const keys: string[] = [];
-    for (const [key, fn] of record.objects) {
+    record.objects.forEach((fn, key) => {
       const position = graph.positionOf(fn);
       const now = position === undefined ? undefined : graph.functionAt(position);
-      if (now === fn) continue;
+      if (now === fn) return;
       keys.push(key);
       // A function of this file is walked by its plan (compared below), any other by its calls.
       if (record === previous.sizeRecord && !plans.has(key) && (!now || !reachesAlike(fn, now, graph))) stepsAlike = false;
-    }
+    });
     return keys;
   };
   const replanned: string[] = [];

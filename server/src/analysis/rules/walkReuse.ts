@@ -55,25 +55,26 @@ export function affectedBy(changed: Iterable<string>, callees: ReadonlyMap<strin
   if (affected.size === 0) return affected;
   for (let pass = 0; pass < SCAN_PASSES; pass++) {
     let grew = false;
-    for (const [caller, list] of callees) {
-      if (affected.has(caller)) continue;
+    callees.forEach((list, caller) => {
+      if (affected.has(caller)) return;
       for (const callee of list)
         if (affected.has(callee)) {
           affected.add(caller);
           grew = true;
-          break;
+          return;
         }
-    }
+    });
     if (!grew) return affected;
   }
   // Still growing (callers recorded before their callees, over and over): walk the inverse.
   const callers = new Map<string, string[]>();
-  for (const [caller, list] of callees)
+  callees.forEach((list, caller) => {
     for (const callee of list) {
       const known = callers.get(callee);
       if (known) known.push(caller);
       else callers.set(callee, [caller]);
     }
+  });
   const queue = [...affected];
   for (let i = 0; i < queue.length; i++)
     for (const caller of callers.get(queue[i]) ?? [])
@@ -108,10 +109,12 @@ export function orderedValue<V>(record: WalkRecord<V>, walk: number, key: string
 /** Copies a previous record's maps before this record changes them. */
 function ownMaps<V>(record: WalkRecord<V>): void {
   if (!record.shared) return;
-  record.clean = new Map(record.clean);
-  record.callees = new Map(record.callees);
-  record.objects = new Map(record.objects);
-  record.ordered = new Map([...record.ordered].map(([walk, values]) => [walk, new Map(values)]));
+  record.clean = copyOf(record.clean);
+  record.callees = copyOf(record.callees);
+  record.objects = copyOf(record.objects);
+  const ordered = new Map<number, Map<string, V>>();
+  record.ordered.forEach((values, walk) => ordered.set(walk, copyOf(values)));
+  record.ordered = ordered;
   record.shared = false;
 }
 
@@ -126,16 +129,24 @@ export function startRecord<V>(carry: WalkCarry<V> | undefined): WalkRecord<V> {
     const { clean, callees, objects } = carry.previous;
     return { clean, callees, objects, ordered: carry.sameSteps ? carry.previous.ordered : new Map(), shared: true };
   }
-  const record: WalkRecord<V> = { clean: new Map(), callees: new Map(carry?.previous.callees), objects: new Map(carry?.previous.objects), ordered: new Map() };
-  if (!carry) return record;
-  for (const [key, value] of carry.previous.clean) if (!carry.affected.has(key)) record.clean.set(key, value);
-  if (carry.sameSteps)
-    for (const [walk, values] of carry.previous.ordered) {
-      const kept = new Map<string, V>();
-      for (const [key, value] of values) if (!carry.affected.has(key)) kept.set(key, value);
-      record.ordered.set(walk, kept);
-    }
+  if (!carry) return { clean: new Map(), callees: new Map(), objects: new Map(), ordered: new Map() };
+  const { previous, affected } = carry;
+  const record: WalkRecord<V> = { clean: copyOf(previous.clean, affected), callees: copyOf(previous.callees), objects: copyOf(previous.objects), ordered: new Map() };
+  if (carry.sameSteps) previous.ordered.forEach((values, walk) => record.ordered.set(walk, copyOf(values, affected)));
   return record;
+}
+
+/**
+ * A copy of `map` without the keys in `without`, made entry by entry with forEach: `new Map(map)`
+ * and for-of make a [key, value] pair of each entry, and these maps hold every walked function
+ * (hundreds, copied on every edit): that doubled the copies' garbage and time.
+ */
+function copyOf<V>(map: ReadonlyMap<string, V>, without?: ReadonlySet<string>): Map<string, V> {
+  const copy = new Map<string, V>();
+  map.forEach((value, key) => {
+    if (!without?.has(key)) copy.set(key, value);
+  });
+  return copy;
 }
 
 /**

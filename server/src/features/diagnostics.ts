@@ -62,15 +62,39 @@ const converted = new WeakMap<AnalysisDiagnostic, Converted>();
 /**
  * toLspDiagnostic, the same object again for the same diagnostic while the options give the same
  * result: whether related information is shown, and the client URIs of its related locations.
- * Analysis diagnostics are never changed once made, and neither may the result be.
+ * Analysis diagnostics are never changed once made, and neither may the result be: it is frozen,
+ * and the stdio writer keeps the JSON text of frozen diagnostics (cachedDiagnosticsWriter.ts).
  */
 export function convertedDiagnostic(d: AnalysisDiagnostic, options: DiagnosticConversionOptions): Diagnostic {
   const relatedUris = (d.related ?? []).map((r) => options.clientUri(r.location.file));
   const kept = converted.get(d);
   if (kept && kept.relatedInformation === options.relatedInformation && sameStrings(kept.relatedUris, relatedUris)) return kept.diagnostic;
-  const diagnostic = toLspDiagnostic(d, options);
+  const diagnostic = frozen(toLspDiagnostic(d, options));
   converted.set(d, { relatedInformation: options.relatedInformation, relatedUris, diagnostic });
   return diagnostic;
+}
+
+/**
+ * Freezes what toLspDiagnostic made (the diagnostic, its ranges, code description and related
+ * information), so that a change would throw rather than leave a stale text in the writer. `data`
+ * is the analysis diagnostic's own object, never changed once made, and is left as it is.
+ */
+function frozen(diagnostic: Diagnostic): Diagnostic {
+  freezeRange(diagnostic.range);
+  if (diagnostic.codeDescription) Object.freeze(diagnostic.codeDescription);
+  for (const related of diagnostic.relatedInformation ?? []) {
+    freezeRange(related.location.range);
+    Object.freeze(related.location);
+    Object.freeze(related);
+  }
+  if (diagnostic.relatedInformation) Object.freeze(diagnostic.relatedInformation);
+  return Object.freeze(diagnostic);
+}
+
+function freezeRange(range: Diagnostic['range']): void {
+  Object.freeze(range.start);
+  Object.freeze(range.end);
+  Object.freeze(range);
 }
 
 function sameStrings(a: readonly string[], b: readonly string[]): boolean {

@@ -1,0 +1,126 @@
+// The server's stdio message writer: vscode-jsonrpc's own StreamMessageWriter (headers, UTF-8,
+// error events and write order are the library's), given a JSON encoder that writes a
+// textDocument/publishDiagnostics notification from the text of each diagnostic kept since it was
+// first written. Why: every edit of a large file republishes all its diagnostics (memcached.c:
+// ~180 of them, ~170 KB of JSON), and stringifying them all again cost the main thread ~1.3 ms
+// per edit plus the garbage; after an edit most of them are the very same objects as in the
+// previous publish (features/diagnostics.ts convertedDiagnostic), so their text is too.
+// Every other message, and the rest of a publish, is JSON.stringify'd as before; the bytes written
+// are the same as the default writer's.
+import { format } from 'node:util';
+import { createConnection, ProposedFeatures, StreamMessageWriter } from 'vscode-languageserver/node';
+import type { Message, MessageReader, RemoteConsole } from 'vscode-languageserver/node';
+
+const PUBLISH_DIAGNOSTICS = 'textDocument/publishDiagnostics';
+
+/**
+ * JSON text by diagnostic object. Only frozen objects are kept: freezing is how their maker
+ * (convertedDiagnostic) says they never change, so the text cannot go stale; any other object
+ * is stringified every time.
+ */
+const diagnosticTexts = new WeakMap<object, string>();
+
+/** What JSON.stringify(msg) gives, with the diagnostics of a publish taken from diagnosticTexts. */
+export function messageJson(msg: Message): string {
+  const params = (msg as { method?: unknown; params?: unknown }).method === PUBLISH_DIAGNOSTICS ? (msg as { params?: unknown }).params : undefined;
+  if (!isPlainRecord(msg) || !isPlainRecord(params) || !Array.isArray(params.diagnostics) || hasToJson(params.diagnostics)) return JSON.stringify(msg);
+  const diagnostics = params.diagnostics;
+  return membersJson(msg, (key, value) => (key === 'params' ? membersJson(params, (k, v) => (k === 'diagnostics' ? diagnosticsJson(diagnostics) : JSON.stringify(v))) : JSON.stringify(value)));
+}
+
+/**
+ * `{...}` with each own enumerable member in Object.keys order (JSON.stringify's), skipping those
+ * whose value has no JSON (undefined, functions, symbols), as JSON.stringify does.
+ */
+function membersJson(object: Record<string, unknown>, valueJson: (key: string, value: unknown) => string | undefined): string {
+  const members: string[] = [];
+  for (const key of Object.keys(object)) {
+    const text = valueJson(key, object[key]);
+    if (text !== undefined) members.push(`${JSON.stringify(key)}:${text}`);
+  }
+  return `{${members.join(',')}}`;
+}
+
+function diagnosticsJson(diagnostics: readonly unknown[]): string {
+  const texts: string[] = new Array(diagnostics.length);
+  for (let i = 0; i < diagnostics.length; i++) texts[i] = diagnosticJson(diagnostics[i]);
+  return `[${texts.join(',')}]`;
+}
+
+function diagnosticJson(diagnostic: unknown): string {
+  if (typeof diagnostic !== 'object' || diagnostic === null || !Object.isFrozen(diagnostic)) return JSON.stringify(diagnostic) ?? 'null';
+  let text = diagnosticTexts.get(diagnostic);
+  if (text === undefined) {
+    text = JSON.stringify(diagnostic);
+    diagnosticTexts.set(diagnostic, text);
+  }
+  return text;
+}
+
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !hasToJson(value);
+}
+
+/** An object with toJSON is written as whatever that returns: left to JSON.stringify. */
+function hasToJson(value: object): boolean {
+  return typeof (value as { toJSON?: unknown }).toJSON === 'function';
+}
+
+/** The writer over a stream, e.g. process.stdout; the same options as the library's default. */
+export function cachedDiagnosticsWriter(output: NodeJS.WritableStream): StreamMessageWriter {
+  return new StreamMessageWriter(output, {
+    charset: 'utf-8',
+    contentTypeEncoder: {
+      name: 'application/json',
+      encode: (msg, options) => {
+        try {
+          return Promise.resolve(Buffer.from(messageJson(msg), options.charset));
+        } catch (error) {
+          // As the default encoder: the writer reports it through onError and rejects the write.
+          return Promise.reject(error);
+        }
+      },
+    },
+  });
+}
+
+/**
+ * Whether vscode-languageserver would choose stdio from the command line: the first of its
+ * transport arguments decides (lib/node/main.js, _createConnection).
+ */
+export function choosesStdio(args: readonly string[]): boolean {
+  const transport = args.find((a) => ['--node-ipc', '--stdio', '--socket', '--pipe'].includes(a.split('=')[0]));
+  return transport === '--stdio';
+}
+
+/**
+ * The connection vscode-languageserver makes for `--stdio`, with this writer. process.stdin goes
+ * in as the stream itself, as the library's own stdio path does, so that it still reads it with its
+ * StreamMessageReader and exits when stdin ends or closes (its overloads take a stream with a
+ * stream, or a reader with a writer, hence the cast). What the library does only on its own stdio
+ * path is done here: the console is sent to the client, since console output on stdout would
+ * corrupt the messages.
+ */
+export function createStdioConnection() {
+  const connection = createConnection(ProposedFeatures.all, process.stdin as unknown as MessageReader, cachedDiagnosticsWriter(process.stdout));
+  consoleToClient(connection.console);
+  return connection;
+}
+
+function consoleToClient(remote: RemoteConsole): void {
+  const counts = new Map<string, number>();
+  console.log = console.info = console.debug = (...args: unknown[]) => remote.log(format(...args));
+  console.dir = (item: unknown) => remote.log(format('%O', item));
+  console.warn = (...args: unknown[]) => remote.warn(format(...args));
+  console.error = (...args: unknown[]) => remote.error(format(...args));
+  console.trace = (...args: unknown[]) => remote.log(`Trace${args.length ? `: ${format(...args)}` : ''}\n${new Error().stack?.split('\n').slice(2).join('\n') ?? ''}`);
+  console.assert = (condition?: unknown, ...args: unknown[]) => {
+    if (!condition) remote.error(`Assertion failed${args.length ? `: ${format(...args)}` : ''}`);
+  };
+  console.count = (label = 'default') => {
+    const count = (counts.get(label) ?? 0) + 1;
+    counts.set(label, count);
+    remote.log(`${label}: ${count}`);
+  };
+  console.countReset = (label = 'default') => void counts.delete(label);
+}

@@ -1,6 +1,7 @@
 // The BPF Offload language server: connects LSP messages to features, nothing more. State lives
 // in Analyzer, behaviour in features/*. Transport (--stdio, --node-ipc, --socket=N) is chosen
-// by vscode-languageserver from the command line; with none given, stdio is used.
+// by vscode-languageserver from the command line; with none given, stdio is used, with a writer
+// that reuses the JSON text of unchanged diagnostics (cachedDiagnosticsWriter.ts).
 import {
   CodeActionKind,
   createConnection,
@@ -12,6 +13,7 @@ import {
   TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { initC } from './analysis/syntax';
+import { choosesStdio, createStdioConnection } from './cachedDiagnosticsWriter';
 import { limitHeapGrowth } from './heapGrowth';
 import { Analyzer } from './analyzer';
 import { SettingsProvider } from './features/configuration';
@@ -36,7 +38,7 @@ if (!process.argv.slice(2).some((a) => TRANSPORT_FLAGS.some((flag) => a.startsWi
 
 limitHeapGrowth();
 
-const connection = createConnection(ProposedFeatures.all);
+const connection = choosesStdio(process.argv.slice(2)) ? createStdioConnection() : createConnection(ProposedFeatures.all);
 const logger = new Logger(connection.console);
 const analyzer = new Analyzer(logger, { startAnalysisThread: true });
 

@@ -1,10 +1,10 @@
 // The server's stdio message writer: vscode-jsonrpc's own StreamMessageWriter (headers, UTF-8,
 // error events and write order are the library's), given a JSON encoder that writes a
-// textDocument/publishDiagnostics notification from the text of each diagnostic kept since it was
-// first written. Why: every edit of a large file republishes all its diagnostics (memcached.c:
+// textDocument/publishDiagnostics notification from the UTF-8 JSON of each diagnostic kept since
+// it was first written. Why: every edit of a large file republishes all its diagnostics (memcached.c:
 // ~180 of them, ~170 KB of JSON), and stringifying them all again cost the main thread ~1.3 ms
 // per edit plus the garbage; after an edit most of them are the very same objects as in the
-// previous publish (features/diagnostics.ts convertedDiagnostic), so their text is too.
+// previous publish (features/diagnostics.ts convertedDiagnostic), so their JSON is too.
 // Every other message, and the rest of a publish, is JSON.stringify'd as before; the bytes written
 // are the same as the default writer's.
 import { format } from 'node:util';
@@ -14,47 +14,94 @@ import type { Message, MessageReader, RemoteConsole } from 'vscode-languageserve
 const PUBLISH_DIAGNOSTICS = 'textDocument/publishDiagnostics';
 
 /**
- * JSON text by diagnostic object. Only frozen objects are kept: freezing is how their maker
- * (convertedDiagnostic) says they never change, so the text cannot go stale; any other object
- * is stringified every time.
+ * UTF-8 JSON by diagnostic object. Bytes rather than text: a publish is then one copy of each
+ * (Buffer.concat) instead of joining ~170 KB of text and encoding it again. Only frozen objects
+ * are kept: freezing is how their maker (convertedDiagnostic) says they never change, so the
+ * bytes cannot go stale; any other object is stringified every time.
  */
-const diagnosticTexts = new WeakMap<object, string>();
+const diagnosticBytes = new WeakMap<object, Uint8Array>();
+const utf8 = new TextEncoder();
+const COMMA = utf8.encode(',');
 
-/** What JSON.stringify(msg) gives, with the diagnostics of a publish taken from diagnosticTexts. */
-export function messageJson(msg: Message): string {
+/** What the default encoder writes, Buffer.from(JSON.stringify(msg), charset), a publish's diagnostics from diagnosticBytes. */
+export function messageBytes(msg: Message, charset: BufferEncoding): Uint8Array {
   const params = (msg as { method?: unknown; params?: unknown }).method === PUBLISH_DIAGNOSTICS ? (msg as { params?: unknown }).params : undefined;
-  if (!isPlainRecord(msg) || !isPlainRecord(params) || !Array.isArray(params.diagnostics) || hasToJson(params.diagnostics)) return JSON.stringify(msg);
-  const diagnostics = params.diagnostics;
-  return membersJson(msg, (key, value) => (key === 'params' ? membersJson(params, (k, v) => (k === 'diagnostics' ? diagnosticsJson(diagnostics) : JSON.stringify(v))) : JSON.stringify(value)));
+  const plain = isPlainRecord(msg) && isPlainRecord(params) && Array.isArray(params.diagnostics) && !hasToJson(params.diagnostics);
+  if (!plain || !isUtf8(charset)) return Buffer.from(JSON.stringify(msg), charset);
+  const out = new JsonBytes();
+  const diagnostics = params.diagnostics as unknown[];
+  writeObject(out, msg, 'params', () => writeObject(out, params, 'diagnostics', () => writeDiagnostics(out, diagnostics)));
+  return out.done();
+}
+
+/** Text and bytes in order; consecutive text is encoded at once. */
+class JsonBytes {
+  private readonly pieces: Uint8Array[] = [];
+  private pending = '';
+
+  text(text: string): void {
+    this.pending += text;
+  }
+
+  bytes(bytes: Uint8Array): void {
+    this.flush();
+    this.pieces.push(bytes);
+  }
+
+  done(): Buffer {
+    this.flush();
+    return Buffer.concat(this.pieces);
+  }
+
+  private flush(): void {
+    if (this.pending === '') return;
+    this.pieces.push(this.pending === ',' ? COMMA : utf8.encode(this.pending));
+    this.pending = '';
+  }
 }
 
 /**
- * `{...}` with each own enumerable member in Object.keys order (JSON.stringify's), skipping those
- * whose value has no JSON (undefined, functions, symbols), as JSON.stringify does.
+ * `{...}` with each own enumerable member in Object.keys order (JSON.stringify's), leaving out
+ * those whose value has no JSON (undefined, functions, symbols) as JSON.stringify does; the member
+ * `special` is written by `writeSpecial`.
  */
-function membersJson(object: Record<string, unknown>, valueJson: (key: string, value: unknown) => string | undefined): string {
-  const members: string[] = [];
+function writeObject(out: JsonBytes, object: Record<string, unknown>, special: string, writeSpecial: () => void): void {
+  let separator = '{';
   for (const key of Object.keys(object)) {
-    const text = valueJson(key, object[key]);
-    if (text !== undefined) members.push(`${JSON.stringify(key)}:${text}`);
+    if (key === special) {
+      out.text(`${separator}${JSON.stringify(key)}:`);
+      writeSpecial();
+    } else {
+      const json = JSON.stringify(object[key]);
+      if (json === undefined) continue;
+      out.text(`${separator}${JSON.stringify(key)}:${json}`);
+    }
+    separator = ',';
   }
-  return `{${members.join(',')}}`;
+  out.text(separator === '{' ? '{}' : '}');
 }
 
-function diagnosticsJson(diagnostics: readonly unknown[]): string {
-  const texts: string[] = new Array(diagnostics.length);
-  for (let i = 0; i < diagnostics.length; i++) texts[i] = diagnosticJson(diagnostics[i]);
-  return `[${texts.join(',')}]`;
+function writeDiagnostics(out: JsonBytes, diagnostics: readonly unknown[]): void {
+  out.text('[');
+  for (let i = 0; i < diagnostics.length; i++) {
+    if (i > 0) out.text(',');
+    const diagnostic = diagnostics[i];
+    if (typeof diagnostic !== 'object' || diagnostic === null || !Object.isFrozen(diagnostic)) {
+      out.text(JSON.stringify(diagnostic) ?? 'null');
+      continue;
+    }
+    let bytes = diagnosticBytes.get(diagnostic);
+    if (bytes === undefined) {
+      bytes = utf8.encode(JSON.stringify(diagnostic));
+      diagnosticBytes.set(diagnostic, bytes);
+    }
+    out.bytes(bytes);
+  }
+  out.text(']');
 }
 
-function diagnosticJson(diagnostic: unknown): string {
-  if (typeof diagnostic !== 'object' || diagnostic === null || !Object.isFrozen(diagnostic)) return JSON.stringify(diagnostic) ?? 'null';
-  let text = diagnosticTexts.get(diagnostic);
-  if (text === undefined) {
-    text = JSON.stringify(diagnostic);
-    diagnosticTexts.set(diagnostic, text);
-  }
-  return text;
+function isUtf8(charset: string): boolean {
+  return charset === 'utf-8' || charset === 'utf8';
 }
 
 function isPlainRecord(value: unknown): value is Record<string, unknown> {
@@ -74,7 +121,7 @@ export function cachedDiagnosticsWriter(output: NodeJS.WritableStream): StreamMe
       name: 'application/json',
       encode: (msg, options) => {
         try {
-          return Promise.resolve(Buffer.from(messageJson(msg), options.charset));
+          return Promise.resolve(messageBytes(msg, options.charset));
         } catch (error) {
           // As the default encoder: the writer reports it through onError and rejects the write.
           return Promise.reject(error);

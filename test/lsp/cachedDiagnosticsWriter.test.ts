@@ -4,11 +4,12 @@ import { spawn } from 'node:child_process';
 import { PassThrough, Writable } from 'node:stream';
 import { StreamMessageWriter, type Message, type MessageWriter } from 'vscode-languageserver/node';
 import { Severity, type AnalysisDiagnostic } from '../../server/src/analysis/model';
-import { cachedDiagnosticsWriter, choosesStdio, messageJson } from '../../server/src/cachedDiagnosticsWriter';
+import { cachedDiagnosticsWriter, choosesStdio, messageBytes } from '../../server/src/cachedDiagnosticsWriter';
 import { convertedDiagnostic } from '../../server/src/features/diagnostics';
 import { SERVER_JS } from './lspClient';
 
 const LIMIT = { timeout: 60_000 };
+const messageJson = (message: Message) => Buffer.from(messageBytes(message, 'utf-8')).toString('utf8');
 const URI = 'file:///w/server.c';
 const convert = { relatedInformation: true, clientUri: (file: string) => file };
 
@@ -96,6 +97,11 @@ test('a new diagnostic object gets its own text, never the one of an object writ
   messageJson(publish([plain], 3));
   plain.message = 'after';
   assert.equal(messageJson(publish([plain], 4)), JSON.stringify(publish([plain], 4)));
+});
+
+test('another charset than UTF-8 is written as the default writer writes it', () => {
+  const message = publish([convertedDiagnostic(analysisDiagnostic(6, 'größer'), convert)], 1);
+  assert.ok(Buffer.from(messageBytes(message, 'ascii')).equals(Buffer.from(JSON.stringify(message), 'ascii')));
 });
 
 test('converted diagnostics, whose text is kept, cannot be changed', () => {

@@ -154,7 +154,8 @@ export function createStdioConnection() {
   return connection;
 }
 
-function consoleToClient(remote: RemoteConsole): void {
+/** Console output to the client's log (window/logMessage), as vscode-languageserver does over stdio, console.info too. */
+export function consoleToClient(remote: Pick<RemoteConsole, 'log' | 'warn' | 'error'>): void {
   const counts = new Map<string, number>();
   console.log = console.info = console.debug = (...args: unknown[]) => remote.log(format(...args));
   console.dir = (item: unknown) => remote.log(format('%O', item));

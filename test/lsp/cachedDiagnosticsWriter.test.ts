@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { PassThrough, Writable } from 'node:stream';
 import { StreamMessageWriter, type Message, type MessageWriter } from 'vscode-languageserver/node';
 import { Severity, type AnalysisDiagnostic } from '../../server/src/analysis/model';
-import { cachedDiagnosticsWriter, choosesStdio, messageBytes } from '../../server/src/cachedDiagnosticsWriter';
+import { cachedDiagnosticsWriter, choosesStdio, consoleToClient, messageBytes } from '../../server/src/cachedDiagnosticsWriter';
 import { convertedDiagnostic } from '../../server/src/features/diagnostics';
 import { SERVER_JS } from './lspClient';
 
@@ -153,6 +153,33 @@ test('stdio is chosen as vscode-languageserver chooses it: by the first transpor
   assert.equal(choosesStdio(['--socket=5000']), false);
   assert.equal(choosesStdio(['--pipe', '/tmp/x.sock', '--stdio']), false);
   assert.equal(choosesStdio([]), false);
+});
+
+test('over stdio the console goes to the client, never to stdout', () => {
+  const methods = ['log', 'info', 'debug', 'dir', 'warn', 'error', 'trace', 'assert', 'count', 'countReset'] as const;
+  const saved = methods.map((m) => console[m]);
+  const sent: string[] = [];
+  try {
+    consoleToClient({ log: (m) => sent.push(`log ${m}`), warn: (m) => sent.push(`warn ${m}`), error: (m) => sent.push(`error ${m}`) });
+    console.log('a %d', 1, { b: 2 });
+    console.info('info');
+    console.debug('debug');
+    console.dir({ c: [3] });
+    console.warn('careful');
+    console.error(new Error('broken').message);
+    console.assert(true, 'not shown');
+    console.assert(false, 'shown');
+    console.count('x');
+    console.count('x');
+    console.countReset('x');
+    console.count('x');
+    console.trace('here');
+  } finally {
+    methods.forEach((m, i) => ((console as unknown as Record<string, unknown>)[m] = saved[i]));
+  }
+  const trace = sent.pop()!;
+  assert.match(trace, /^log Trace: here\n\s+at /);
+  assert.deepEqual(sent, ['log a 1 { b: 2 }', 'log info', 'log debug', 'log { c: [ 3 ] }', 'warn careful', 'error broken', 'error Assertion failed: shown', 'log x: 1', 'log x: 2', 'log x: 1']);
 });
 
 test('the server over stdio still exits when its input ends without a shutdown (code 1)', LIMIT, async () => {

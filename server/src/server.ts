@@ -1,7 +1,7 @@
 // The BPF Offload language server: connects LSP messages to features, nothing more. State lives
 // in Analyzer, behaviour in features/*. Transport (--stdio, --node-ipc, --socket=N) is chosen
 // by vscode-languageserver from the command line; with none given, stdio is used, with a writer
-// that reuses the JSON text of unchanged diagnostics (cachedDiagnosticsWriter.ts).
+// that reuses the JSON of unchanged diagnostics (cachedDiagnosticsWriter.ts).
 import {
   CodeActionKind,
   createConnection,

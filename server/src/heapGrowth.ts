@@ -7,6 +7,10 @@
 // before it and the server's RSS 23-362 MB higher than after warm-up (4 runs); with a fixed
 // factor of 1.5, 97-146 MB of heap and -4 to +32 MB (4 runs). An editor's server idles most of
 // the time, so memory it holds as uncollected garbage is what users see, not collection speed.
+// The price is more full collections: over a start, the index, the first open of memcached.c and
+// 4 edits, 8 in the analysis thread and 10 in the server's (3 and 3 before), and that first open
+// took a median 202 ms against 184 (7 alternated starts each; the spread of either is ~50 ms).
+// A growth of 2x instead of 1.5x still let proto_text.c's cycles grow RSS by 149 and 210 MB.
 import * as v8 from 'node:v8';
 
 /** Next full collection at 1 + HEAP_GROWING_PERCENT / 100 times the live heap of the last. */

@@ -132,13 +132,20 @@ export function cachedDiagnosticsWriter(output: NodeJS.WritableStream): StreamMe
   });
 }
 
+const TRANSPORT_ARGUMENTS = ['--node-ipc', '--stdio', '--socket', '--pipe'];
+
 /**
- * Whether vscode-languageserver would choose stdio from the command line: the first of its
- * transport arguments decides (lib/node/main.js, _createConnection).
+ * The transport vscode-languageserver takes from the command line: the first of its transport
+ * arguments (lib/node/main.js, _createConnection), `--socket=N` and `--socket N` alike; undefined
+ * when there is none (`--clientProcessId` is not one).
  */
+export function transportArgument(args: readonly string[]): string | undefined {
+  return args.map((a) => a.split('=')[0]).find((a) => TRANSPORT_ARGUMENTS.includes(a));
+}
+
+/** Whether vscode-languageserver would choose stdio from the command line. */
 export function choosesStdio(args: readonly string[]): boolean {
-  const transport = args.find((a) => ['--node-ipc', '--stdio', '--socket', '--pipe'].includes(a.split('=')[0]));
-  return transport === '--stdio';
+  return transportArgument(args) === '--stdio';
 }
 
 /**

@@ -13,7 +13,7 @@ import {
   TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { initC } from './analysis/syntax';
-import { choosesStdio, createStdioConnection } from './cachedDiagnosticsWriter';
+import { choosesStdio, createStdioConnection, transportArgument } from './cachedDiagnosticsWriter';
 import { limitHeapGrowth } from './heapGrowth';
 import { Analyzer } from './analyzer';
 import { SettingsProvider } from './features/configuration';
@@ -33,8 +33,8 @@ import { Logger } from './log';
 import { isTrustedFrom, WORKSPACE_TRUSTED_NOTIFICATION } from './protocol';
 import { SETTINGS_SECTION } from './settings';
 
-const TRANSPORT_FLAGS = ['--stdio', '--node-ipc', '--socket', '--pipe', '--clientProcessId'];
-if (!process.argv.slice(2).some((a) => TRANSPORT_FLAGS.some((flag) => a.startsWith(flag)))) process.argv.push('--stdio');
+// An editor may pass only --clientProcessId, which is not a transport: stdio then, as with nothing.
+if (!transportArgument(process.argv.slice(2))) process.argv.push('--stdio');
 
 limitHeapGrowth();
 

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { PassThrough, Writable } from 'node:stream';
 import { StreamMessageWriter, type Message, type MessageWriter } from 'vscode-languageserver/node';
 import { Severity, type AnalysisDiagnostic } from '../../server/src/analysis/model';
-import { cachedDiagnosticsWriter, choosesStdio, consoleToClient, messageBytes } from '../../server/src/cachedDiagnosticsWriter';
+import { cachedDiagnosticsWriter, choosesStdio, consoleToClient, messageBytes, transportArgument } from '../../server/src/cachedDiagnosticsWriter';
 import { convertedDiagnostic } from '../../server/src/features/diagnostics';
 import { SERVER_JS } from './lspClient';
 
@@ -153,6 +153,8 @@ test('stdio is chosen as vscode-languageserver chooses it: by the first transpor
   assert.equal(choosesStdio(['--socket=5000']), false);
   assert.equal(choosesStdio(['--pipe', '/tmp/x.sock', '--stdio']), false);
   assert.equal(choosesStdio([]), false);
+  assert.equal(transportArgument(['--clientProcessId=12']), undefined);
+  assert.equal(transportArgument(['--clientProcessId=12', '--socket=5000']), '--socket');
 });
 
 test('over stdio the console goes to the client, never to stdout', () => {

@@ -167,3 +167,14 @@ test('the server also speaks node IPC', LIMIT, async () => {
   }
   connection.dispose();
 });
+
+test('a server given only --clientProcessId, which is not a transport, speaks stdio', LIMIT, async () => {
+  const client = new LspTestClient([`--clientProcessId=${process.pid}`]);
+  try {
+    await client.initialize();
+    const result = await client.connection.sendRequest('textDocument/hover', { textDocument: { uri: 'file:///nothing.c' }, position: { line: 0, character: 0 } });
+    assert.equal(result, null);
+  } finally {
+    await client.stop();
+  }
+});

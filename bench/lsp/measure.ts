@@ -42,7 +42,6 @@ export interface FileLatency {
   threadMs?: number[];
 }
 
-
 export interface OpenAllResult {
   files: number;
   /** From the first didOpen to the moment every file had diagnostics. */

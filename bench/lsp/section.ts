@@ -174,18 +174,18 @@ async function run(context: BenchContext): Promise<EditorLatencyData> {
  * A failed extra start is logged and leaves its server with fewer samples (the table shows them).
  */
 async function sampleFirstOpens(context: BenchContext, corpus: Corpus, file: string, specs: ServerSpec[], results: FileResults, openStarts: number): Promise<void> {
+  // measureFile's session gave each its first sample.
   const measured = specs.flatMap((spec) => {
     const result = results.servers[spec.id];
-    return isError(result) ? [] : [{ spec, result }];
+    return isError(result) ? [] : [{ spec, result, runs: (result.firstOpenRunsMs ??= [result.firstOpenMs]) }];
   });
   for (let start = 2; start <= openStarts; start++) {
-    for (const { spec, result } of measured) {
+    for (const { spec, runs } of measured) {
       const ms = await attempt(`${spec.id}: fresh start ${start} on ${results.file}`, context, () => firstOpenInFreshServer(spec, corpus, file));
-      if (!isError(ms)) (result.firstOpenRunsMs ??= [result.firstOpenMs]).push(ms);
+      if (!isError(ms)) runs.push(ms);
     }
   }
-  for (const { spec, result } of measured) {
-    const runs = result.firstOpenRunsMs ?? [result.firstOpenMs];
+  for (const { spec, result, runs } of measured) {
     result.firstOpenMs = middle(runs);
     context.log(`  ${spec.id.padEnd(11)} ${results.file.padEnd(14)} first open in ${runs.length} fresh servers: ${runs.map((ms) => ms.toFixed(0)).join(', ')} ms, median ${result.firstOpenMs.toFixed(0)} ms`);
   }
@@ -196,7 +196,7 @@ async function sampleFirstOpens(context: BenchContext, corpus: Corpus, file: str
  * each edit's latency is split into that job and the rest. The log's own messages cost the
  * server a little, so the figures of record stay those of the sessions without it.
  */
-async function splitEditLatency(context: BenchContext, corpus: ReturnType<typeof prepareMemcached>, file: string, edits: number): Promise<EditSplit> {
+async function splitEditLatency(context: BenchContext, corpus: Corpus, file: string, edits: number): Promise<EditSplit> {
   const changes = editSequence(await planEditPositions(file, Math.ceil(edits / 2))).slice(0, edits);
   const result = await measureFile(ourServer(context.root, { debounceMs: 0, debugLog: true }), corpus, file, changes, 0, context.log, 300_000);
   const pairs = result.editMs.map((ms, i) => [ms, result.threadMs?.[i] ?? NaN]).filter(([, thread]) => Number.isFinite(thread));

@@ -1,0 +1,149 @@
+// A plain tree's structure in a few typed arrays, and the plain tree rebuilt from them.
+//
+// Why: the workspace index parses every file on the server thread, while a document's analysis
+// runs on the analysis thread, which used to parse the file again when it was opened: tree-sitter
+// and the copy of its tree into plain nodes took ~95 ms of a first open of memcached.c's 6,265
+// lines, as much as all its analysis. Plain nodes cannot cross between threads, and a structured
+// clone of 49,000 of them would cost about what the copy does; this encoding is ~17 bytes a node
+// in six typed arrays, which the index keeps and a message carries as a block copy. Rebuilding the
+// nodes from it is ordinary JavaScript, with no call into wasm.
+//
+// The rebuilt tree is the one copyTree (plainTreeCopy.ts) makes from a parse of the same text:
+// same types, named-ness, fields, offsets, error and MISSING flags, and a fresh anchor for each
+// top-level subtree. Only the parser's own tree is missing: a document opened this way parses its
+// text when an edit first needs the parser's tree (ParsedVersion, plainTreeEdit.ts).
+import { PlainNode, PlainTree, type Anchor, type Home } from './plainTree';
+
+export interface EncodedTree {
+  /** Length of the text the tree was parsed from; a different text cannot use it. */
+  textLength: number;
+  /** The type and field names the codes below stand for. */
+  names: string[];
+  /** Per node, in pre-order: the index of its type in `names`. */
+  types: Uint16Array;
+  /** Per node: 1 + the index of its field in `names`, 0 for none. */
+  fields: Uint16Array;
+  /** Per node: NAMED, MISSING, OWN_ERROR bits. */
+  flags: Uint8Array;
+  starts: Int32Array;
+  ends: Int32Array;
+  childCounts: Int32Array;
+}
+
+const NAMED = 1;
+const MISSING = 2;
+/** An error that is the node's own (an ERROR node or a MISSING one), not one below it. */
+const OWN_ERROR = 4;
+
+/** Bytes the encoding holds (its arrays), for the index's budget. */
+export function encodedSize(encoded: EncodedTree): number {
+  return encoded.types.length * BYTES_PER_NODE;
+}
+
+const BYTES_PER_NODE = 2 + 2 + 1 + 4 + 4 + 4;
+
+export class EncodingError extends Error {}
+
+/** The structure of `tree` (not its text), for decodeTree. */
+export function encodeTree(tree: PlainTree): EncodedTree {
+  const ordered: PlainNode[] = [];
+  const stack: PlainNode[] = [tree.rootNode];
+  for (let node = stack.pop(); node; node = stack.pop()) {
+    ordered.push(node);
+    const children = node.children;
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+  }
+  const count = ordered.length;
+  const names: string[] = [];
+  const codes = new Map<string, number>();
+  const codeOf = (name: string): number => {
+    let code = codes.get(name);
+    if (code === undefined) {
+      code = names.length;
+      if (code >= 0xffff) throw new EncodingError('too many distinct node type and field names to encode');
+      names.push(name);
+      codes.set(name, code);
+    }
+    return code;
+  };
+  const encoded: EncodedTree = {
+    textLength: tree.text.length,
+    names,
+    types: new Uint16Array(count),
+    fields: new Uint16Array(count),
+    flags: new Uint8Array(count),
+    starts: new Int32Array(count),
+    ends: new Int32Array(count),
+    childCounts: new Int32Array(count),
+  };
+  for (let i = 0; i < count; i++) {
+    const node = ordered[i];
+    encoded.types[i] = codeOf(node.type);
+    encoded.fields[i] = node.field === null ? 0 : codeOf(node.field) + 1;
+    const ownError = node.isMissing || (node.hasError && !node.children.some((child) => child.hasError));
+    encoded.flags[i] = (node.isNamed ? NAMED : 0) | (node.isMissing ? MISSING : 0) | (ownError ? OWN_ERROR : 0);
+    encoded.starts[i] = node.startIndex;
+    encoded.ends[i] = node.endIndex;
+    encoded.childCounts[i] = node.children.length;
+  }
+  return encoded;
+}
+
+/**
+ * The plain tree `encoded` describes, over `text` (the text the parser saw: blanked, see
+ * blanking.ts). Throws EncodingError when the encoding does not fit the text or is malformed, so
+ * that a caller can parse instead.
+ */
+export function decodeTree(encoded: EncodedTree, text: string): PlainTree {
+  const { names, types, fields, flags, starts, ends, childCounts } = encoded;
+  const count = types.length;
+  if (encoded.textLength !== text.length) throw new EncodingError(`the encoded tree is of a text of ${encoded.textLength} characters, not ${text.length}`);
+  if (count === 0 || [fields, flags, starts, ends, childCounts].some((array) => array.length !== count)) throw new EncodingError('the encoded tree is malformed');
+  const home: Home = { tree: undefined };
+  const make = (i: number, anchor: Anchor): PlainNode => {
+    const type = names[types[i]];
+    const start = starts[i];
+    const end = ends[i];
+    if (type === undefined || !(start >= 0 && start <= end && end <= text.length)) throw new EncodingError(`node ${i} of the encoded tree is malformed`);
+    const node = new PlainNode(home, type, (flags[i] & NAMED) !== 0, start, end, anchor);
+    const field = fields[i];
+    if (field !== 0) node.field = names[field - 1] ?? null;
+    if (flags[i] & MISSING) node.isMissing = true;
+    if (flags[i] & OWN_ERROR) node.hasError = true;
+    return node;
+  };
+  const root = make(0, { offset: 0 });
+  // The open nodes from the root down, how many children each still expects, and those it has.
+  const open: PlainNode[] = [root];
+  const expected: number[] = [childCounts[0]];
+  const gathered: PlainNode[][] = [[]];
+  const close = () => {
+    const node = open.pop() as PlainNode;
+    expected.pop();
+    const children = gathered.pop() as PlainNode[];
+    if (children.length) node.children = children;
+    for (const child of children) if (child.hasError) node.hasError = true;
+  };
+  for (let i = 1; i < count; i++) {
+    while (open.length > 0 && expected[expected.length - 1] === 0) close();
+    if (open.length === 0) throw new EncodingError('the encoded tree has more nodes than its child counts describe');
+    const depth = open.length - 1;
+    const parent = open[depth];
+    // As copyTree: a fresh anchor for each top-level subtree, shared by every node below it.
+    const node = make(i, depth === 0 ? { offset: 0 } : parent.anchor);
+    node.parent = parent;
+    node.index = gathered[depth].length;
+    gathered[depth].push(node);
+    expected[depth]--;
+    if (childCounts[i] > 0) {
+      open.push(node);
+      expected.push(childCounts[i]);
+      gathered.push([]);
+    } else if (childCounts[i] < 0) throw new EncodingError(`node ${i} of the encoded tree is malformed`);
+  }
+  while (open.length > 0) {
+    if (expected[expected.length - 1] !== 0) throw new EncodingError('the encoded tree has fewer nodes than its child counts describe');
+    close();
+  }
+  return new PlainTree(text, root);
+}

@@ -3,12 +3,14 @@
 // version replaces it, when the document is dropped beyond the limit, or when it is forgotten.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { initC } from '../../server/src/analysis/syntax';
+import { initC, parsePlainC, type SyntaxNode } from '../../server/src/analysis/syntax';
+import { encodeTree } from '../../server/src/analysis/plainTreeEncoding';
 import { KeptDocuments, type KeptDocument } from '../../server/src/workerDocuments';
 
 /** Counts each tree's deletions by a label, and still frees it. */
 function watchDeletes(document: KeptDocument, label: string, deleted: string[]): void {
   const tree = document.parse.tree;
+  assert.ok(tree, `${label} has a parser tree`);
   const free = tree.delete.bind(tree);
   tree.delete = () => {
     deleted.push(label);
@@ -48,4 +50,67 @@ test('a new version frees the one it was parsed from; the same text keeps the pa
   documents.forget('a');
   assert.deepEqual(deleted, ['a1', 'a2']);
   assert.equal(documents.has('a'), false);
+});
+
+/** Type, extent, field and error flags of every node, in pre-order. */
+function shape(root: SyntaxNode): string[] {
+  const out: string[] = [];
+  const visit = (node: SyntaxNode) => {
+    out.push(`${node.type}${node.isNamed ? '' : '!'} ${node.startIndex}-${node.endIndex} ${node.field ?? ''} ${node.hasError ? 'E' : ''}${node.isMissing ? 'M' : ''}`);
+    for (const child of node.children) visit(child);
+  };
+  visit(root);
+  return out;
+}
+
+const SOURCE = 'int a(int x) {\n  if (x > 1) return x;\n  return 0;\n}\nint b(void) { return a(2); }\n';
+
+test('a first job given the encoded tree of its text is not parsed: the parser tree comes later, and edits reparse from it', async () => {
+  await initC();
+  const documents = new KeptDocuments(4);
+  const opened = documents.parseFor('a', SOURCE, encodeTree(parsePlainC(SOURCE)));
+  assert.equal(opened.parse.tree, undefined, 'rebuilt from the encoding, not parsed');
+  assert.deepEqual(shape(opened.parse.plain.rootNode), shape(parsePlainC(SOURCE).rootNode));
+  assert.equal(documents.parseWhatWasDecoded(), true);
+  assert.ok(opened.parse.tree, 'parsed once the answer is out');
+  assert.equal(documents.parseWhatWasDecoded(), false, 'nothing left to parse');
+  const edited = SOURCE.replace('return 0;', 'return 10;');
+  const next = documents.parseFor('a', edited);
+  assert.deepEqual(shape(next.parse.plain.rootNode), shape(parsePlainC(edited).rootNode));
+  assert.ok(next.parse.tree);
+  documents.forget('a');
+});
+
+test('an edit of a document still without its parser tree parses the old text first, then reparses the edit', async () => {
+  await initC();
+  const documents = new KeptDocuments(4);
+  const opened = documents.parseFor('a', SOURCE, encodeTree(parsePlainC(SOURCE)));
+  const kept = opened.parse.plain.rootNode.children[1];
+  const edited = SOURCE.replace('return 0;', 'return 10;');
+  const next = documents.parseFor('a', edited);
+  assert.deepEqual(shape(next.parse.plain.rootNode), shape(parsePlainC(edited).rootNode));
+  assert.equal(next.parse.plain.rootNode.children[1], kept, 'the declaration the edit left alone is carried over from the rebuilt tree');
+  documents.forget('a');
+});
+
+test('an encoding of another text is not used, and a kept parse wins over an encoding', async () => {
+  await initC();
+  const documents = new KeptDocuments(4);
+  const other = encodeTree(parsePlainC('int z;\n'));
+  const parsed = documents.parseFor('a', SOURCE, other);
+  assert.ok(parsed.parse.tree, 'parsed: the encoding is of a text of another length');
+  assert.deepEqual(shape(parsed.parse.plain.rootNode), shape(parsePlainC(SOURCE).rootNode));
+  const again = documents.parseFor('a', SOURCE, encodeTree(parsePlainC(SOURCE)));
+  assert.equal(again.parse, parsed.parse, 'the kept parse of the same text is reused');
+  documents.forget('a');
+});
+
+test('a document rebuilt from an encoding and dropped or forgotten before its parse frees nothing', async () => {
+  await initC();
+  const documents = new KeptDocuments(1);
+  documents.parseFor('a', SOURCE, encodeTree(parsePlainC(SOURCE)));
+  documents.parseFor('b', SOURCE, encodeTree(parsePlainC(SOURCE)));
+  assert.equal(documents.has('a'), false);
+  documents.forget('b');
+  assert.equal(documents.parseWhatWasDecoded(), false);
 });

@@ -18,6 +18,8 @@
 import type { Edit, Tree as ParserTree } from 'web-tree-sitter';
 import { PlainNode, PlainTree, type Home } from './plainTree';
 import { copySubtree, languageTablesOf } from './plainTreeCopy';
+import { decodeTree, type EncodedTree } from './plainTreeEncoding';
+import { blankingOf } from './blanking';
 import { parseC, parsedTextOf, plainTreeOf, setPlainTree } from './syntax';
 
 export interface ParsedVersion {
@@ -27,15 +29,56 @@ export interface ParsedVersion {
   plain: PlainTree;
 }
 
+/**
+ * A version that may not have its parser tree yet: one rebuilt from an encoded tree
+ * (versionFromEncoded) has none until parserTreeOf parses its text.
+ */
+export interface LazyVersion {
+  text: string;
+  tree: ParserTree | undefined;
+  plain: PlainTree;
+}
+
+/**
+ * A version whose plain tree is rebuilt from `encoded`, the encoding of a parse of exactly `text`
+ * (the workspace index's, plainTreeEncoding.ts), without parsing: the parser's tree is made only
+ * when an edit needs it (parserTreeOf). Throws EncodingError when the encoding cannot be of `text`.
+ */
+export function versionFromEncoded(text: string, encoded: EncodedTree): LazyVersion {
+  const version: LazyVersion = { text, tree: undefined, plain: decodeTree(encoded, blankingOf(text).text) };
+  if (!LONE_CARRIAGE_RETURN.test(text)) withoutLoneCarriageReturn.add(version);
+  return version;
+}
+
+/**
+ * The version's parser tree, parsed from its text if it has none yet. tree-sitter parses the same
+ * text into the same tree, so the version's plain tree is that tree's copy, as the next edit's
+ * carry-over expects.
+ */
+export function parserTreeOf(version: LazyVersion): ParserTree {
+  if (!version.tree) {
+    const tree = parseC(version.text);
+    setPlainTree(tree, version.plain);
+    version.tree = tree;
+  }
+  return version.tree;
+}
+
+/** Frees the version's parser tree, if it has one. */
+export function freeVersion(version: LazyVersion): void {
+  version.tree?.delete();
+  version.tree = undefined;
+}
+
 // tree-sitter counts rows at '\n' only, LSP also at a lone '\r' (documents.ts): such texts are
 // parsed afresh rather than edited.
 const LONE_CARRIAGE_RETURN = /\r(?!\n)/;
 
 /** Versions whose text has no lone '\r': the next one is then searched for one around its edit alone. */
-const withoutLoneCarriageReturn = new WeakSet<ParsedVersion>();
+const withoutLoneCarriageReturn = new WeakSet<LazyVersion>();
 
 /** Whether `text`, `previous.text` changed by `edit`, has a lone '\r'. */
-function hasLoneCarriageReturn(previous: ParsedVersion, text: string, edit: Edit): boolean {
+function hasLoneCarriageReturn(previous: LazyVersion, text: string, edit: Edit): boolean {
   if (!withoutLoneCarriageReturn.has(previous)) return LONE_CARRIAGE_RETURN.test(text);
   // Elsewhere a '\r' and the character after it are as they were; the one before the edit has a new follower.
   for (let i = Math.max(0, edit.startIndex - 1); i < edit.newEndIndex; i++) {
@@ -44,28 +87,34 @@ function hasLoneCarriageReturn(previous: ParsedVersion, text: string, edit: Edit
   return false;
 }
 
-/** Parses `text`, reusing `previous` (which is consumed: its parser tree is freed) when given. */
-export function reparse(previous: ParsedVersion | undefined, text: string): ParsedVersion {
+/**
+ * Parses `text`, reusing `previous` (which is consumed: its parser tree is freed) when given. A
+ * previous version without its parser tree has its text parsed first, for the edit's reparse.
+ */
+export function reparse(previous: ParsedVersion | undefined, text: string): ParsedVersion;
+export function reparse(previous: LazyVersion | undefined, text: string): LazyVersion;
+export function reparse(previous: LazyVersion | undefined, text: string): LazyVersion {
   if (previous && previous.text === text) return previous;
   const between = previous && editBetween(previous.text, text);
   const edit = previous && between && !hasLoneCarriageReturn(previous, text, between) ? between : undefined;
   if (!previous || !edit) {
-    previous?.tree.delete();
+    if (previous) freeVersion(previous);
     const tree = parseC(text);
     const version = { text, tree, plain: plainTreeOf(tree) };
     if (!LONE_CARRIAGE_RETURN.test(text)) withoutLoneCarriageReturn.add(version);
     return version;
   }
   try {
-    previous.tree.edit(edit);
-    const tree = parseC(text, previous.tree, { text: previous.text, edit });
-    const plain = carryOver(previous.plain, previous.tree, tree, edit);
+    const oldTree = parserTreeOf(previous);
+    oldTree.edit(edit);
+    const tree = parseC(text, oldTree, { text: previous.text, edit });
+    const plain = carryOver(previous.plain, oldTree, tree, edit);
     setPlainTree(tree, plain);
     const version = { text, tree, plain };
     withoutLoneCarriageReturn.add(version);
     return version;
   } finally {
-    previous.tree.delete();
+    freeVersion(previous);
   }
 }
 

@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { CancelledError, type FileAnalysis } from './analysis/analyze';
 import type { FileSummary } from './analysis/model';
+import type { EncodedTree } from './analysis/plainTreeEncoding';
 import { RecentMap } from './analysis/recentMap';
 import { CANCELLED_JOB_SLOT, decodeDiagnostics, decodeSummary, JOBS_POSTED_SLOT, KEPT_DOCUMENTS, SHARED_SLOTS, sentByPosition, type HeldDiagnostics, type SummaryChanges, type WorkerAnswer, type WorkerJob, type WorkerMessage } from './analysisWorkerProtocol';
 import type { Logger } from './log';
@@ -35,6 +36,8 @@ export interface AnalysisRequest {
   summaries: () => Map<string, FileSummary>;
   /** The file's summary when it is known to be that of exactly `text` (WorkspaceIndex.summaryOfText). */
   summaryOfText?: FileSummary;
+  /** The index's encoded syntax tree of exactly `text`, for a thread that keeps no parse of the document. */
+  encodedTree?: EncodedTree;
   options: WorkerJob['options'];
 }
 
@@ -267,7 +270,7 @@ export class AnalysisRunner {
     this.running = job;
     try {
       const worker = this.ensureWorker();
-      const { key, file, text, options, summaryOfText } = job.request;
+      const { key, file, text, options, summaryOfText, encodedTree } = job.request;
       const summaries = this.summaryChanges(job.request.summaries(), Infinity, file, summaryOfText);
       // Messages arrive in order, so the thread starts the job holding what was sent by now.
       job.base = this.sent.get(file);
@@ -276,7 +279,7 @@ export class AnalysisRunner {
       this.logger.debug(() => `Analysis ${job.id} of ${key}: ${summaries.set.length} summaries sent, ${heldIsOfText ? "the file's summary of its text offered" : "no summary of its text offered"}`);
       Atomics.add(this.cancelSlot, JOBS_POSTED_SLOT, 1);
       job.postedAt = performance.now();
-      worker.postMessage({ id: job.id, key, file, text, summaries, heldSummaryIsOfText: heldIsOfText, options, diagnosticsBase: job.heldDiagnostics?.answerId } satisfies WorkerJob);
+      worker.postMessage({ id: job.id, key, file, text, summaries, heldSummaryIsOfText: heldIsOfText, encodedTree, options, diagnosticsBase: job.heldDiagnostics?.answerId } satisfies WorkerJob);
     } catch (error) {
       this.restart();
       this.finish(job, () => job.reject(error));

@@ -14,6 +14,7 @@ import { AnalysisMemo, analyzeFile, buildProgramFacts, CancelledError, DEFAULT_A
 import type { FileSummary } from './analysis/model';
 import { initC, type Tree } from './analysis/syntax';
 import { reparse } from './analysis/plainTreeEdit';
+import { decodeTree, encodeTree } from './analysis/plainTreeEncoding';
 import { WARM_UP_FILE, WARM_UP_SOURCE, WARM_UP_TYPED, warmUpEditOffsets, workspaceWarmUpFile } from './analysisWarmUp';
 import { KeptDocuments } from './workerDocuments';
 import { CANCELLED_JOB_SLOT, encodeDiagnostics, encodeSummary, JOBS_POSTED_SLOT, KEPT_DOCUMENTS, type SummaryChanges, type WorkerAnswer, type WorkerJob, type WorkerMessage } from './analysisWorkerProtocol';
@@ -39,7 +40,7 @@ function answer(job: WorkerJob): WorkerAnswer {
   const isCancelled = () => Atomics.load(cancelSlot, CANCELLED_JOB_SLOT) === job.id;
   if (isCancelled()) return { id: job.id, cancelled: true };
   try {
-    const document = documents.parseFor(job.key, job.text);
+    const document = documents.parseFor(job.key, job.text, job.encodedTree);
     const base = summaries.get(job.file);
     // Offered only: analyzeFile takes it when the memo keeps no summary of the file (summaryToTake).
     const summaryOfText = job.heldSummaryIsOfText ? base : undefined;
@@ -79,6 +80,19 @@ function rememberSummary(file: string, tree: Tree, text: string, taken: FileSumm
     memo.rememberSummary(file, tree, text, taken);
   } catch {
     // The next edit summarises without the memo (and reports what fails) itself.
+  }
+}
+
+/**
+ * A document whose tree was rebuilt from the index's encoding has no parser tree yet, which its
+ * first edit needs for the incremental reparse: parsed once the answer is on its way, so that the
+ * edit does not wait for a parse of the whole text (a job arriving meanwhile waits for it instead).
+ */
+function parseDecodedDocument(): void {
+  try {
+    documents.parseWhatWasDecoded();
+  } catch {
+    // The edit parses the text itself (and reports what fails).
   }
 }
 
@@ -137,6 +151,8 @@ function warmUpOn(file: string, text: string, others: Map<string, FileSummary>, 
   const warmUpMemo = new AnalysisMemo();
   let version = reparse(undefined, text);
   try {
+    // A document opened with the text the index parsed is rebuilt from its encoding (workerDocuments.ts).
+    decodeTree(encodeTree(version.plain), version.plain.text);
     const first = analyzeFile(file, version.plain, text, others, options, warmUpMemo);
     for (const offset of warmUpEditOffsets(text, first.summary.functions, edits)) {
       for (const edited of [text.slice(0, offset) + WARM_UP_TYPED + text.slice(offset), text]) {
@@ -211,6 +227,7 @@ parentPort?.on('message', (message: WorkerMessage) => {
       const next = afterAnswer;
       afterAnswer = undefined;
       next?.();
+      parseDecodedDocument();
     },
     (error: unknown) => parentPort?.postMessage({ id: message.id, error: `the C grammar did not load: ${String(error)}` } satisfies WorkerAnswer),
   );

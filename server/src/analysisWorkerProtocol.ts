@@ -2,6 +2,7 @@
 // they cross the thread boundary by structured clone.
 import type { AnalyzeOptions, FileAnalysis } from './analysis/analyze';
 import type { AnalysisDiagnostic, FileSummary } from './analysis/model';
+import type { EncodedTree } from './analysis/plainTreeEncoding';
 
 export interface WorkerJob {
   id: number;
@@ -16,6 +17,11 @@ export interface WorkerJob {
    * the analysis takes it instead of summarising the file (the index's, for a file opened unchanged).
    */
   heldSummaryIsOfText?: boolean;
+  /**
+   * The workspace index's encoded syntax tree of exactly `text` (plainTreeEncoding.ts): a thread
+   * that keeps no parse of the document rebuilds its plain tree from it instead of parsing.
+   */
+  encodedTree?: EncodedTree;
   options: Omit<AnalyzeOptions, 'isCancelled' | 'discoveredEntries' | 'summaryOfText'>;
   /** The answer whose diagnostics of this key the server holds (HeldDiagnostics), if any. */
   diagnosticsBase?: number;

@@ -214,7 +214,10 @@ export class Analyzer {
       const { isCancelled, discoveredEntries, summaryOfText: _ignored, ...plain } = options;
       void discoveredEntries;
       try {
-        analysis = await this.runner.analyze({ key: uri, file, text, summaries: () => this.allSummaries(), summaryOfText, options: plain });
+        // A document's first analysis since it was opened may rebuild the index's tree of the text
+        // rather than parse it again (the thread ignores it when it still keeps a parse).
+        const encodedTree = summaryOfText && !this.latest.has(uri) ? this.index.encodedTreeOf(summaryOfText) : undefined;
+        analysis = await this.runner.analyze({ key: uri, file, text, summaries: () => this.allSummaries(), summaryOfText, encodedTree, options: plain });
       } catch (error) {
         if (error instanceof CancelledError || isCancelled?.()) throw error instanceof CancelledError ? error : new CancelledError();
         // The thread died or could not take the job: remembered as this version's result.

@@ -32,6 +32,8 @@ test('an open that takes the index summary and the facts built ahead equals an a
     memo.facts = buildProgramFacts(index);
     const ahead = memo.facts;
     const version = reparse(undefined, text);
+    // Each reparse frees the version it was made from: only the latest holds a tree to free.
+    let current = version;
     try {
       const opened = analyzeFile(name, version.plain, text, index, { ...DEFAULT_ANALYZE_OPTIONS, summaryOfText: index.get(name) }, memo);
       const fresh = analyzeFile(name, parsePlainC(text), text, new Map(index), DEFAULT_ANALYZE_OPTIONS);
@@ -48,7 +50,6 @@ test('an open that takes the index summary and the facts built ahead equals an a
 
       // What the thread does after answering, then edits: each must equal a fresh analysis.
       memo.rememberSummary(name, version.plain, text, opened.summary);
-      let current = version;
       let edited = text;
       for (const at of [0.2, 0.5, 0.8]) {
         const offset = edited.indexOf('\n', Math.floor(edited.length * at)) + 1;
@@ -58,7 +59,7 @@ test('an open that takes the index summary and the facts built ahead equals an a
         assert.deepStrictEqual(incremental, analyzeFile(name, parsePlainC(edited), edited, new Map(index), DEFAULT_ANALYZE_OPTIONS), `${name}: edit at ${at}`);
       }
     } finally {
-      version.tree.delete();
+      current.tree.delete();
     }
   }
 });

@@ -98,7 +98,7 @@ export function reparse(previous: LazyVersion | undefined, text: string): LazyVe
   const between = previous && editBetween(previous.text, text);
   const edit = previous && between && !hasLoneCarriageReturn(previous, text, between) ? between : undefined;
   if (!previous || !edit) {
-    if (previous) freeVersion(previous);
+    previous?.tree?.delete();
     const tree = parseC(text);
     const version = { text, tree, plain: plainTreeOf(tree) };
     if (!LONE_CARRIAGE_RETURN.test(text)) withoutLoneCarriageReturn.add(version);
@@ -114,7 +114,8 @@ export function reparse(previous: LazyVersion | undefined, text: string): LazyVe
     withoutLoneCarriageReturn.add(version);
     return version;
   } finally {
-    freeVersion(previous);
+    // Consumed: its tree is freed, and the caller does not use the version again.
+    previous.tree?.delete();
   }
 }
 

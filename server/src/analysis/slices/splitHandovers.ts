@@ -7,7 +7,7 @@
 // the fallback point of the paths that reach them.
 import type { SyntaxNode, Tree } from '../syntax';
 import { Severity, type AnalysisDiagnostic, type Range } from '../model';
-import { firstNotBelow, rangeOf, walkTypes } from '../treeHelpers';
+import { rangeOf, walkTypes } from '../treeHelpers';
 import { splitHandoverReason } from '../codegen/kernel/libc';
 import { calleeName } from '../entries/sockets';
 import { fileDefinitions } from './fileIndex';
@@ -47,7 +47,7 @@ export function splitHandovers(file: string, tree: Tree, diagnostics: readonly A
     ) {
       const defined = candidates.map((c) => c.callee !== undefined && definitions.byName.has(c.callee));
       const held = byLine.heldIn(from, to);
-      mine = handoversIn(file, candidates, defined, byLine);
+      mine = handoversIn(file, candidates, defined, byLine, from, to);
       handoversByDefinition.set(definition, { row, column, file, defined, held, found: mine });
     }
     for (const handover of mine!) found.push(handover);
@@ -82,17 +82,29 @@ class DiagnosticLines {
     readonly diagnostics: readonly AnalysisDiagnostic[],
     /** Indexes into `diagnostics`, by start line. */
     readonly order: readonly number[],
+    /**
+     * The start line of each diagnostic of `order`, at the same position: the searches read this
+     * array instead of a diagnostic, its range and its start at every step.
+     */
+    readonly lines: Int32Array,
     /** Whether `order` is ascending (the diagnostics were given in order of line). */
     private readonly ascending: boolean,
   ) {}
 
-  lineAt(at: number): number {
-    return this.diagnostics[this.order[at]].range.start.line;
-  }
-
   /** The first position in `order` of a diagnostic starting on `line` or below. */
   firstOnOrAfter(line: number): number {
-    return firstNotBelow(this.order.length, (at) => this.lineAt(at) < line);
+    return this.firstOnOrAfterWithin(line, 0, this.lines.length);
+  }
+
+  /** firstOnOrAfter(line) when the answer is known to lie in `low`..`high` (inclusive). */
+  firstOnOrAfterWithin(line: number, low: number, high: number): number {
+    const lines = this.lines;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (lines[middle] < line) low = middle + 1;
+      else high = middle;
+    }
+    return low;
   }
 
   /** The diagnostics at positions `from`..`to` (exclusive) of `order`, in the order of `diagnostics`. */
@@ -120,37 +132,52 @@ function linesOf(file: string, diagnostics: readonly AnalysisDiagnostic[]): Diag
     order.push(index);
   }
   if (!ascending) order.sort((a, b) => diagnostics[a].range.start.line - diagnostics[b].range.start.line || a - b);
-  return new DiagnosticLines(diagnostics, order, ascending);
+  const lines = new Int32Array(order.length);
+  for (let at = 0; at < order.length; at++) lines[at] = diagnostics[order[at]].range.start.line;
+  return new DiagnosticLines(diagnostics, order, lines, ascending);
 }
 
 function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-/** The hand-overs at one definition's candidates (`defined`: whether each calls a function of the file). */
-function handoversIn(file: string, candidates: Candidate[], defined: boolean[], byLine: DiagnosticLines): AnalysisDiagnostic[] {
-  const { diagnostics, order } = byLine;
+/**
+ * The hand-overs at one definition's candidates (`defined`: whether each calls a function of the
+ * file). `from`..`to` are the positions in `byLine.order` of the diagnostics starting on the
+ * definition's lines, which hold every diagnostic inside its candidates.
+ */
+function handoversIn(file: string, candidates: Candidate[], defined: boolean[], byLine: DiagnosticLines, from: number, to: number): AnalysisDiagnostic[] {
+  const { diagnostics, order, lines } = byLine;
   const found: AnalysisDiagnostic[] = [];
-  candidates.forEach((candidate, at) => {
-    if (defined[at]) return;
+  // The candidates come in source order, so the first diagnostic on a candidate's first line only
+  // moves forward: one merge of the two lists instead of a search per candidate.
+  let first = from;
+  let firstLine = -1;
+  for (let at = 0; at < candidates.length; at++) {
+    if (defined[at]) continue;
+    const candidate = candidates[at];
     const whole = candidate.whole;
+    const startLine = whole.start.line;
+    // Out of order (never from candidatesIn's walk): search again from the start.
+    if (startLine < firstLine) first = byLine.firstOnOrAfterWithin(startLine, from, to);
+    else while (first < to && lines[first] < startLine) first++;
+    firstLine = startLine;
     // Of the file's diagnostics inside the construct: whether one is an Error, and the first in `diagnostics`.
     let hasError = false;
-    let first = -1;
-    for (let k = byLine.firstOnOrAfter(whole.start.line); k < order.length && byLine.lineAt(k) <= whole.end.line && !hasError; k++) {
+    let firstHeld = -1;
+    for (let k = first; k < to && lines[k] <= whole.end.line && !hasError; k++) {
       const index = order[k];
       const held = diagnostics[index];
       if (!inside(whole, held.range)) continue;
       if (held.severity === Severity.Error) hasError = true;
-      if (first < 0 || index < first) first = index;
+      if (firstHeld < 0 || index < firstHeld) firstHeld = index;
     }
     // An Error of the rules inside the construct ends the path there anyway.
-    if (hasError) return;
-    found.push(handoverOf(file, candidate, first < 0 ? undefined : diagnostics[first].code));
-  });
+    if (hasError) continue;
+    found.push(handoverOf(file, candidate, firstHeld < 0 ? undefined : diagnostics[firstHeld].code));
+  }
   return found;
 }
-
 
 /**
  * The hand-over at a candidate, the code of the rules' first Warning or Information there in its

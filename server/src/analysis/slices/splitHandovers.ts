@@ -212,7 +212,8 @@ interface Candidate {
   handovers?: { key: string; made: AnalysisDiagnostic }[];
 }
 
-const CANDIDATE_TYPES: ReadonlySet<string> = new Set(['call_expression', 'identifier']);
+const CALL_TYPES: ReadonlySet<string> = new Set(['call_expression']);
+const IDENTIFIER_TYPES: ReadonlySet<string> = new Set(['identifier']);
 const candidates = new WeakMap<SyntaxNode, { row: number; column: number; found: Candidate[] }>();
 
 /**
@@ -224,16 +225,49 @@ function candidatesIn(definition: SyntaxNode): Candidate[] {
   const { row, column } = definition.startPosition;
   const kept = candidates.get(definition);
   if (kept && kept.row === row && kept.column === column) return kept.found;
-  const found: Candidate[] = [];
-  walkTypes(definition, CANDIDATE_TYPES, (node) => {
-    // Of the identifiers only errno counts (libc.ts): skip the others without reading their text.
-    if (node.type === 'identifier' && node.endIndex - node.startIndex !== 5) return true;
+  // Calls and errno reads walked one type at a time (a walk of both types sorts the positions of
+  // every identifier of the definition), then merged back into source order.
+  const calls: Candidate[] = [];
+  const callStarts: number[] = [];
+  walkTypes(definition, CALL_TYPES, (node) => {
     const candidate = candidateAt(node);
-    if (candidate) found.push(candidate);
-    return true;
+    if (candidate) {
+      calls.push(candidate);
+      callStarts.push(node.startIndex);
+    }
   });
+  const reads: Candidate[] = [];
+  const readStarts: number[] = [];
+  walkTypes(definition, IDENTIFIER_TYPES, (node) => {
+    // Of the identifiers only errno counts (libc.ts): skip the others without reading their text.
+    if (node.endIndex - node.startIndex !== ERRNO.length) return;
+    const candidate = candidateAt(node);
+    if (candidate) {
+      reads.push(candidate);
+      readStarts.push(node.startIndex);
+    }
+  });
+  const found = reads.length === 0 ? calls : mergedInSourceOrder(calls, callStarts, reads, readStarts);
   candidates.set(definition, { row, column, found });
   return found;
+}
+
+const ERRNO = 'errno';
+
+/**
+ * Calls and identifiers, each in source order with their start offsets, merged in the order of a
+ * pre-order walk: by start, and a call before an identifier at the same start (the identifier is
+ * then inside it: an identifier holds nothing).
+ */
+function mergedInSourceOrder(calls: Candidate[], callStarts: number[], reads: Candidate[], readStarts: number[]): Candidate[] {
+  const merged: Candidate[] = [];
+  let call = 0;
+  let read = 0;
+  while (call < calls.length || read < reads.length) {
+    if (read === reads.length || (call < calls.length && callStarts[call] <= readStarts[read])) merged.push(calls[call++]);
+    else merged.push(reads[read++]);
+  }
+  return merged;
 }
 
 /**
@@ -250,11 +284,28 @@ function candidateAt(node: SyntaxNode): Candidate | undefined {
     const { row, column } = node.startPosition;
     if (kept.whole.start.line === row && kept.whole.start.character === column) return kept;
   }
-  const reason = splitHandoverReason(node, () => false);
+  // The callee splitHandoverReason reads, seen as it asks whether the file defines it.
+  let callee: string | undefined;
+  const reason = splitHandoverReason(node, (name) => {
+    callee = name;
+    return false;
+  });
   if (!reason) return undefined;
   const whole = rangeOf(node);
-  const at = node.type === 'call_expression' ? rangeOf(node.childForFieldName('function') ?? node) : whole;
-  const made: Candidate = { callee: node.type === 'call_expression' ? calleeName(node) : undefined, reason, whole, at };
+  let at = whole;
+  if (node.type === 'call_expression') {
+    callee ??= calleeName(node);
+    const fn = node.childForFieldName('function') ?? node;
+    // The callee's name starts the call: its range follows from the call's start and its length
+    // when it is on one line, without the two searches of the line starts rangeOf makes.
+    at = callee !== undefined && fn.startIndex === node.startIndex && !callee.includes('\n') ? oneLineRange(whole.start, callee.length) : rangeOf(fn);
+  }
+  const made: Candidate = { callee: node.type === 'call_expression' ? callee : undefined, reason, whole, at };
   candidateOfNode.set(node, made);
   return made;
+}
+
+/** The range of `length` code units from `start` on its line. */
+function oneLineRange(start: Range['start'], length: number): Range {
+  return { start: { line: start.line, character: start.character }, end: { line: start.line, character: start.character + length } };
 }

@@ -79,8 +79,8 @@ export function estimateInstructions(root: FunctionInfo, inputs: SizeInputs, rec
   const memo = new Map<string, number>();
   const active = new Set<string>();
   const frames = new OpenFrames();
-  const ofFunction = (fn: FunctionInfo): number => {
-    const key = functionKey(fn);
+  // `key`: functionKey(fn), which the caller has made already.
+  const ofFunction = (fn: FunctionInfo, key: string): number => {
     const known = memo.get(key);
     if (known !== undefined) {
       frames.used(key);
@@ -111,7 +111,8 @@ export function estimateInstructions(root: FunctionInfo, inputs: SizeInputs, rec
     } else {
       total = (fn.range.end.line - fn.range.start.line + 1) * INSNS_PER_LINE;
       const resolved = inputs.resolver.calleesOf?.(fn);
-      for (const [at, site] of fn.calls.entries()) total += ofCall(fn, site.callee, callees, resolved && (resolved[at] ?? null));
+      const { calls } = fn;
+      for (let at = 0; at < calls.length; at++) total += ofCall(fn, calls[at].callee, callees, resolved && (resolved[at] ?? null));
     }
     active.delete(key);
     memo.set(key, total);
@@ -126,14 +127,15 @@ export function estimateInstructions(root: FunctionInfo, inputs: SizeInputs, rec
     const callee = known === undefined ? inputs.resolver.resolve(caller.file, name) : (known ?? undefined);
     if (callee) {
       if (inputs.reach.isSkipped(callee)) return 1;
-      callees.push(functionKey(callee));
-      return ofFunction(callee);
+      const key = functionKey(callee);
+      callees.push(key);
+      return ofFunction(callee, key);
     }
     const entry = libcEntry(name);
     // Unbounded string operations become loops capped at STRING_BOUND bytes.
     return entry?.kind === 'string' ? STRING_BOUND * 4 : 1;
   };
-  return ofFunction(root);
+  return ofFunction(root, functionKey(root));
 }
 
 /**

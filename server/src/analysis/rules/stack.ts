@@ -68,8 +68,8 @@ export function deepestPaths(reach: Reach, resolver: CalleeResolver, constants: 
   const memo = new Map<string, Deepest>();
   const active = new Set<string>();
   // Recursion is its own rule; cycles are cut here so the walk ends.
-  const deepest = (fn: FunctionInfo, depth: number): Deepest => {
-    const key = functionKey(fn);
+  // `key`: functionKey(fn), which the caller has made already.
+  const deepest = (fn: FunctionInfo, key: string, depth: number): Deepest => {
     const known = memo.get(key);
     if (known) {
       frames.used(key);
@@ -91,7 +91,9 @@ export function deepestPaths(reach: Reach, resolver: CalleeResolver, constants: 
     const callees: string[] = [];
     if (depth < MAX_DEPTH) {
       const resolved = resolver.calleesOf?.(fn);
-      for (const [at, site] of fn.calls.entries()) {
+      const { calls } = fn;
+      for (let at = 0; at < calls.length; at++) {
+        const site = calls[at];
         const callee = resolved ? resolved[at] : site.callee ? resolver.resolve(fn.file, site.callee) : undefined;
         if (!callee || reach.isSkipped(callee)) continue;
         const calleeKey = functionKey(callee);
@@ -100,7 +102,7 @@ export function deepestPaths(reach: Reach, resolver: CalleeResolver, constants: 
           frames.markOrderDependent();
           continue;
         }
-        const d = deepest(callee, depth + 1);
+        const d = deepest(callee, calleeKey, depth + 1);
         if (d.total > (best?.total ?? 0)) best = d;
       }
     } else frames.markOrderDependent();
@@ -113,7 +115,7 @@ export function deepestPaths(reach: Reach, resolver: CalleeResolver, constants: 
     return result;
   };
   return reach.roots.map((root) => {
-    const found = deepest(root, 0);
+    const found = deepest(root, functionKey(root), 0);
     return { root, total: found.total, path: pathOf(found) };
   });
 }

@@ -113,16 +113,25 @@ export function decodeTree(encoded: EncodedTree, text: string): PlainTree {
     return node;
   };
   const root = make(0, { offset: 0 });
-  // The open nodes from the root down, how many children each still expects, and those it has.
+  // The open nodes from the root down and how many children each still expects. The children of
+  // all of them wait on one stack (each open node's from firstChild on) and are sliced off when
+  // their parent closes: arrays of the exact length, not ones grown by push (17 slots at the
+  // first), as copyTree does (plainTreeCopy.ts).
   const open: PlainNode[] = [root];
   const expected: number[] = [childCounts[0]];
-  const gathered: PlainNode[][] = [[]];
+  const firstChild: number[] = [0];
+  const waiting: PlainNode[] = [];
+  let waitingCount = 0;
   const close = () => {
     const node = open.pop() as PlainNode;
     expected.pop();
-    const children = gathered.pop() as PlainNode[];
-    if (children.length) node.children = children;
-    for (const child of children) if (child.hasError) node.hasError = true;
+    const first = firstChild.pop() as number;
+    if (waitingCount > first) {
+      const children = waiting.slice(first, waitingCount);
+      node.children = children;
+      for (const child of children) if (child.hasError) node.hasError = true;
+    }
+    waitingCount = first;
   };
   for (let i = 1; i < count; i++) {
     while (open.length > 0 && expected[expected.length - 1] === 0) close();
@@ -132,13 +141,13 @@ export function decodeTree(encoded: EncodedTree, text: string): PlainTree {
     // As copyTree: a fresh anchor for each top-level subtree, shared by every node below it.
     const node = make(i, depth === 0 ? { offset: 0 } : parent.anchor);
     node.parent = parent;
-    node.index = gathered[depth].length;
-    gathered[depth].push(node);
+    node.index = waitingCount - firstChild[depth];
+    waiting[waitingCount++] = node;
     expected[depth]--;
     if (childCounts[i] > 0) {
       open.push(node);
       expected.push(childCounts[i]);
-      gathered.push([]);
+      firstChild.push(waitingCount);
     } else if (childCounts[i] < 0) throw new EncodingError(`node ${i} of the encoded tree is malformed`);
   }
   while (open.length > 0) {

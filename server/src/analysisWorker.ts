@@ -13,8 +13,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { AnalysisMemo, analyzeFile, buildProgramFacts, CancelledError, DEFAULT_ANALYZE_OPTIONS, type AnalyzeOptions } from './analysis/analyze';
 import type { FileSummary } from './analysis/model';
 import { initC, type Tree } from './analysis/syntax';
-import { reparse } from './analysis/plainTreeEdit';
-import { decodeTree, encodeTree } from './analysis/plainTreeEncoding';
+import { reparse, versionFromEncoded } from './analysis/plainTreeEdit';
+import { encodeTree } from './analysis/plainTreeEncoding';
 import { WARM_UP_FILE, WARM_UP_SOURCE, WARM_UP_TYPED, warmUpEditOffsets, workspaceWarmUpFile } from './analysisWarmUp';
 import { KeptDocuments } from './workerDocuments';
 import { CANCELLED_JOB_SLOT, encodeDiagnostics, encodeSummary, JOBS_POSTED_SLOT, KEPT_DOCUMENTS, type SummaryChanges, type WorkerAnswer, type WorkerJob, type WorkerMessage } from './analysisWorkerProtocol';
@@ -155,7 +155,7 @@ function warmUpOn(file: string, text: string, others: Map<string, FileSummary>, 
   let version = reparse(undefined, text);
   try {
     // A document opened with the text the index parsed is rebuilt from its encoding (workerDocuments.ts).
-    decodeTree(encodeTree(version.plain), version.plain.text);
+    versionFromEncoded(text, encodeTree(version.plain, text));
     const first = analyzeFile(file, version.plain, text, others, options, warmUpMemo);
     for (const offset of warmUpEditOffsets(text, first.summary.functions, edits)) {
       for (const edited of [text.slice(0, offset) + WARM_UP_TYPED + text.slice(offset), text]) {

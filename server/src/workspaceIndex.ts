@@ -191,7 +191,7 @@ export class WorkspaceIndex {
       const tree = parsePlainC(text);
       const summary = summarizeFile(file, tree, text);
       this.keep(file, summary, text);
-      this.keepTree(file, summary, () => encodeTree(tree));
+      this.keepTree(file, summary, () => encodeTree(tree, text));
       return true;
     } catch (error) {
       this.logger.error(`Could not summarise ${filePath}`, error);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { initC, parsePlainC, type SyntaxNode, type Tree } from '../../server/src/analysis/syntax';
-import { decodeTree, encodeTree, encodedSize, EncodingError } from '../../server/src/analysis/plainTreeEncoding';
+import { decodeTree, encodeTree, encodedSize, EncodingError, textParsedOf } from '../../server/src/analysis/plainTreeEncoding';
 import { repoRoot } from '../repoRoot';
 import { memcachedOrSkip } from '../corpus/corpusRun';
 
@@ -35,9 +35,11 @@ function assertSameTree(decoded: Tree, copied: Tree, label: string): number {
 
 function roundTrip(text: string, label: string): number {
   const copied = parsePlainC(text);
-  const encoded = encodeTree(copied);
-  assert.equal(encodedSize(encoded), encoded.types.length * 17);
-  return assertSameTree(decodeTree(encoded, copied.text), copied, label);
+  const encoded = encodeTree(copied, text);
+  assert.equal(encodedSize(encoded), encoded.types.length * 17 + encoded.blanked.length * 4);
+  // The text the parser read (blanked) comes back from the document's text and the encoding.
+  assert.equal(textParsedOf(encoded, text), copied.text, `${label}: the text the parser read`);
+  return assertSameTree(decodeTree(encoded, textParsedOf(encoded, text)), copied, label);
 }
 
 test('a tree rebuilt from its encoding equals the copy of a parse, on the example servers', async () => {
@@ -66,7 +68,7 @@ test('a tree rebuilt from its encoding keeps ERROR and MISSING nodes and where e
   for (const [i, text] of broken.entries()) roundTrip(text, `broken ${i}`);
   const missing = parsePlainC(broken[1]);
   assert.ok(missing.rootNode.hasError, 'the fixture must contain an error');
-  const decoded = decodeTree(encodeTree(missing), missing.text);
+  const decoded = decodeTree(encodeTree(missing, broken[1]), missing.text);
   const missingNodes = (node: SyntaxNode): number => (node.isMissing ? 1 : 0) + node.children.reduce((n, c) => n + missingNodes(c), 0);
   assert.ok(missingNodes(decoded.rootNode) > 0, 'the MISSING node is rebuilt');
 });
@@ -78,6 +80,42 @@ test('a tree rebuilt from its encoding equals the copy of a parse on memcached.c
   assert.ok(roundTrip(readFileSync(join(directory, 'memcached.c'), 'utf8'), 'memcached.c') > 40_000);
 });
 
+test('the encoding says which characters the parser read blanked, and the text it read is made from the document\'s', async () => {
+  await initC();
+  // An attribute-only macro and an #if group that splits a brace are blanked (blanking.ts).
+  const text = [
+    '#define ATTR(x) __attribute__((x))',
+    'int f(int a) ATTR(nonnull(1));',
+    'static int g(int n) {',
+    '#ifdef EXTSTORE',
+    '    if (n <= 2 || n > 9) {',
+    '#else',
+    '    if (n <= 2) {',
+    '#endif',
+    '        return 0;',
+    '    }',
+    '    return n;',
+    '}',
+    '',
+  ].join('\n');
+  const copied = parsePlainC(text);
+  assert.notEqual(copied.text, text, 'the fixture must be blanked');
+  const encoded = encodeTree(copied, text);
+  assert.ok(encoded.blanked.length >= 4, 'at least two blanked runs');
+  assert.equal(textParsedOf(encoded, text), copied.text);
+  roundTrip(text, 'blanked');
+  // No runs for a text read as it is.
+  assert.equal(encodeTree(parsePlainC('int a;\n'), 'int a;\n').blanked.length, 0);
+  // Runs that cannot be of the document are refused.
+  assert.throws(() => textParsedOf(encoded, text + ' '), EncodingError);
+  assert.throws(() => textParsedOf({ ...encoded, blanked: encoded.blanked.slice(1) }, text), EncodingError);
+  assert.throws(() => textParsedOf({ ...encoded, blanked: Int32Array.from([5, 3]) }, text), EncodingError);
+  assert.throws(() => textParsedOf({ ...encoded, blanked: Int32Array.from([10, 12, 11, 14]) }, text), EncodingError);
+  assert.throws(() => textParsedOf({ ...encoded, blanked: Int32Array.from([0, text.length + 1]) }, text), EncodingError);
+  // A tree and a document of different lengths cannot be encoded together.
+  assert.throws(() => encodeTree(copied, text + ' '), EncodingError);
+});
+
 test('code nested thousands of levels deep encodes and rebuilds without overflowing the stack', async () => {
   await initC();
   const depth = 5000;
@@ -87,7 +125,7 @@ test('code nested thousands of levels deep encodes and rebuilds without overflow
 test('an encoding that does not fit the text, or is malformed, is refused with EncodingError', async () => {
   await initC();
   const copied = parsePlainC('int a;\nint b(void) { return a; }\n');
-  const encoded = encodeTree(copied);
+  const encoded = encodeTree(copied, copied.text);
   assert.throws(() => decodeTree(encoded, copied.text + ' '), EncodingError);
   assert.throws(() => decodeTree({ ...encoded, childCounts: encoded.childCounts.map((n, i) => (i === 0 ? n + 1 : n)) }, copied.text), EncodingError);
   assert.throws(() => decodeTree({ ...encoded, childCounts: encoded.childCounts.map((n, i) => (i === 0 ? n - 1 : n)) }, copied.text), EncodingError);

@@ -29,14 +29,14 @@ function workspace(files: Record<string, string>): { dir: string; uri: (name: st
 test('the index keeps the encoded tree of each text it indexed, within its byte budget', async () => {
   await initC();
   const { dir, uri } = workspace({ 'a.c': SMALL, 'b.c': OTHER });
-  const bytesOf = (text: string) => encodedSize(encodeTree(parsePlainC(text)));
+  const bytesOf = (text: string) => encodedSize(encodeTree(parsePlainC(text), text));
   try {
     const index = new WorkspaceIndex(silentLogger());
     await index.indexFolders([dir]);
     for (const [name, text] of [['a.c', SMALL], ['b.c', OTHER]]) {
       const summary = index.summaryOfText(uri(name), text);
       assert.ok(summary, name);
-      assert.deepEqual(index.encodedTreeOf(summary), encodeTree(parsePlainC(text)), `${name}: the encoding of the indexed text`);
+      assert.deepEqual(index.encodedTreeOf(summary), encodeTree(parsePlainC(text), text), `${name}: the encoding of the indexed text`);
     }
 
     // Room for a.c's tree only (files are indexed in name order): b.c keeps its summary, no tree.
@@ -51,7 +51,7 @@ test('the index keeps the encoded tree of each text it indexed, within its byte 
     const sameSize = SMALL.replace('helper', 'helpep');
     writeFileSync(join(dir, 'a.c'), sameSize);
     await small.indexFile(join(dir, 'a.c'));
-    assert.deepEqual(small.encodedTreeOf(small.summaryOfText(uri('a.c'), sameSize)!), encodeTree(parsePlainC(sameSize)));
+    assert.deepEqual(small.encodedTreeOf(small.summaryOfText(uri('a.c'), sameSize)!), encodeTree(parsePlainC(sameSize), sameSize));
     // Removed: its bytes are free for b.c when it is indexed again.
     small.remove(uri('a.c'));
     await small.indexFile(join(dir, 'b.c'));

@@ -68,7 +68,7 @@ const SOURCE = 'int a(int x) {\n  if (x > 1) return x;\n  return 0;\n}\nint b(vo
 test('a first job given the encoded tree of its text is not parsed: the parser tree comes later, and edits reparse from it', async () => {
   await initC();
   const documents = new KeptDocuments(4);
-  const opened = documents.parseFor('a', SOURCE, encodeTree(parsePlainC(SOURCE)));
+  const opened = documents.parseFor('a', SOURCE, encodeTree(parsePlainC(SOURCE), SOURCE));
   assert.equal(opened.parse.tree, undefined, 'rebuilt from the encoding, not parsed');
   assert.deepEqual(shape(opened.parse.plain.rootNode), shape(parsePlainC(SOURCE).rootNode));
   assert.equal(documents.parseWhatWasDecoded(), true);
@@ -81,10 +81,28 @@ test('a first job given the encoded tree of its text is not parsed: the parser t
   documents.forget('a');
 });
 
+test('a document the parser reads blanked is rebuilt over the blanked text, as a parse is, and edited alike', async () => {
+  await initC();
+  // An attribute-only macro: the parser reads its uses as spaces (blanking.ts).
+  const text = '#define ATTR(x) __attribute__((x))\nint f(int a) ATTR(nonnull(1));\nint g(void) { return f(1); }\n';
+  const parsed = parsePlainC(text);
+  assert.notEqual(parsed.text, text, 'the fixture must be blanked');
+  const documents = new KeptDocuments(4);
+  const opened = documents.parseFor('a', text, encodeTree(parsed, text));
+  assert.equal(opened.parse.tree, undefined, 'rebuilt from the encoding, not parsed');
+  assert.equal(opened.parse.plain.text, parsed.text, 'the text the parser would have read');
+  assert.deepEqual(shape(opened.parse.plain.rootNode), shape(parsed.rootNode));
+  const edited = text.replace('return f(1);', 'return f(12);');
+  const next = documents.parseFor('a', edited);
+  assert.equal(next.parse.plain.text, parsePlainC(edited).text);
+  assert.deepEqual(shape(next.parse.plain.rootNode), shape(parsePlainC(edited).rootNode));
+  documents.forget('a');
+});
+
 test('an edit of a document still without its parser tree parses the old text first, then reparses the edit', async () => {
   await initC();
   const documents = new KeptDocuments(4);
-  const opened = documents.parseFor('a', SOURCE, encodeTree(parsePlainC(SOURCE)));
+  const opened = documents.parseFor('a', SOURCE, encodeTree(parsePlainC(SOURCE), SOURCE));
   const kept = opened.parse.plain.rootNode.children[1];
   const edited = SOURCE.replace('return 0;', 'return 10;');
   const next = documents.parseFor('a', edited);
@@ -96,11 +114,11 @@ test('an edit of a document still without its parser tree parses the old text fi
 test('an encoding of another text is not used, and a kept parse wins over an encoding', async () => {
   await initC();
   const documents = new KeptDocuments(4);
-  const other = encodeTree(parsePlainC('int z;\n'));
+  const other = encodeTree(parsePlainC('int z;\n'), 'int z;\n');
   const parsed = documents.parseFor('a', SOURCE, other);
   assert.ok(parsed.parse.tree, 'parsed: the encoding is of a text of another length');
   assert.deepEqual(shape(parsed.parse.plain.rootNode), shape(parsePlainC(SOURCE).rootNode));
-  const again = documents.parseFor('a', SOURCE, encodeTree(parsePlainC(SOURCE)));
+  const again = documents.parseFor('a', SOURCE, encodeTree(parsePlainC(SOURCE), SOURCE));
   assert.equal(again.parse, parsed.parse, 'the kept parse of the same text is reused');
   documents.forget('a');
 });
@@ -108,8 +126,8 @@ test('an encoding of another text is not used, and a kept parse wins over an enc
 test('a document rebuilt from an encoding and dropped or forgotten before its parse frees nothing', async () => {
   await initC();
   const documents = new KeptDocuments(1);
-  documents.parseFor('a', SOURCE, encodeTree(parsePlainC(SOURCE)));
-  documents.parseFor('b', SOURCE, encodeTree(parsePlainC(SOURCE)));
+  documents.parseFor('a', SOURCE, encodeTree(parsePlainC(SOURCE), SOURCE));
+  documents.parseFor('b', SOURCE, encodeTree(parsePlainC(SOURCE), SOURCE));
   assert.equal(documents.has('a'), false);
   documents.forget('b');
   assert.equal(documents.parseWhatWasDecoded(), false);

@@ -18,8 +18,7 @@
 import type { Edit, Tree as ParserTree } from 'web-tree-sitter';
 import { PlainNode, PlainTree, type Home } from './plainTree';
 import { copySubtree, languageTablesOf } from './plainTreeCopy';
-import { decodeTree, type EncodedTree } from './plainTreeEncoding';
-import { blankingOf } from './blanking';
+import { decodeTree, textParsedOf, type EncodedTree } from './plainTreeEncoding';
 import { parseC, parsedTextOf, plainTreeOf, setPlainTree } from './syntax';
 
 export interface ParsedVersion {
@@ -45,7 +44,7 @@ export interface LazyVersion {
  * when an edit needs it (parserTreeOf). Throws EncodingError when the encoding cannot be of `text`.
  */
 export function versionFromEncoded(text: string, encoded: EncodedTree): LazyVersion {
-  const version: LazyVersion = { text, tree: undefined, plain: decodeTree(encoded, blankingOf(text).text) };
+  const version: LazyVersion = { text, tree: undefined, plain: decodeTree(encoded, textParsedOf(encoded, text)) };
   if (!LONE_CARRIAGE_RETURN.test(text)) withoutLoneCarriageReturn.add(version);
   return version;
 }

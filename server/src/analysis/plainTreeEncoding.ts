@@ -12,6 +12,11 @@
 // same types, named-ness, fields, offsets, error and MISSING flags, and a fresh anchor for each
 // top-level subtree. Only the parser's own tree is missing: a document opened this way parses its
 // text when an edit first needs the parser's tree (ParsedVersion, plainTreeEdit.ts).
+//
+// The parser read the document's text blanked (blanking.ts): the encoding also says where, as
+// runs of characters made spaces, so that the rebuild need not scan the text's directives and
+// macros again (5-11 ms of memcached.c's first open on the analysis thread).
+import { blankRanges, type BlankRange } from './blanking';
 import { PlainNode, PlainTree, type Anchor, type Home } from './plainTree';
 
 export interface EncodedTree {
@@ -28,6 +33,11 @@ export interface EncodedTree {
   starts: Int32Array;
   ends: Int32Array;
   childCounts: Int32Array;
+  /**
+   * Start and end offsets, in pairs, of the runs of characters the parser read as spaces where
+   * the document has others (blanking.ts); empty when it read the document's text itself.
+   */
+  blanked: Int32Array;
 }
 
 const NAMED = 1;
@@ -37,15 +47,18 @@ const OWN_ERROR = 4;
 
 /** Bytes the encoding holds (its arrays), for the index's budget. */
 export function encodedSize(encoded: EncodedTree): number {
-  return encoded.types.length * BYTES_PER_NODE;
+  return encoded.types.length * BYTES_PER_NODE + encoded.blanked.byteLength;
 }
 
 const BYTES_PER_NODE = 2 + 2 + 1 + 4 + 4 + 4;
 
 export class EncodingError extends Error {}
 
-/** The structure of `tree` (not its text), for decodeTree. */
-export function encodeTree(tree: PlainTree): EncodedTree {
+/**
+ * The structure of `tree` (not its text), for decodeTree, and where its text (`tree.text`, what
+ * the parser read) differs from `documentText`, the text it was parsed from before blanking.
+ */
+export function encodeTree(tree: PlainTree, documentText: string): EncodedTree {
   const ordered: PlainNode[] = [];
   const stack: PlainNode[] = [tree.rootNode];
   for (let node = stack.pop(); node; node = stack.pop()) {
@@ -75,6 +88,7 @@ export function encodeTree(tree: PlainTree): EncodedTree {
     starts: new Int32Array(count),
     ends: new Int32Array(count),
     childCounts: new Int32Array(count),
+    blanked: differingRuns(documentText, tree.text),
   };
   for (let i = 0; i < count; i++) {
     const node = ordered[i];
@@ -87,6 +101,39 @@ export function encodeTree(tree: PlainTree): EncodedTree {
     encoded.childCounts[i] = node.children.length;
   }
   return encoded;
+}
+
+/** Offsets in pairs of the runs where two texts of one length differ; empty when they are the same string. */
+function differingRuns(text: string, blanked: string): Int32Array {
+  if (text.length !== blanked.length) throw new EncodingError(`the tree's text has ${blanked.length} characters, the document's ${text.length}`);
+  if (text === blanked) return new Int32Array(0);
+  const runs: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) === blanked.charCodeAt(i)) continue;
+    const start = i;
+    while (i < text.length && text.charCodeAt(i) !== blanked.charCodeAt(i)) i++;
+    runs.push(start, i);
+  }
+  return Int32Array.from(runs);
+}
+
+/**
+ * The text the parser read for the tree `encoded` describes, made from the document's text: its
+ * blanked runs turned into spaces (line breaks are never in one). Throws EncodingError when the
+ * runs cannot be of `documentText`.
+ */
+export function textParsedOf(encoded: EncodedTree, documentText: string): string {
+  const { blanked } = encoded;
+  if (encoded.textLength !== documentText.length) throw new EncodingError(`the encoded tree is of a text of ${encoded.textLength} characters, not ${documentText.length}`);
+  if (blanked.length % 2 !== 0) throw new EncodingError('the encoded tree\'s blanked runs are malformed');
+  const ranges: BlankRange[] = [];
+  for (let i = 0; i < blanked.length; i += 2) {
+    const start = blanked[i];
+    const end = blanked[i + 1];
+    if (!(start >= (i === 0 ? 0 : blanked[i - 1]) && start < end && end <= documentText.length)) throw new EncodingError('the encoded tree\'s blanked runs are malformed');
+    ranges.push({ start, end });
+  }
+  return blankRanges(documentText, ranges);
 }
 
 /**

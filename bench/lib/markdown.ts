@@ -44,10 +44,17 @@ export function formatMs(ms: number | undefined): string {
 }
 
 /** ours / baseline as "0.42×"; below 1 means ours is smaller (faster, leaner). */
-export function formatRatio(ours: number | undefined, baseline: number | undefined): string {
+/**
+ * ours / baseline. With `limit` (a target's ratio), a ratio that would round to the limit's own
+ * figure is given one more decimal: 0.504× missed a limit of 0.5× that "0.50×" seems to meet.
+ */
+export function formatRatio(ours: number | undefined, baseline: number | undefined, limit?: number): string {
   if (ours === undefined || baseline === undefined || !(baseline > 0)) return '—';
   const ratio = ours / baseline;
-  return `${ratio < 0.1 ? ratio.toFixed(3) : ratio.toFixed(2)}×`;
+  const decimals = ratio < 0.1 ? 3 : 2;
+  const shown = ratio.toFixed(decimals);
+  if (limit !== undefined && ratio !== limit && shown === limit.toFixed(decimals)) return `${ratio.toFixed(decimals + 1)}×`;
+  return `${shown}×`;
 }
 
 export function formatMiB(mib: number | undefined): string {

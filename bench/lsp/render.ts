@@ -88,7 +88,7 @@ function targetsTable(data: EditorLatencyData): { table: Table; missed: string[]
           name,
           formatMs(ours?.firstOpenMs),
           formatMs(clangd?.firstOpenMs),
-          formatRatio(ours?.firstOpenMs, clangd?.firstOpenMs),
+          formatRatio(ours?.firstOpenMs, clangd?.firstOpenMs, TARGETS.openRatio),
           verdict(openMet),
         ],
         [

@@ -131,6 +131,11 @@ test('report formatting: milliseconds and ratios', () => {
   assert.equal(formatRatio(246, 208), '1.18×');
   assert.equal(formatRatio(5, 100), '0.050×');
   assert.equal(formatRatio(5, 0), '—');
+  // Against a target's ratio, a figure that would round to the target's own shows another decimal.
+  assert.equal(formatRatio(122, 242, 0.5), '0.504×');
+  assert.equal(formatRatio(120, 242, 0.5), '0.496×');
+  assert.equal(formatRatio(121, 242, 0.5), '0.50×', 'exactly the limit');
+  assert.equal(formatRatio(110, 242, 0.5), '0.45×');
 });
 
 test('chart ticks cover the data', () => {

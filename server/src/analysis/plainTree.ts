@@ -105,6 +105,38 @@ function lineStartsOf(text: string): number[] {
 const NO_CHILDREN: readonly PlainNode[] = Object.freeze([]);
 
 /**
+ * The children of the nodes still open in a pre-order build of a tree (plainTreeCopy.ts,
+ * plainTreeEncoding.ts), on one stack: each open node's start from the mark taken when it
+ * opened, and are sliced off when it closes. Arrays of their exact length, not ones grown by
+ * push (17 slots at the first): memcached.c's copy allocates 10.5 MB instead of 13.2.
+ */
+export class PendingChildren {
+  private readonly nodes: PlainNode[] = [];
+  private count = 0;
+
+  /** Where the children of a node opened now start. */
+  mark(): number {
+    return this.count;
+  }
+
+  /** `child` as the next child of `parent`, opened at `mark`: its parent and index are set. */
+  add(parent: PlainNode, mark: number, child: PlainNode): void {
+    child.parent = parent;
+    child.index = this.count - mark;
+    this.nodes[this.count++] = child;
+  }
+
+  /** Gives `node` the children added since `mark` (none: it keeps its own) and carries their errors up. */
+  close(node: PlainNode, mark: number): void {
+    if (this.count === mark) return;
+    const children = this.nodes.slice(mark, this.count);
+    node.children = children;
+    for (const child of children) if (child.hasError) node.hasError = true;
+    this.count = mark;
+  }
+}
+
+/**
  * The nodes of one subtree in pre-order, where each subtree ends in that order, and where each
  * type occurs. Sets each node's `segment` and `order` (its position here).
  */

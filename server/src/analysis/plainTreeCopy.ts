@@ -1,7 +1,7 @@
 // Copying a tree-sitter tree, or part of one, into plain nodes (plainTree.ts): one cursor
 // traversal, reading as little per node as it can, since every read crosses into wasm.
 import type { Tree as ParserTree, TreeCursor as ParserCursor } from 'web-tree-sitter';
-import { PlainNode, PlainTree, type Anchor, type Home } from './plainTree';
+import { PendingChildren, PlainNode, PlainTree, type Anchor, type Home } from './plainTree';
 
 /** Per language: names of node types and fields, and which types are named, read once. */
 export interface LanguageTables {
@@ -81,37 +81,29 @@ export function copySubtree(
   // root when asked (a whole tree's top-level subtrees), otherwise the parent's.
   const childAnchor = (parent: PlainNode): Anchor => (anchorPerChild && parent === root ? { offset: 0 } : parent.anchor);
   const stack: Frame[] = [];
-  // The children of every open node wait on one stack (each frame's from `firstChild` on) and are
-  // sliced off when the node closes: arrays of their exact length, not ones grown by push (17
-  // slots at the first): memcached.c's copy allocates 10.5 MB instead of 13.2.
-  const waiting: PlainNode[] = [];
-  let waitingCount = 0;
-  let current: Frame = { node: root, firstChild: 0, reused: false };
+  const pending = new PendingChildren();
+  let current: Frame = { node: root, firstChild: pending.mark(), reused: false };
   for (;;) {
     if (!current.reused && cursor.gotoFirstChild()) {
       stack.push(current);
       const child = make(childAnchor(current.node), true);
       child.field = tables.fields[cursor.currentFieldId] ?? null;
-      current = { node: child, firstChild: waitingCount, reused };
+      current = { node: child, firstChild: pending.mark(), reused };
       continue;
     }
     // Leaf, reused subtree, or all children done: close nodes until one has a next sibling.
     for (;;) {
       const done = current;
-      if (!done.reused && waitingCount > done.firstChild) done.node.children = waiting.slice(done.firstChild, waitingCount);
-      waitingCount = done.firstChild;
+      // A reused subtree has its children already, and none pending.
+      pending.close(done.node, done.firstChild);
       const parent = stack.pop();
       if (!parent) return root;
-      // Attached to its parent: position, and the error flag carried up.
-      done.node.parent = parent.node;
-      done.node.index = waitingCount - parent.firstChild;
-      waiting[waitingCount++] = done.node;
-      if (done.node.hasError) parent.node.hasError = true;
+      pending.add(parent.node, parent.firstChild, done.node);
       if (cursor.gotoNextSibling()) {
         const sibling = make(childAnchor(parent.node), true);
         sibling.field = tables.fields[cursor.currentFieldId] ?? null;
         stack.push(parent);
-        current = { node: sibling, firstChild: waitingCount, reused };
+        current = { node: sibling, firstChild: pending.mark(), reused };
         break;
       }
       cursor.gotoParent();
@@ -122,7 +114,7 @@ export function copySubtree(
 
 interface Frame {
   node: PlainNode;
-  /** Where this node's children start on the stack of waiting children. */
+  /** Its PendingChildren mark. */
   firstChild: number;
   /** Carried over whole: its children are already in place. */
   reused: boolean;

@@ -17,7 +17,7 @@
 // runs of characters made spaces, so that the rebuild need not scan the text's directives and
 // macros again (5-11 ms of memcached.c's first open on the analysis thread).
 import { blankRanges, type BlankRange } from './blanking';
-import { PlainNode, PlainTree, type Anchor, type Home } from './plainTree';
+import { PendingChildren, PlainNode, PlainTree, type Anchor, type Home } from './plainTree';
 
 export interface EncodedTree {
   /** Length of the text the tree was parsed from; a different text cannot use it. */
@@ -160,25 +160,15 @@ export function decodeTree(encoded: EncodedTree, text: string): PlainTree {
     return node;
   };
   const root = make(0, { offset: 0 });
-  // The open nodes from the root down and how many children each still expects. The children of
-  // all of them wait on one stack (each open node's from firstChild on) and are sliced off when
-  // their parent closes: arrays of the exact length, not ones grown by push (17 slots at the
-  // first), as copyTree does (plainTreeCopy.ts).
+  // The open nodes from the root down, how many children each still expects, and its mark on
+  // the stack of their children (PendingChildren).
+  const pending = new PendingChildren();
   const open: PlainNode[] = [root];
   const expected: number[] = [childCounts[0]];
-  const firstChild: number[] = [0];
-  const waiting: PlainNode[] = [];
-  let waitingCount = 0;
+  const firstChild: number[] = [pending.mark()];
   const close = () => {
-    const node = open.pop() as PlainNode;
     expected.pop();
-    const first = firstChild.pop() as number;
-    if (waitingCount > first) {
-      const children = waiting.slice(first, waitingCount);
-      node.children = children;
-      for (const child of children) if (child.hasError) node.hasError = true;
-    }
-    waitingCount = first;
+    pending.close(open.pop() as PlainNode, firstChild.pop() as number);
   };
   for (let i = 1; i < count; i++) {
     while (open.length > 0 && expected[expected.length - 1] === 0) close();
@@ -187,14 +177,12 @@ export function decodeTree(encoded: EncodedTree, text: string): PlainTree {
     const parent = open[depth];
     // As copyTree: a fresh anchor for each top-level subtree, shared by every node below it.
     const node = make(i, depth === 0 ? { offset: 0 } : parent.anchor);
-    node.parent = parent;
-    node.index = waitingCount - firstChild[depth];
-    waiting[waitingCount++] = node;
+    pending.add(parent, firstChild[depth], node);
     expected[depth]--;
     if (childCounts[i] > 0) {
       open.push(node);
       expected.push(childCounts[i]);
-      firstChild.push(waitingCount);
+      firstChild.push(pending.mark());
     } else if (childCounts[i] < 0) throw new EncodingError(`node ${i} of the encoded tree is malformed`);
   }
   while (open.length > 0) {

@@ -142,7 +142,10 @@ connection.onInitialized(async () => {
 
 async function applyWindowSettings(): Promise<void> {
   try {
-    logger.setLevel((await settings.get()).logLevel);
+    const windowSettings = await settings.get();
+    logger.setLevel(windowSettings.logLevel);
+    // The first document opened is analysed with these (SettingsProvider.known) and the files read here.
+    void profiles.prefetch(windowSettings).catch((error) => logger.debug(`Profiles and calibration not read ahead: ${error}`));
   } catch (error) {
     logger.error('Could not read settings', error);
   }

@@ -11,6 +11,8 @@ export type ConfigurationFetcher = (scopeUri: string | undefined) => Promise<unk
 
 export class SettingsProvider {
   private readonly cache = new Map<string, Promise<Settings>>();
+  /** The settings of `cache` that have been read, by the same key. */
+  private readonly resolved = new Map<string, Settings>();
   private pushed: unknown;
   private readonly reported = new Set<string>();
 
@@ -26,10 +28,35 @@ export class SettingsProvider {
     const key = uri ?? '';
     let settings = this.cache.get(key);
     if (!settings) {
-      settings = this.load(uri);
+      const loading = this.load(uri).then((read) => {
+        // Not when invalidated or forgotten while the client was asked.
+        if (this.cache.get(key) === loading) this.resolved.set(key, read);
+        return read;
+      });
+      settings = loading;
       this.cache.set(key, settings);
     }
     return settings;
+  }
+
+  /**
+   * Settings for a document at once, without waiting for the client: its own when they were read
+   * already; else the window's, read at start-up, with `same`: whether the document's own, asked
+   * for now, turn out equal (a folder may override a setting). Undefined when neither was read.
+   * Why: the round trip to the client was 2-3 ms of every first open before its analysis could
+   * start; the diagnostics now analyse with the window's settings meanwhile, and again in the rare
+   * case the document's differ.
+   */
+  known(uri: string): { settings: Settings; same?: Promise<boolean> } | undefined {
+    const own = this.resolved.get(uri);
+    if (own) return { settings: own };
+    const window = this.resolved.get('');
+    if (!window) return undefined;
+    const same = this.get(uri).then(
+      (read) => JSON.stringify(read) === JSON.stringify(window),
+      () => false,
+    );
+    return { settings: window, same };
   }
 
   /**
@@ -42,11 +69,13 @@ export class SettingsProvider {
       if (section !== undefined) this.pushed = section;
     }
     this.cache.clear();
+    this.resolved.clear();
     this.reported.clear();
   }
 
   forget(uri: string): void {
     this.cache.delete(uri);
+    this.resolved.delete(uri);
   }
 
   private async load(uri: string | undefined): Promise<Settings> {

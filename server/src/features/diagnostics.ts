@@ -183,13 +183,18 @@ export class DiagnosticsFeature {
     this.scheduler.dispose();
   }
 
-  /** `readOptionsFirst`: wait for the profile and calibration to be read instead of taking the recent ones. */
+  /**
+   * `readOptionsFirst`: wait for the document's settings, profile and calibration to be read
+   * instead of taking the window's settings and the recent options.
+   */
   private async run(uri: string, isCancelled: () => boolean, readOptionsFirst = false): Promise<void> {
     const { analyzer, settings, logger } = this.deps;
     const open = analyzer.getDocument(uri);
     if (!open) return;
     const version = open.document.version;
-    const current = await settings.get(uri);
+    // The document's settings as far as they are known: checked while the analysis runs.
+    const known = readOptionsFirst ? undefined : settings.known(uri);
+    const current = known ? known.settings : await settings.get(uri);
     // The document may have changed or closed while the settings were fetched.
     const stale = () => isCancelled() || analyzer.getDocument(uri)?.document.version !== version;
     if (stale()) return;
@@ -208,8 +213,10 @@ export class DiagnosticsFeature {
       throw error;
     }
     if (!result || stale()) return;
-    // A profile or calibration changed on disk meanwhile: analysed again with it, never published.
-    if (recent && !(await recent.current)) return stale() ? undefined : this.run(uri, isCancelled, true);
+    // The document's settings differ from the window's, or a profile or calibration changed on
+    // disk meanwhile: analysed again with what they are, never published.
+    const outdated = (known?.same && !(await known.same)) || (recent && !(await recent.current));
+    if (outdated) return stale() ? undefined : this.run(uri, isCancelled, true);
     const convert = { relatedInformation: this.deps.relatedInformation, clientUri: (f: string) => analyzer.clientUri(f) };
     const diagnostics = [...result.analysis.diagnostics, ...(result.analysis.fallbacks ?? [])]
       .filter((d) => d.file === result.analysis.file)

@@ -12,6 +12,8 @@ import { memcachedOrSkip } from '../corpus/corpusRun';
 /** Walks both trees in pre-order and compares every node; returns how many nodes there were. */
 function assertSameTree(decoded: Tree, copied: Tree, label: string): number {
   assert.equal(decoded.text, copied.text, label);
+  // The rebuilt tree's pre-order segments are made as it is rebuilt; the copy's on first use.
+  copied.indexSegments();
   const pending: [SyntaxNode, SyntaxNode][] = [[decoded.rootNode, copied.rootNode]];
   let count = 0;
   for (let pair = pending.pop(); pair; pair = pending.pop()) {
@@ -23,6 +25,8 @@ function assertSameTree(decoded: Tree, copied: Tree, label: string): number {
       where,
     );
     assert.equal(d.tree, decoded, where);
+    assert.equal(d.order, c.order, `${where}: position in its segment`);
+    if (d.parent) assert.ok(d.segment && d.segment.nodes[d.order] === d, `${where}: in its segment, at its position`);
     // The same sharing of anchors as the copy: one per top-level subtree, shared below it.
     if (d.parent && d.parent.parent) assert.equal(d.anchor, d.parent.anchor, where);
     count++;
@@ -30,6 +34,12 @@ function assertSameTree(decoded: Tree, copied: Tree, label: string): number {
   }
   const tops = decoded.rootNode.children;
   assert.equal(new Set(tops.map((top) => top.anchor)).size, tops.length, `${label}: each top-level subtree has an anchor of its own`);
+  for (const [i, top] of tops.entries()) {
+    const [d, c] = [top.segment!, copied.rootNode.children[i].segment!];
+    assert.equal(d.nodes.length, c.nodes.length, `${label}: segment ${i}'s nodes`);
+    assert.deepEqual([...d.ends], [...c.ends], `${label}: segment ${i}'s subtree ends`);
+    assert.deepEqual([...d.byType].sort(), [...c.byType].sort(), `${label}: segment ${i}'s positions by type`);
+  }
   return count;
 }
 

@@ -61,6 +61,11 @@ export class PlainTree {
     this.segmentsBuilt = true;
   }
 
+  /** Every top-level subtree was given its segment as the tree was built (SegmentBuilder). */
+  segmentsGiven(): void {
+    this.segmentsBuilt = true;
+  }
+
   /**
    * Takes the line starts of `previous`, the tree of the text this one's was made from by
    * replacing [start, oldEnd) with what is now [start, newEnd), if it has them: moved by the edit
@@ -141,17 +146,11 @@ export class PendingChildren {
  * type occurs. Sets each node's `segment` and `order` (its position here).
  */
 function preorderSegment(top: PlainNode): PreorderIndex {
-  const nodes: PlainNode[] = [];
-  const byType = new Map<string, number[]>();
-  const index: PreorderIndex = { nodes, ends: new Int32Array(0), byType };
+  const index = emptySegment();
+  const { nodes } = index;
   const stack: PlainNode[] = [top];
   for (let node = stack.pop(); node; node = stack.pop()) {
-    node.order = nodes.length;
-    node.segment = index;
-    nodes.push(node);
-    const positions = byType.get(node.type);
-    if (positions) positions.push(node.order);
-    else byType.set(node.type, [node.order]);
+    addToSegment(index, node);
     const children = node.children;
     for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
   }
@@ -162,6 +161,55 @@ function preorderSegment(top: PlainNode): PreorderIndex {
   }
   index.ends = ends;
   return index;
+}
+
+function emptySegment(): PreorderIndex {
+  return { nodes: [], ends: new Int32Array(0), byType: new Map() };
+}
+
+/** `node` as the next node of `index` in pre-order: its `segment` and `order` are set. */
+function addToSegment(index: PreorderIndex, node: PlainNode): void {
+  node.order = index.nodes.length;
+  node.segment = index;
+  index.nodes.push(node);
+  const positions = index.byType.get(node.type);
+  if (positions) positions.push(node.order);
+  else index.byType.set(node.type, [node.order]);
+}
+
+/**
+ * The pre-order segments of a tree built node by node in pre-order (plainTreeEncoding.ts), made
+ * as it is built rather than by another walk of it afterwards (PlainTree.indexSegments, 3-20 ms
+ * of memcached.c's first analysis). `open` each node as it is made, `close` it once its subtree
+ * is complete; a top-level subtree's segment is complete when its top closes.
+ */
+export class SegmentBuilder {
+  private segment: PreorderIndex | undefined;
+  /** Ends of the current segment's nodes, by order; grown as needed and reused between segments. */
+  private ends = new Int32Array(1024);
+
+  /** `node`, the next in pre-order; `topLevel` when it is a child of the root. */
+  open(node: PlainNode, topLevel: boolean): void {
+    if (topLevel) this.segment = emptySegment();
+    const segment = this.segment;
+    if (!segment) throw new Error('a subtree opened outside any top-level subtree');
+    addToSegment(segment, node);
+  }
+
+  /** `node`'s subtree is complete; `topLevel` as it was opened. */
+  close(node: PlainNode, topLevel: boolean): void {
+    const segment = this.segment as PreorderIndex;
+    if (node.order >= this.ends.length) {
+      const grown = new Int32Array(Math.max(this.ends.length * 2, node.order + 1));
+      grown.set(this.ends);
+      this.ends = grown;
+    }
+    this.ends[node.order] = segment.nodes.length;
+    if (topLevel) {
+      segment.ends = this.ends.slice(0, segment.nodes.length);
+      this.segment = undefined;
+    }
+  }
 }
 
 export interface PreorderIndex {

@@ -17,7 +17,7 @@
 // runs of characters made spaces, so that the rebuild need not scan the text's directives and
 // macros again (5-11 ms of memcached.c's first open on the analysis thread).
 import { blankRanges, type BlankRange } from './blanking';
-import { PendingChildren, PlainNode, PlainTree, type Anchor, type Home } from './plainTree';
+import { PendingChildren, PlainNode, PlainTree, SegmentBuilder, type Anchor, type Home } from './plainTree';
 
 export interface EncodedTree {
   /** Length of the text the tree was parsed from; a different text cannot use it. */
@@ -163,12 +163,15 @@ export function decodeTree(encoded: EncodedTree, text: string): PlainTree {
   // The open nodes from the root down, how many children each still expects, and its mark on
   // the stack of their children (PendingChildren).
   const pending = new PendingChildren();
+  const segments = new SegmentBuilder();
   const open: PlainNode[] = [root];
   const expected: number[] = [childCounts[0]];
   const firstChild: number[] = [pending.mark()];
   const close = () => {
     expected.pop();
-    pending.close(open.pop() as PlainNode, firstChild.pop() as number);
+    const node = open.pop() as PlainNode;
+    pending.close(node, firstChild.pop() as number);
+    if (open.length > 0) segments.close(node, open.length === 1);
   };
   for (let i = 1; i < count; i++) {
     while (open.length > 0 && expected[expected.length - 1] === 0) close();
@@ -178,16 +181,20 @@ export function decodeTree(encoded: EncodedTree, text: string): PlainTree {
     // As copyTree: a fresh anchor for each top-level subtree, shared by every node below it.
     const node = make(i, depth === 0 ? { offset: 0 } : parent.anchor);
     pending.add(parent, firstChild[depth], node);
+    segments.open(node, depth === 0);
     expected[depth]--;
     if (childCounts[i] > 0) {
       open.push(node);
       expected.push(childCounts[i]);
       firstChild.push(pending.mark());
     } else if (childCounts[i] < 0) throw new EncodingError(`node ${i} of the encoded tree is malformed`);
+    else segments.close(node, depth === 0);
   }
   while (open.length > 0) {
     if (expected[expected.length - 1] !== 0) throw new EncodingError('the encoded tree has fewer nodes than its child counts describe');
     close();
   }
-  return new PlainTree(text, root);
+  const tree = new PlainTree(text, root);
+  tree.segmentsGiven();
+  return tree;
 }

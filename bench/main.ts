@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadResults, machineInfo, MachineInfo, ResultsFile, saveResults, SectionRecord } from './lib/results';
+import { otherWorkWarning, startCpuCount } from './lib/otherWork';
 import { SkipSection, type BenchContext, type BenchSection } from './lib/section';
 import { SECTIONS } from './sections';
 
@@ -56,15 +57,6 @@ function describeMachine(machine: MachineInfo): string {
   return `${machine.cpu}, ${machine.cores} cores, ${(machine.memoryMiB / 1024).toFixed(1)} GiB; ${machine.os}, Linux ${machine.kernel}; Node ${machine.node}`;
 }
 
-function busyMachineWarning(record: SectionRecord): string[] {
-  const load = record.load;
-  if (!load || Math.max(load.before, load.after) <= record.machine.cores) return [];
-  return [
-    `> **The machine was busy with other work during this run** (load average ${load.before.toFixed(1)} before, ${load.after.toFixed(1)} after, on ${record.machine.cores} cores): absolute times are inflated; ratios between servers measured in the same run suffer less.`,
-    '',
-  ];
-}
-
 function writeDocument(results: ResultsFile): string[] {
   const records = SECTIONS.map((s) => ({ section: s, record: results.sections[s.id] })).filter((r) => r.record !== undefined);
   const lines = [
@@ -87,7 +79,7 @@ function writeDocument(results: ResultsFile): string[] {
       '',
       `_Measured ${record!.ranAt.slice(0, 16).replace('T', ' ')} UTC in ${Math.round(record!.durationSeconds)} s on ${describeMachine(record!.machine)}._`,
       '',
-      ...busyMachineWarning(record!),
+      ...otherWorkWarning(record!),
       rendered.markdown,
       '',
     );
@@ -126,6 +118,7 @@ async function main(): Promise<number> {
         load: { before: os.loadavg()[0], after: 0 },
         data: undefined,
       };
+      const cpuSinceStart = startCpuCount();
       try {
         record.data = await section.run(context);
       } catch (error) {
@@ -140,6 +133,7 @@ async function main(): Promise<number> {
       record.ranAt = new Date().toISOString();
       record.durationSeconds = (performance.now() - started) / 1000;
       record.load!.after = os.loadavg()[0];
+      record.cpu = cpuSinceStart();
       // A failed run without data would only replace good figures with nothing.
       if (record.data !== undefined) {
         // Another bench run may have saved its sections meanwhile: merge into the file as it is now.

@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
+import type { RunCpu } from './otherWork';
 
 export interface MachineInfo {
   cpu: string;
@@ -21,8 +22,10 @@ export interface SectionRecord<T = unknown> {
   ranAt: string;
   durationSeconds: number;
   machine: MachineInfo;
-  /** One-minute load average before and after the run: other work on the machine inflates times. */
+  /** One-minute load average before and after the run (the one after counts the run's own processes). */
   load?: { before: number; after: number };
+  /** CPU time over the run, the machine's and the benchmark's own (otherWork.ts). */
+  cpu?: RunCpu;
   /** Whatever the section measured; only the section itself reads it. */
   data: T;
   /** Set when the run failed; data may then be partial. */

@@ -31,7 +31,7 @@ function usage(): string {
     '  --render-only      measure nothing; rewrite docs/benchmarks.md from docs/benchmarks.json',
     '  --edits=N          editor-latency: edits per file and server (default 100)',
     '  --time-cap=S       editor-latency: stop a server\'s edits of one file after S seconds (default 60)',
-    '  --open-starts=N    editor-latency: fresh servers per file and server whose first open is timed; the median is reported (default 3, 1 with --quick)',
+    '  --open-starts=N    editor-latency: fresh servers per file and server whose first open is timed; the median is reported (default 5, 1 with --quick)',
     '  --profile          editor-latency: profile our server and split its edit latency in a --quick run too',
   ].join('\n');
 }

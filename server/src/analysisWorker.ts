@@ -17,7 +17,6 @@ import { reparse, versionFromEncoded } from './analysis/plainTreeEdit';
 import { encodeTree } from './analysis/plainTreeEncoding';
 import { WARM_UP_FILE, WARM_UP_SOURCE, WARM_UP_TYPED, warmUpEditOffsets, workspaceWarmUpFile } from './analysisWarmUp';
 import { KeptDocuments } from './workerDocuments';
-import { promoteLongLived } from './idleCollection';
 import { CANCELLED_JOB_SLOT, encodeDiagnostics, encodeSummary, JOBS_POSTED_SLOT, KEPT_DOCUMENTS, type SummaryChanges, type WorkerAnswer, type WorkerJob, type WorkerMessage } from './analysisWorkerProtocol';
 
 const cancelSlot = new Int32Array((workerData as { cancel: SharedArrayBuffer }).cancel);
@@ -116,8 +115,6 @@ function buildFactsWhenIdle(): void {
     } catch {
       // The next job builds them (and reports what fails) itself.
     }
-    // The summaries and the facts live as long as the workspace: promoted now, not by the next job.
-    promoteLongLived();
     warmUpOnWorkspaceFile();
     warmUpWhileIdle();
   }, FACTS_IDLE_MS);

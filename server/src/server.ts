@@ -15,7 +15,6 @@ import {
 import { initC } from './analysis/syntax';
 import { choosesStdio, createStdioConnection, transportArgument } from './cachedDiagnosticsWriter';
 import { limitHeapGrowth } from './heapGrowth';
-import { exposeCollector } from './idleCollection';
 import { Analyzer } from './analyzer';
 import { SettingsProvider } from './features/configuration';
 import { DiagnosticsFeature } from './features/diagnostics';
@@ -38,7 +37,6 @@ import { SETTINGS_SECTION } from './settings';
 if (!transportArgument(process.argv.slice(2))) process.argv.push('--stdio');
 
 limitHeapGrowth();
-exposeCollector();
 
 const connection = choosesStdio(process.argv.slice(2)) ? createStdioConnection() : createConnection(ProposedFeatures.all);
 const logger = new Logger(connection.console);

@@ -44,8 +44,9 @@ export function formatMs(ms: number | undefined): string {
 }
 
 /**
- * ours / baseline as "0.42×"; below 1 means ours is smaller (faster, leaner). With `limit` (a target's ratio), a ratio that would round to the limit's own
- * figure is given one more decimal: 0.504× missed a limit of 0.5× that "0.50×" seems to meet.
+ * ours / baseline as "0.42×"; below 1 means ours is smaller (faster, leaner). With `limit` (a
+ * target's ratio), a ratio that would round to the limit's own figure is given one more decimal:
+ * 0.504× missed a limit of 0.5× that "0.50×" seems to meet.
  */
 export function formatRatio(ours: number | undefined, baseline: number | undefined, limit?: number): string {
   if (ours === undefined || baseline === undefined || !(baseline > 0)) return '—';

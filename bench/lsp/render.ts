@@ -119,7 +119,7 @@ function openTable(data: EditorLatencyData): Table {
         f.lines.toLocaleString('en'),
         firstOpenCell(ours, starts),
         firstOpenCell(clangd, starts),
-        formatRatio(ours?.firstOpenMs, clangd?.firstOpenMs),
+        formatRatio(ours?.firstOpenMs, clangd?.firstOpenMs, TARGETS.openRatio),
         formatMs(oursReopen),
         formatMs(clangdReopen),
         formatRatio(oursReopen, clangdReopen),

@@ -70,6 +70,13 @@ test('the opening table gives each server the median of its starts with the rang
   assert.match(markdown, /- didOpen: the first open in 3 freshly started servers of each kind per file.*\*\*The median of the 3 is reported\*\*/);
 });
 
+test('near the target, the opening table shows the ratio of medians as the target row does', () => {
+  // 122 / 242 = 0.504: "0.50×" would read as meeting a limit of 0.5× that it misses.
+  const { markdown } = renderEditorLatency(record(latency(122, [122, 118, 130]), latency(242, [242, 240, 248]), 3));
+  assert.equal(row(markdown, '`memcached.c`', OPENING)[4], '0.504×');
+  assert.equal(row(markdown, 'didOpen')[4], '0.504×');
+});
+
 test('a record without the runs field (from before the extra starts) renders its single sample as 1 start', () => {
   const { markdown, console } = renderEditorLatency(record(latency(201), latency(244)));
   assert.match(markdown, /\| Ours: first open \(1 start\) \| clangd: first open \(1 start\) \| Ratio \|/);

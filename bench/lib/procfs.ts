@@ -15,6 +15,22 @@ export function peakRssMiB(pid: number): number {
   return statusKiB(pid, 'VmHWM') / 1024;
 }
 
+/**
+ * How many times a task has given up the CPU to wait (voluntary_ctxt_switches of
+ * /proc/PID/status: the thread's own count, the main thread's for a process id): for a server
+ * blocked on its socket, how often it went to sleep. Undefined once the task is gone.
+ */
+export function voluntarySwitches(pid: number): number | undefined {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const match = /^voluntary_ctxt_switches:\s+(\d+)$/m.exec(status);
+  return match ? Number(match[1]) : undefined;
+}
+
 export function currentRssMiB(pid: number): number {
   return statusKiB(pid, 'VmRSS') / 1024;
 }

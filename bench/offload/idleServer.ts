@@ -17,6 +17,10 @@ export interface IdleRow {
   serverUsPerRequest: number;
   /** The same at the 0% share, where every request reaches it. */
   saturatedUsPerRequest: number;
+  /** Times the split's server went to sleep per request handed over to it (median over the rounds), if counted. */
+  sleepsPerHandedOver?: number;
+  /** Times the original server went to sleep per request at the same share (median over the rounds), if counted. */
+  originalSleepsPerRequest?: number;
 }
 
 /** The server is the first task whose CPU the load generator reported (bench/offload/measure.ts). */
@@ -54,6 +58,20 @@ function perRequestUs(runs: Measurement[]): number | undefined {
   return values.length ? middle(values) : undefined;
 }
 
+/**
+ * The server's sleeps per request it answered over the runs (median), warm-up included on both
+ * sides of the division: the kernel half's counters for the split, the load generator's for the
+ * original (its warm-up requests all reach the server). Undefined when a run did not count them.
+ */
+function sleepsPerRequest(runs: Measurement[]): number | undefined {
+  const values = runs.flatMap((m) => {
+    if (m.serverSleeps === undefined) return [];
+    const requests = m.kernel ? m.kernel.handedOver : m.load.replies + m.load.warmup.replies;
+    return requests > 0 ? [m.serverSleeps / requests] : [];
+  });
+  return values.length === runs.length && values.length > 0 ? middle(values) : undefined;
+}
+
 export function idleRowsOf(example: ExampleResult): IdleRow[] {
   const split = (example.sweep?.measurements ?? []).filter((m) => m.configuration === 'split' && (m.round ?? 0) >= 0);
   const saturated = perRequestUs(split.filter((m) => m.kernelShare === 0));
@@ -67,7 +85,13 @@ export function idleRowsOf(example: ExampleResult): IdleRow[] {
       return cpu !== undefined && m.load.seconds > 0 ? [cpu / 1e9 / m.load.seconds] : [];
     });
     if (perRequest === undefined || busy.length === 0) return [];
-    return [{ kernelShare: share, serverBusy: middle(busy), serverUsPerRequest: perRequest, saturatedUsPerRequest: saturated }];
+    const row: IdleRow = { kernelShare: share, serverBusy: middle(busy), serverUsPerRequest: perRequest, saturatedUsPerRequest: saturated };
+    const sleeps = sleepsPerRequest(runs);
+    if (sleeps !== undefined) row.sleepsPerHandedOver = sleeps;
+    const original = (example.sweep?.measurements ?? []).filter((m) => m.configuration === 'original' && m.kernelShare === share && (m.round ?? 0) >= 0);
+    const originalSleeps = sleepsPerRequest(original);
+    if (originalSleeps !== undefined) row.originalSleepsPerRequest = originalSleeps;
+    return [row];
   });
 }
 
@@ -93,6 +117,8 @@ export function idleServerTable(examples: ExampleResult[]): Table {
         row.saturatedUsPerRequest.toFixed(2),
         `${extra >= 0 ? '+' : ''}${extra.toFixed(2)}`,
         `${extra >= 0 ? '+' : ''}${(extra * (1 - row.kernelShare)).toFixed(2)}`,
+        row.sleepsPerHandedOver === undefined ? '—' : row.sleepsPerHandedOver.toFixed(2),
+        row.originalSleepsPerRequest === undefined ? '—' : row.originalSleepsPerRequest.toFixed(3),
       ]);
     }
   }
@@ -105,6 +131,8 @@ export function idleServerTable(examples: ExampleResult[]): Table {
       'same, answering every request (0%)',
       'extra per handed-over request',
       'extra per request of the mix',
+      'its sleeps per handed-over request',
+      'original server\'s sleeps per request',
     ],
     rows,
   };

@@ -7,7 +7,7 @@
 // counters, which also pick the fallback request that really falls back.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { machineCpuTimes, USER_HZ } from '../lib/procfs';
+import { machineCpuTimes, USER_HZ, voluntarySwitches } from '../lib/procfs';
 import { NetnsPair } from '../../test/e2e/netns';
 import { ENV_ENABLE, SK_SKB_PROGRAM_NAME } from '../../server/src/analysis/codegen/contract';
 import { attributedCpuNs, kernelWorkerPids, type LoadResult } from '../../server/src/tools/loadGenerator';
@@ -44,6 +44,11 @@ export interface Measurement {
   attributedUsPerRequest: number;
   /** Split only: what the kernel half did during the run (warm-up included). */
   kernel?: KernelCounters;
+  /**
+   * How many times the server process went to sleep during the run, warm-up included as in the
+   * kernel half's counters (its voluntary context switches); absent where /proc did not say.
+   */
+  serverSleeps?: number;
 }
 
 export interface FallbackProbe {
@@ -113,7 +118,9 @@ async function measureOnce(
 ): Promise<Measurement> {
   const before = target.programId !== undefined ? await kernelCounters(target.programId) : undefined;
   const pid = target.server.child.pid;
+  const sleepsBefore = pid ? voluntarySwitches(pid) : undefined;
   const load = await runLoad(pair, loadgen, target, mix.file, options, [...(pid ? [pid] : []), ...kernelWorkerPids()]);
+  const sleepsAfter = pid ? voluntarySwitches(pid) : undefined;
   const kernel = target.programId !== undefined ? counterDelta(await kernelCounters(target.programId), before!) : undefined;
   if (target.server.child.exitCode !== null) throw new Error(`the ${target.configuration} server exited during the run:\n${target.server.log()}`);
   return {
@@ -124,6 +131,7 @@ async function measureOnce(
     cpuUsPerRequest: cpuPerRequest(load),
     attributedUsPerRequest: attributedPerRequest(load),
     ...(kernel ? { kernel } : {}),
+    ...(sleepsBefore !== undefined && sleepsAfter !== undefined ? { serverSleeps: sleepsAfter - sleepsBefore } : {}),
   };
 }
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { middle, percentile, summarize } from '../../bench/lib/stats';
 import { absoluteError, relativeError, rowsOf, signRight } from '../../bench/offload/rows';
 import { mixWeights } from '../../bench/offload/scenarios';
-import { BUSY_SERVER_SHARE, splitServerShare } from '../../bench/offload/idleServer';
+import { BUSY_SERVER_SHARE, idleRowsOf, splitServerShare } from '../../bench/offload/idleServer';
 import { counterDelta, type KernelCounters } from '../../bench/offload/processes';
 import type { Measurement } from '../../bench/offload/measure';
 import type { ExampleResult } from '../../bench/offload/section';
@@ -121,6 +121,36 @@ test('the split server\'s share of the run\'s time is the median over its runs a
   assert.ok(splitServerShare(example, 0)! >= BUSY_SERVER_SHARE);
   assert.equal(splitServerShare(example, 0.9), 0.3);
   assert.equal(splitServerShare(example, 0.5), undefined);
+});
+
+test('sleeps per request: the split\'s over the requests its kernel half handed over, the original\'s over every request, warm-up included; a run that did not count leaves them out', () => {
+  const measured = (m: Measurement, sleeps: number | undefined, replies: number, handedOver?: number): Measurement => ({
+    ...m,
+    load: { ...m.load, replies, seconds: 1, pidCpuNs: [1e9], warmup: { sent: 100, replies: 100, timeouts: 0 } },
+    ...(handedOver === undefined ? {} : { kernel: { runCount: replies + 100, runTimeNs: 0, answered: replies + 100 - handedOver, handedOver, growFailed: 0 } }),
+    ...(sleeps === undefined ? {} : { serverSleeps: sleeps }),
+  });
+  const sweep = (withOriginalCount: boolean) => ({
+    sweep: {
+      measurements: [
+        measured(run(0, 'split', 0, 5, 5), 0, 1000, 1100),
+        // 90%: 110 handed over (warm-up included); the half slept 99, 110 and 55 times.
+        measured(run(0.9, 'split', 0, 5, 5), 99, 1000, 110),
+        measured(run(0.9, 'split', 1, 5, 5), 110, 1000, 110),
+        measured(run(0.9, 'split', 2, 5, 5), 55, 1000, 110),
+        // The original answered 1,000 + 100 warm-up requests and slept 11 and 22 times.
+        measured(run(0.9, 'original', 0, 5, 5), 11, 1000),
+        measured(run(0.9, 'original', 1, 5, 5), withOriginalCount ? 22 : undefined, 1000),
+      ],
+    },
+  });
+  const [row] = idleRowsOf(sweep(true) as unknown as ExampleResult);
+  assert.equal(row.kernelShare, 0.9);
+  assert.equal(row.sleepsPerHandedOver, 0.9, 'the median of 99/110, 110/110 and 55/110');
+  assert.equal(row.originalSleepsPerRequest, (11 / 1100 + 22 / 1100) / 2);
+  const [partial] = idleRowsOf(sweep(false) as unknown as ExampleResult);
+  assert.equal(partial.sleepsPerHandedOver, 0.9);
+  assert.equal(partial.originalSleepsPerRequest, undefined, 'one of its runs was not counted');
 });
 
 test('report formatting: milliseconds and ratios', () => {

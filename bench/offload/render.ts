@@ -259,7 +259,7 @@ export function renderOffload(record: SectionRecord<OffloadData>): RenderedSecti
       'saturated). Where the kernel answers most requests, the server sleeps between the ones handed over, and each of them',
       'pays the wake-up (the scheduler\'s work on both sides of the sleep). The model charges a handed-over request the',
       'userspace cost of the original server, whose load keeps it busy (the calibration\'s echo server had 32 requests in',
-      'flight too), so this extra is not in its saving: the last column is what it adds to the split\'s cost per request of',
+      'flight too), so this extra is not in its saving: "extra per request of the mix" is what it adds to the split\'s cost per request of',
       'the mix, a large part of the model\'s overestimate at 90% (the load generator\'s own extra work while it waits for those',
       'slower replies comes on top, in the attributed figures). XDP examples only: tcp-kv\'s sk_skb verdict runs in the',
       'softirq of the server\'s own socket and is charged to whichever task it interrupts, the server among them.',

@@ -2,12 +2,17 @@
 // (for the offload section, which divides busy time by requests answered).
 import { readFileSync } from 'node:fs';
 
+/** The number a line of /proc/PID/status starts with ("VmHWM:  1234 kB" gives 1234), if it has that line. */
+function statusNumber(status: string, field: string): number | undefined {
+  const match = new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status);
+  return match ? Number(match[1]) : undefined;
+}
+
 /** A field of /proc/PID/status in kibibytes ("VmHWM", "VmRSS"). */
 export function statusKiB(pid: number, field: 'VmHWM' | 'VmRSS' | 'VmPeak' | 'VmSize'): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
-  if (!match) throw new Error(`/proc/${pid}/status has no ${field} line`);
-  return Number(match[1]);
+  const kib = statusNumber(readFileSync(`/proc/${pid}/status`, 'utf8'), field);
+  if (kib === undefined) throw new Error(`/proc/${pid}/status has no ${field} line`);
+  return kib;
 }
 
 /** Peak resident set size of a live process, in mebibytes. */
@@ -27,8 +32,7 @@ export function voluntarySwitches(pid: number): number | undefined {
   } catch {
     return undefined;
   }
-  const match = /^voluntary_ctxt_switches:\s+(\d+)$/m.exec(status);
-  return match ? Number(match[1]) : undefined;
+  return statusNumber(status, 'voluntary_ctxt_switches');
 }
 
 export function currentRssMiB(pid: number): number {

@@ -39,14 +39,25 @@ function userspaceRequests(m: Measurement): number {
  */
 export const BUSY_SERVER_SHARE = 0.9;
 
-/** The split's server process's CPU time over its runs' length at one share (median), if measured. */
-export function splitServerShare(example: Pick<ExampleResult, 'sweep'>, kernelShare: number): number | undefined {
-  const shares = (example.sweep?.measurements ?? []).flatMap((m) => {
-    if (m.configuration !== 'split' || m.kernelShare !== kernelShare || (m.round ?? 0) < 0) return [];
+/** The sweep's runs of one configuration, at one share when given; warm-up rounds (negative) left out. */
+function runsOf(example: Pick<ExampleResult, 'sweep'>, configuration: Measurement['configuration'], kernelShare?: number): Measurement[] {
+  return (example.sweep?.measurements ?? []).filter(
+    (m) => m.configuration === configuration && (kernelShare === undefined || m.kernelShare === kernelShare) && (m.round ?? 0) >= 0,
+  );
+}
+
+/** The medians of the server process's CPU time over each run's length, if any run measured it. */
+function serverShare(runs: Measurement[]): number | undefined {
+  const shares = runs.flatMap((m) => {
     const cpu = serverCpuNs(m);
     return cpu !== undefined && m.load.seconds > 0 ? [cpu / 1e9 / m.load.seconds] : [];
   });
   return shares.length ? middle(shares) : undefined;
+}
+
+/** The split's server process's CPU time over its runs' length at one share (median), if measured. */
+export function splitServerShare(example: Pick<ExampleResult, 'sweep'>, kernelShare: number): number | undefined {
+  return serverShare(runsOf(example, 'split', kernelShare));
 }
 
 function perRequestUs(runs: Measurement[]): number | undefined {
@@ -73,23 +84,19 @@ function sleepsPerRequest(runs: Measurement[]): number | undefined {
 }
 
 export function idleRowsOf(example: ExampleResult): IdleRow[] {
-  const split = (example.sweep?.measurements ?? []).filter((m) => m.configuration === 'split' && (m.round ?? 0) >= 0);
+  const split = runsOf(example, 'split');
   const saturated = perRequestUs(split.filter((m) => m.kernelShare === 0));
   if (saturated === undefined) return [];
   const shares = [...new Set(split.map((m) => m.kernelShare))].filter((s) => s > 0 && s < 1).sort((a, b) => a - b);
   return shares.flatMap((share) => {
     const runs = split.filter((m) => m.kernelShare === share);
     const perRequest = perRequestUs(runs);
-    const busy = runs.flatMap((m) => {
-      const cpu = serverCpuNs(m);
-      return cpu !== undefined && m.load.seconds > 0 ? [cpu / 1e9 / m.load.seconds] : [];
-    });
-    if (perRequest === undefined || busy.length === 0) return [];
-    const row: IdleRow = { kernelShare: share, serverBusy: middle(busy), serverUsPerRequest: perRequest, saturatedUsPerRequest: saturated };
+    const busy = serverShare(runs);
+    if (perRequest === undefined || busy === undefined) return [];
+    const row: IdleRow = { kernelShare: share, serverBusy: busy, serverUsPerRequest: perRequest, saturatedUsPerRequest: saturated };
     const sleeps = sleepsPerRequest(runs);
     if (sleeps !== undefined) row.sleepsPerHandedOver = sleeps;
-    const original = (example.sweep?.measurements ?? []).filter((m) => m.configuration === 'original' && m.kernelShare === share && (m.round ?? 0) >= 0);
-    const originalSleeps = sleepsPerRequest(original);
+    const originalSleeps = sleepsPerRequest(runsOf(example, 'original', share));
     if (originalSleeps !== undefined) row.originalSleepsPerRequest = originalSleeps;
     return [row];
   });

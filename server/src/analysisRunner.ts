@@ -16,7 +16,7 @@ import { CancelledError, type FileAnalysis } from './analysis/analyze';
 import type { FileSummary } from './analysis/model';
 import type { EncodedTree } from './analysis/plainTreeEncoding';
 import { RecentMap } from './analysis/recentMap';
-import { CANCELLED_JOB_SLOT, decodeDiagnostics, decodeSummary, JOBS_POSTED_SLOT, KEPT_DOCUMENTS, SHARED_SLOTS, sentByPosition, type HeldDiagnostics, type SummaryChanges, type WorkerAnswer, type WorkerJob, type WorkerMessage } from './analysisWorkerProtocol';
+import { CANCELLED_JOB_SLOT, decodeDiagnostics, decodeSummary, JOBS_POSTED_SLOT, KEPT_DOCUMENTS, SHARED_SLOTS, sentByPosition, type HeldDiagnostics, type SummaryChanges, type WorkerAnswer, type WorkerJob, type WorkerMessage, type WorkerNotice } from './analysisWorkerProtocol';
 import type { Logger } from './log';
 
 export const KILL_AFTER_MS = 2_000;
@@ -206,7 +206,10 @@ export class AnalysisRunner {
     // deeper code before a step gives up (analysisLimit.ts reports the ones it cannot).
     const worker = new Worker(this.workerPath, { workerData: { cancel: this.cancelSlot.buffer }, resourceLimits: { stackSizeMb: 16 } });
     worker.unref();
-    worker.on('message', (answer: WorkerAnswer) => this.answered(answer));
+    worker.on('message', (message: WorkerAnswer | WorkerNotice) => {
+      if ('warmedUp' in message) this.logger.debug(() => `The analysis thread warmed up on ${message.warmedUp} (${message.lines} lines): ${message.places} places typed and taken back in ${message.ms.toFixed(0)} ms`);
+      else this.answered(message);
+    });
     worker.on('error', (error) => this.workerFailed(worker, `the analysis thread failed: ${error.message}`));
     worker.on('exit', (code) => this.workerFailed(worker, `the analysis thread exited (${code})`));
     this.worker = worker;

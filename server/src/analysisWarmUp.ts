@@ -28,11 +28,43 @@ export function workspaceWarmUpFile(summaries: ReadonlyMap<string, FileSummary>,
   let chosen: { file: string; lines: number } | undefined;
   for (const [file, summary] of summaries) {
     if (!file.endsWith('.c')) continue;
-    const lines = summary.functions.reduce((most, fn) => Math.max(most, fn.range.end.line + 1), 0);
+    const lines = functionLines(summary.functions);
     if (lines === 0 || lines > maxLines) continue;
     if (!chosen || lines > chosen.lines || (lines === chosen.lines && file < chosen.file)) chosen = { file, lines };
   }
   return chosen;
+}
+
+/**
+ * The document warm-up (analysisWorker.ts): once a large document has been answered and the thread
+ * is idle, it types a character at this many places of it and takes each back, one analysis per
+ * turn of the event loop, with the document's own parse and memo, stopped by any job posted
+ * meanwhile. Why: the warm-ups before the first document run on a sample and on another file of the
+ * workspace, and V8 still optimised code on the way through the first hundred edits of
+ * memcached.c: over 100 edits, the analysis thread's jobs took p50 10 / p95 16-21 ms right after
+ * the open, and p50 6.5 / p95 12-13.5 ms after 200 edits of the same file (three alternated LSP
+ * sessions each, AMD EPYC host of 2026-11-27). Warming up on another large file of memcached
+ * instead (40 places of proto_text.c, or of memcached.c before it was opened) gained less and
+ * delayed the first open. 60 places of memcached.c take 1.2-1.6 s of an idle thread; 80 places gained little over 60.
+ */
+export const DOCUMENT_WARM_UP_PLACES = 60;
+
+/** Documents with fewer lines of functions than this are analysed fast enough cold. */
+export const DOCUMENT_WARM_UP_MIN_LINES = 1000;
+
+/** Lines of a document's functions: how far down its last function body reaches. */
+export function functionLines(functions: readonly FunctionInfo[]): number {
+  return functions.reduce((most, fn) => Math.max(most, fn.range.end.line + 1), 0);
+}
+
+/**
+ * Whether a document with `lines` lines of functions gets the document warm-up, the largest one
+ * warmed up on so far in this thread having `warmedLines` (0: none): only large documents, and
+ * each at least twice as long as the last, so that a session pays for a few warm-ups at most
+ * (their cost doubles with each, and all of them together cost less than twice the last).
+ */
+export function warmsUpDocument(lines: number, warmedLines: number, minLines = DOCUMENT_WARM_UP_MIN_LINES): boolean {
+  return lines >= minLines && lines >= 2 * warmedLines;
 }
 
 /** The character the warm-up types and takes back at each of warmUpEditOffsets. */

@@ -5,7 +5,8 @@
 // the job it no longer wants, and the pipeline's isCancelled reads it between steps.
 //
 // Per recently analysed document it also keeps the last parse and the diagnostics it last sent
-// (workerDocuments.ts).
+// (workerDocuments.ts). After answering a large document it warms up on it while idle
+// (documentWarmUp.ts).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -16,8 +17,9 @@ import { initC, type Tree } from './analysis/syntax';
 import { reparse, versionFromEncoded } from './analysis/plainTreeEdit';
 import { encodeTree } from './analysis/plainTreeEncoding';
 import { WARM_UP_FILE, WARM_UP_SOURCE, WARM_UP_TYPED, warmUpEditOffsets, workspaceWarmUpFile } from './analysisWarmUp';
+import { DocumentWarmUp } from './documentWarmUp';
 import { KeptDocuments } from './workerDocuments';
-import { CANCELLED_JOB_SLOT, encodeDiagnostics, encodeSummary, JOBS_POSTED_SLOT, KEPT_DOCUMENTS, type SummaryChanges, type WorkerAnswer, type WorkerJob, type WorkerMessage } from './analysisWorkerProtocol';
+import { CANCELLED_JOB_SLOT, encodeDiagnostics, encodeSummary, JOBS_POSTED_SLOT, KEPT_DOCUMENTS, type SummaryChanges, type WorkerAnswer, type WorkerJob, type WorkerMessage, type WorkerNotice } from './analysisWorkerProtocol';
 
 const cancelSlot = new Int32Array((workerData as { cancel: SharedArrayBuffer }).cancel);
 const summaries = new Map<string, FileSummary>();
@@ -26,6 +28,13 @@ const memo = new AnalysisMemo();
 const ready = initC().then(warmUp);
 
 const documents = new KeptDocuments(KEPT_DOCUMENTS);
+const documentWarmUp = new DocumentWarmUp({
+  documents,
+  summaries,
+  memo,
+  jobWaiting: () => jobsPosted() !== jobsPostedAtLastJob,
+  finished: ({ key, places, lines, ms }) => parentPort?.postMessage({ warmedUp: key, places, lines, ms } satisfies WorkerNotice),
+});
 /** Quiet time after the last summaries sent ahead before the program facts are built. */
 const FACTS_IDLE_MS = 50;
 
@@ -56,7 +65,8 @@ function answer(job: WorkerJob): WorkerAnswer {
     document.sent = { answerId: job.id, diagnostics };
     const result: WorkerAnswer = { id: job.id, analysis, summary: encodeSummary(summary, base), diagnostics: encoded, threadMs: performance.now() - started };
     // The analysis took the summary offered (it returns that very object) instead of summarising.
-    if (summaryOfText && summary === summaryOfText) afterAnswer = () => rememberSummary(job.file, document.parse.plain, job.text, summary);
+    if (summaryOfText && summary === summaryOfText) afterAnswer.push(() => rememberSummary(job.file, document.parse.plain, job.text, summary));
+    afterAnswer.push(() => documentWarmUp.answered(job, summary));
     return result;
   } catch (error) {
     if (error instanceof CancelledError) return { id: job.id, cancelled: true };
@@ -66,8 +76,8 @@ function answer(job: WorkerJob): WorkerAnswer {
   }
 }
 
-/** Work for the document just answered that its answer need not wait for (rememberSummary). */
-let afterAnswer: (() => void) | undefined;
+/** Work for the document just answered that its answer need not wait for (rememberSummary, the document warm-up), in order. */
+const afterAnswer: (() => void)[] = [];
 
 /**
  * An analysis that took a summary computed elsewhere (the index's) left the summary memo without
@@ -137,9 +147,17 @@ function warmUpRound(): void {
 
 /** Whether the server has posted a job since this was called (it counts them in a shared slot). */
 function jobPostedSince(): () => boolean {
-  const postedBefore = Atomics.load(cancelSlot, JOBS_POSTED_SLOT);
-  return () => Atomics.load(cancelSlot, JOBS_POSTED_SLOT) !== postedBefore;
+  const postedBefore = jobsPosted();
+  return () => jobsPosted() !== postedBefore;
 }
+
+/** How many jobs the server has posted; NaN when the slot is missing (a test's thread), which then never equals a count. */
+function jobsPosted(): number {
+  return cancelSlot.length > JOBS_POSTED_SLOT ? Atomics.load(cancelSlot, JOBS_POSTED_SLOT) : NaN;
+}
+
+/** jobsPosted when the latest job arrived: the server posts the next one only after its answer. */
+let jobsPostedAtLastJob = 0;
 
 /** Edits (each typed and taken back) per warm-up analysis of the sample and of a workspace file. */
 const SAMPLE_WARM_UP_EDITS = 3;
@@ -224,12 +242,12 @@ parentPort?.on('message', (message: WorkerMessage) => {
     return;
   }
   jobArrived = true;
+  jobsPostedAtLastJob = jobsPosted();
+  documentWarmUp.jobArrived(message.key);
   void ready.then(
     () => {
       parentPort?.postMessage(answer(message));
-      const next = afterAnswer;
-      afterAnswer = undefined;
-      next?.();
+      for (const next of afterAnswer.splice(0)) next();
       parseDecodedDocument();
     },
     (error: unknown) => parentPort?.postMessage({ id: message.id, error: `the C grammar did not load: ${String(error)}` } satisfies WorkerAnswer),

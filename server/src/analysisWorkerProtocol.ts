@@ -179,3 +179,11 @@ export type WorkerAnswer =
     }
   | { id: number; cancelled: true }
   | { id: number; error: string };
+
+/** What the thread tells the server of its own accord, for the debug log: a document warm-up finished (documentWarmUp.ts). */
+export interface WorkerNotice {
+  warmedUp: string;
+  places: number;
+  lines: number;
+  ms: number;
+}

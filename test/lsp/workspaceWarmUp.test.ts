@@ -1,10 +1,11 @@
 // Which of the workspace's files the analysis thread analyses once as a warm-up (analysisWarmUp.ts):
 // a C source file, the one with the most lines of functions within the bound, whatever the order
-// the summaries came in; and where the warm-up types in it.
+// the summaries came in; where the warm-up types in it; and which documents the thread warms up on
+// after answering them (documentWarmUp.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FileSummary } from '../../server/src/analysis/model';
-import { WARM_UP_FILE, WARM_UP_SOURCE, warmUpEditOffsets, workspaceWarmUpFile } from '../../server/src/analysisWarmUp';
+import { DOCUMENT_WARM_UP_MIN_LINES, functionLines, WARM_UP_FILE, WARM_UP_SOURCE, warmsUpDocument, warmUpEditOffsets, workspaceWarmUpFile } from '../../server/src/analysisWarmUp';
 import { summarizeText } from '../../server/src/workspaceIndex';
 import { initC } from '../../server/src/analysis/syntax';
 
@@ -85,4 +86,15 @@ test('the sample server gets one warm-up edit in each of its three functions, at
   assert.deepEqual(owners, ['slot_of', 'handle', 'main']);
   for (const offset of offsets) assert.match(lines[lineOf(offset)], new RegExp(`^\\s*${WARM_UP_SOURCE.slice(offset, offset + 3)}`), 'at the line\'s first word');
   assert.ok(offsets.every((offset) => /[A-Za-z_]/.test(WARM_UP_SOURCE[offset])));
+});
+
+test('a document is warmed up on when it is large, and only when at least twice as long as the last one', async () => {
+  await initC();
+  assert.equal(functionLines(summarizeText('file:///w/f.c', source(30, 10)).functions), 40, 'down to the end of the last function');
+  assert.equal(functionLines([]), 0);
+  assert.equal(warmsUpDocument(DOCUMENT_WARM_UP_MIN_LINES - 1, 0), false, 'small files are analysed fast enough cold');
+  assert.equal(warmsUpDocument(DOCUMENT_WARM_UP_MIN_LINES, 0), true);
+  assert.equal(warmsUpDocument(3000, 2000), false, 'not twice as long as the last one');
+  assert.equal(warmsUpDocument(4000, 2000), true);
+  assert.equal(warmsUpDocument(40, 0, 30), true, 'the bound can be lowered (tests)');
 });

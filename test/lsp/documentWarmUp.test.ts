@@ -1,6 +1,7 @@
 // The analysis thread's warm-up on the document it has just answered (documentWarmUp.ts): it types
-// and takes back a character at a few places while no job waits, leaves what the server holds as
-// it was, gives way to any job, and the document's next analysis is still exactly a fresh one's.
+// and takes back a character at a few places once the thread is quiet and while no job waits,
+// leaves what the server holds as it was, gives way to any job with the document's parse back at
+// its text, and the document's next analysis is still exactly a fresh one's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -36,7 +37,7 @@ class RecordingDocuments extends KeptDocuments {
 }
 
 /** The thread's state around a DocumentWarmUp, and its jobs done as analysisWorker.ts does them. */
-function thread(options: { places?: number; minLines?: number; jobWaiting?: () => boolean } = {}) {
+function thread(options: { places?: number; minLines?: number; quietMs?: number; jobWaiting?: () => boolean } = {}) {
   const documents = new RecordingDocuments(KEPT_DOCUMENTS);
   const summaries = new Map<string, FileSummary>();
   const memo = new AnalysisMemo();
@@ -50,6 +51,7 @@ function thread(options: { places?: number; minLines?: number; jobWaiting?: () =
     finished: (report) => finished.push(report),
     places: options.places ?? PLACES,
     minLines: options.minLines ?? 10,
+    quietMs: options.quietMs ?? 0,
   });
   let id = 1;
   const job = (text: string, key = FILE): FileAnalysis => {
@@ -61,9 +63,9 @@ function thread(options: { places?: number; minLines?: number; jobWaiting?: () =
     warmUp.answered(sent, analysis.summary);
     return analysis;
   };
-  /** Turns of the event loop until the warm-up has nothing left to do (or `turns` ran out). */
-  const idle = async (turns = 200) => {
-    for (let i = 0; i < turns && warmUp.pending; i++) await new Promise((resolve) => setImmediate(resolve));
+  /** Turns of the event loop (a millisecond each) until the warm-up has nothing left to do, or `turns` ran out. */
+  const idle = async (turns = 500) => {
+    for (let i = 0; i < turns && warmUp.pending; i++) await new Promise((resolve) => setTimeout(resolve, 1));
   };
   return { documents, summaries, state, finished, warmUp, job, idle };
 }
@@ -78,8 +80,7 @@ test('an idle thread types and takes back a character at each place, then holds 
   const held = t.summaries.get(FILE);
   const before = t.documents.parsed.length;
   await new Promise((resolve) => setImmediate(resolve));
-  assert.equal(t.documents.parsed.length, before + 1, 'one step per turn of the event loop');
-  assert.equal(t.summaries.get(FILE), held, 'with the character typed, the summary held is still the server\'s');
+  assert.equal(t.documents.parsed.length, before + 2, 'one place per turn of the event loop');
   await t.idle();
   assert.equal(t.warmUp.pending, false);
   assert.deepEqual(t.finished.map(({ key, places }) => ({ key, places })), [{ key: FILE, places: PLACES }]);
@@ -111,10 +112,10 @@ test('no step runs while a job waits; after its answer the warm-up goes on from 
   assert.deepStrictEqual(t.job(TEXT), freshAnalysis(TEXT));
 });
 
-test('a step stopped in the middle of its analysis leaves nothing wrong behind', async () => {
+test('a place stopped in the middle of its analysis leaves the parse at the document\'s text and nothing wrong behind', async () => {
   await initC();
-  // A step asks before it begins, and its analysis between its own steps: a job "arrives" on the
-  // warm-up's fourth question, inside the analysis of its first step.
+  // A place asks before it begins, and its analyses between their own steps: a job "arrives" on the
+  // warm-up's fourth question, inside the analysis of the character typed.
   let questions = 0;
   let arrivesAfter = Infinity;
   const t = thread({ jobWaiting: () => ++questions > arrivesAfter });
@@ -123,8 +124,10 @@ test('a step stopped in the middle of its analysis leaves nothing wrong behind',
   arrivesAfter = 3;
   const before = t.documents.parsed.length;
   for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
-  assert.equal(t.documents.parsed.length, before + 1, 'one step began, and stopped');
-  assert.ok(typedOnce(t.documents.parsed.at(-1)!, TEXT));
+  const stoppedPlace = t.documents.parsed.slice(before);
+  assert.equal(stoppedPlace.length, 2, 'one place began, and stopped');
+  assert.ok(typedOnce(stoppedPlace[0], TEXT));
+  assert.equal(stoppedPlace[1], TEXT, 'the parse went back to the document\'s text');
   assert.equal(t.summaries.get(FILE), held, 'the summary held is still the server\'s');
   assert.equal(t.finished.length, 0);
   assert.ok(questions > 4, 'the analysis asked, and was stopped');
@@ -133,6 +136,23 @@ test('a step stopped in the middle of its analysis leaves nothing wrong behind',
   await t.idle();
   assert.deepEqual(t.finished.map((f) => f.places), [PLACES], 'then the warm-up went through all its places');
   assert.deepStrictEqual(t.job(TEXT), freshAnalysis(TEXT));
+});
+
+test('the warm-up waits for the thread to be quiet after its latest answer', async () => {
+  await initC();
+  const t = thread({ quietMs: 80 });
+  t.job(TEXT);
+  const before = t.documents.parsed.length;
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(t.documents.parsed.length, before, 'not yet');
+  // An answer in the meantime starts the quiet time again.
+  t.job(EDITED);
+  const afterEdit = t.documents.parsed.length;
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(t.documents.parsed.length, afterEdit, 'not 80 ms after the latest answer yet');
+  await t.idle();
+  assert.equal(t.finished.length, 1);
+  assert.ok(t.documents.parsed.length > afterEdit);
 });
 
 test('a job of another document drops the warm-up; small documents, and ones not twice as long as the last, get none', async () => {

@@ -72,6 +72,8 @@ export async function measureFile(
   reopens: number,
   log: (line: string) => void,
   timeCapMs: number,
+  /** Milliseconds between the open's (and reopens') diagnostics and the first edit; none by default. */
+  pauseBeforeEditsMs = 0,
 ): Promise<FileLatency> {
   const server = await startServer(spec, corpus);
   try {
@@ -85,6 +87,7 @@ export async function measureFile(
       const again = await open(server, uri, text, ++version);
       reopenMs.push(again.ms);
     }
+    if (pauseBeforeEditsMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseBeforeEditsMs));
     const editMs: number[] = [];
     const threadMs: number[] = [];
     const editsStarted = performance.now();

@@ -61,3 +61,19 @@ test('without a split the met sentence still gives the margin', () => {
   assert.ok(met);
   assert.doesNotMatch(met, /debug log/);
 });
+
+test('edits after a pause are reported beside the session of record, which keeps the target', () => {
+  const paused = record([9, 10, 30]);
+  paused.data.afterPause = { file: 'memcached.c', pauseMs: 3000, warmUpPlaces: 60, result: latency([7, 8, 15]) };
+  const { markdown } = renderEditorLatency(paused);
+  const sentence = markdown.split('\n').find((l) => l.startsWith('Edits of `memcached.c` that start 3 s after'));
+  assert.ok(sentence, 'no sentence on the edits after a pause');
+  const after = summarize([7, 8, 15]);
+  const first = summarize([9, 10, 30]);
+  assert.match(sentence, new RegExp(`take p50 ${after.p50.toFixed(1)} ms and p95 ${after.p95.toFixed(1)} ms \\(3 edits, a separate session\\)`));
+  assert.match(sentence, new RegExp(`against p50 ${first.p50.toFixed(1)} ms / p95 ${first.p95.toFixed(1)} ms when they start right after the open`));
+  assert.match(sentence, /types a character at 60 places of the document/);
+  assert.match(markdown, /- Edit → diagnostics: p95/, 'the target is still read off the session right after the open');
+  paused.data.afterPause = { file: 'memcached.c', pauseMs: 3000, warmUpPlaces: 60, result: { error: 'the server exited' } };
+  assert.doesNotMatch(renderEditorLatency(paused).markdown, /that start 3 s after/, 'a failed session gives no sentence');
+});

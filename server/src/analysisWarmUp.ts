@@ -36,10 +36,10 @@ export function workspaceWarmUpFile(summaries: ReadonlyMap<string, FileSummary>,
 }
 
 /**
- * The document warm-up (analysisWorker.ts): once a large document has been answered and the thread
- * is idle, it types a character at this many places of it and takes each back, one analysis per
- * turn of the event loop, with the document's own parse and memo, stopped by any job posted
- * meanwhile. Why: the warm-ups before the first document run on a sample and on another file of the
+ * The document warm-up (documentWarmUp.ts): once a large document has been answered and the thread
+ * has been quiet for a while, it types a character at this many places of it and takes each back,
+ * a place per turn of the event loop, with the document's own parse and memo, stopped by any job
+ * posted meanwhile. Why: the warm-ups before the first document run on a sample and on another file of the
  * workspace, and V8 still optimised code on the way through the first hundred edits of
  * memcached.c: over 100 edits, the analysis thread's jobs took p50 10 / p95 16-21 ms right after
  * the open, and p50 6.5 / p95 12-13.5 ms after 200 edits of the same file (three alternated LSP

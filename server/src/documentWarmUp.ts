@@ -26,6 +26,13 @@ import type { KeptDocuments } from './workerDocuments';
 /** Quiet time after an answer before the warm-up goes on: longer than the gap between back-to-back edits. */
 export const QUIET_MS = 100;
 
+/**
+ * The most analysis time a warm-up spends; it ends after the place that reaches it. Why: the
+ * places are a fixed number, and an edit of a file ten times memcached.c's size costs ten times
+ * as much; memcached.c's 60 places take 1.2-1.6 s.
+ */
+export const BUDGET_MS = 3000;
+
 export interface DocumentWarmUpDeps {
   documents: KeptDocuments;
   summaries: Map<string, FileSummary>;
@@ -36,11 +43,12 @@ export interface DocumentWarmUpDeps {
    * not wait for all of it.
    */
   jobWaiting: () => boolean;
-  /** Told when a warm-up has gone through all its places. */
+  /** Told when a warm-up has gone through all its places, or spent its budget. */
   finished: (report: { key: string; places: number; lines: number; ms: number }) => void;
   places?: number;
   minLines?: number;
   quietMs?: number;
+  budgetMs?: number;
 }
 
 interface Plan {
@@ -115,7 +123,7 @@ export class DocumentWarmUp {
     if (!plan || jobWaiting()) return;
     if (performance.now() - this.lastAnswerAt < (this.deps.quietMs ?? QUIET_MS)) return this.schedule();
     const at = plan.offsets[plan.done];
-    if (at === undefined) {
+    if (at === undefined || plan.ms >= (this.deps.budgetMs ?? BUDGET_MS)) {
       this.plan = undefined;
       this.warmedLines = Math.max(this.warmedLines, plan.lines);
       this.deps.finished({ key: plan.key, places: plan.done, lines: plan.lines, ms: plan.ms });

@@ -59,6 +59,11 @@ export async function planEditPositions(file: string, count: number): Promise<Ed
   return result;
 }
 
+/** `count` edits (typed, deleted, typed, …) at places planned over the file, as the benchmark's sessions make them. */
+export async function plannedEdits(file: string, count: number): Promise<ContentChange[]> {
+  return editSequence(await planEditPositions(file, Math.ceil(count / 2))).slice(0, count);
+}
+
 /** The incremental changes for `pairs` insert/delete pairs: 2 × pairs edits in all. */
 export function editSequence(positions: EditPosition[]): ContentChange[] {
   const changes: ContentChange[] = [];

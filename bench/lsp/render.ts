@@ -325,7 +325,7 @@ const isWrapper = (name: string, totalMs: number, busyMs: number) => totalMs >= 
  * The session whose edits start after a pause, beside the target's session of the same file
  * (edits right after the open), which stays the figure of record.
  */
-export function afterPauseSentence(data: EditorLatencyData): string[] {
+function afterPauseSentence(data: EditorLatencyData): string[] {
   const paused = data.afterPause;
   const result = ok(paused?.result);
   if (!paused || !result) return [];

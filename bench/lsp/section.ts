@@ -9,7 +9,7 @@ import { commandVersion } from '../lib/results';
 import { middle, summarize, type Summary } from '../lib/stats';
 import type { BenchContext, BenchSection } from '../lib/section';
 import { prepareMemcached, lineCount, type Corpus } from './corpus';
-import { editSequence, planEditPositions, TYPED } from './edits';
+import { plannedEdits, TYPED } from './edits';
 import { FileLatency, firstOpenInFreshServer, measureFile, measureOpenAll, OpenAllResult } from './measure';
 import { measureParseFloor, type ParseFloor } from './parseFloor';
 import { DOCUMENT_WARM_UP_PLACES } from '../../server/src/analysisWarmUp';
@@ -128,8 +128,7 @@ async function run(context: BenchContext): Promise<EditorLatencyData> {
   try {
     for (const name of FILES) {
       const file = path.join(corpus.dir, name);
-      const positions = await planEditPositions(file, Math.ceil(editsRequested / 2));
-      const changes = editSequence(positions).slice(0, editsRequested);
+      const changes = await plannedEdits(file, editsRequested);
       const results: FileResults = { file: name, lines: lineCount(file), servers: {} };
       for (const spec of specs) {
         results.servers[spec.id] = await attempt(`${spec.id} on ${name}`, context, () =>
@@ -141,7 +140,7 @@ async function run(context: BenchContext): Promise<EditorLatencyData> {
     }
 
     const first = path.join(corpus.dir, FILES[0]);
-    const defaultChanges = editSequence(await planEditPositions(first, quick ? 5 : 20));
+    const defaultChanges = await plannedEdits(first, quick ? 10 : 40);
     data.defaultDebounce = {
       file: FILES[0],
       debounceMs: DEFAULT_DEBOUNCE_MS,
@@ -150,7 +149,7 @@ async function run(context: BenchContext): Promise<EditorLatencyData> {
       ),
     };
 
-    const pausedChanges = editSequence(await planEditPositions(first, Math.ceil(editsRequested / 2))).slice(0, editsRequested);
+    const pausedChanges = await plannedEdits(first, editsRequested);
     data.afterPause = {
       file: FILES[0],
       pauseMs: PAUSE_BEFORE_EDITS_MS,
@@ -218,7 +217,7 @@ async function sampleFirstOpens(context: BenchContext, corpus: Corpus, file: str
  * server a little, so the figures of record stay those of the sessions without it.
  */
 async function splitEditLatency(context: BenchContext, corpus: Corpus, file: string, edits: number): Promise<EditSplit> {
-  const changes = editSequence(await planEditPositions(file, Math.ceil(edits / 2))).slice(0, edits);
+  const changes = await plannedEdits(file, edits);
   const result = await measureFile(ourServer(context.root, { debounceMs: 0, debugLog: true }), corpus, file, changes, 0, context.log, 300_000);
   const pairs = result.editMs.map((ms, i) => [ms, result.threadMs?.[i] ?? NaN]).filter(([, thread]) => Number.isFinite(thread));
   if (pairs.length === 0) throw new Error('the debug log named no analysis thread job');
@@ -240,7 +239,7 @@ async function profileOurServer(
   const directory = mkdtempSync(path.join(os.tmpdir(), 'bpf-offload-bench-prof-'));
   try {
     const spec = ourServer(context.root, { debounceMs: 0, cpuProfileDir: directory });
-    const changes = editSequence(await planEditPositions(file, Math.ceil(edits / 2))).slice(0, edits);
+    const changes = await plannedEdits(file, edits);
     await measureFile(spec, corpus, file, changes, 0, context.log, 300_000);
     // The analysis runs in a worker thread, which writes its own profile beside the main
     // thread's: keep the one whose samples fall inside a job of that thread (`answer` in

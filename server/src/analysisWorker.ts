@@ -32,7 +32,7 @@ const documentWarmUp = new DocumentWarmUp({
   documents,
   summaries,
   memo,
-  jobWaiting: () => jobsPosted() !== jobsPostedAtLastJob,
+  jobWaiting,
   finished: ({ key, places, lines, ms }) => parentPort?.postMessage({ warmedUp: key, places, lines, ms } satisfies WorkerNotice),
 });
 /** Quiet time after the last summaries sent ahead before the program facts are built. */
@@ -139,16 +139,10 @@ function warmUp(): void {
 /** One analysis of the sample and its edits; a job posted meanwhile stops it at the next step. */
 function warmUpRound(): void {
   try {
-    warmUpOn(WARM_UP_FILE, WARM_UP_SOURCE, new Map(), { ...DEFAULT_ANALYZE_OPTIONS, isCancelled: jobPostedSince() }, SAMPLE_WARM_UP_EDITS);
+    warmUpOn(WARM_UP_FILE, WARM_UP_SOURCE, new Map(), { ...DEFAULT_ANALYZE_OPTIONS, isCancelled: jobWaiting }, SAMPLE_WARM_UP_EDITS);
   } catch {
     // Cancelled or failed: nothing to report, the same code runs again on the first document.
   }
-}
-
-/** Whether the server has posted a job since this was called (it counts them in a shared slot). */
-function jobPostedSince(): () => boolean {
-  const postedBefore = jobsPosted();
-  return () => jobsPosted() !== postedBefore;
 }
 
 /** How many jobs the server has posted; NaN when the slot is missing (a test's thread), which then never equals a count. */
@@ -156,8 +150,16 @@ function jobsPosted(): number {
   return cancelSlot.length > JOBS_POSTED_SLOT ? Atomics.load(cancelSlot, JOBS_POSTED_SLOT) : NaN;
 }
 
-/** jobsPosted when the latest job arrived: the server posts the next one only after its answer. */
-let jobsPostedAtLastJob = 0;
+/**
+ * jobsPosted when the latest job arrived (or the thread started: the slot outlives a restarted
+ * thread); the server posts the next job only after the answer to the one before.
+ */
+let jobsPostedAtLastJob = jobsPosted();
+
+/** Whether the server has posted a job the thread has not received yet: what stops its idle work (the warm-ups). */
+function jobWaiting(): boolean {
+  return jobsPosted() !== jobsPostedAtLastJob;
+}
 
 /** Edits (each typed and taken back) per warm-up analysis of the sample and of a workspace file. */
 const SAMPLE_WARM_UP_EDITS = 3;
@@ -203,11 +205,10 @@ function warmUpOnWorkspaceFile(): void {
   const chosen = workspaceWarmUpFile(summaries);
   if (!chosen || chosen.lines < 2 * warmedUpLines) return;
   warmedUpLines = chosen.lines;
-  const isCancelled = jobPostedSince();
   try {
     const text = readFileSync(fileURLToPath(chosen.file), 'utf8');
-    if (isCancelled()) return;
-    warmUpOn(chosen.file, text, summaries, { ...DEFAULT_ANALYZE_OPTIONS, isCancelled }, WORKSPACE_WARM_UP_EDITS);
+    if (jobWaiting()) return;
+    warmUpOn(chosen.file, text, summaries, { ...DEFAULT_ANALYZE_OPTIONS, isCancelled: jobWaiting }, WORKSPACE_WARM_UP_EDITS);
   } catch {
     // Cancelled, unreadable or failed: the first document's analysis only runs colder.
   }

@@ -18,7 +18,7 @@
 // parse back at its text, even when a job stopped it.
 import { performance } from 'node:perf_hooks';
 import { analyzeFile, type AnalysisMemo } from './analysis/analyze';
-import type { FileSummary } from './analysis/model';
+import type { FileSummary, FunctionInfo } from './analysis/model';
 import { DOCUMENT_WARM_UP_PLACES, functionLines, WARM_UP_TYPED, warmsUpDocument, warmUpEditOffsets } from './analysisWarmUp';
 import type { WorkerJob } from './analysisWorkerProtocol';
 import type { KeptDocuments } from './workerDocuments';
@@ -57,7 +57,10 @@ interface Plan {
   /** The document's text as last answered: what each place types into and returns to. */
   text: string;
   options: WorkerJob['options'];
-  offsets: number[];
+  /** The text's functions, where the places are chosen. */
+  functions: readonly FunctionInfo[];
+  /** Offsets of the places in `text`; chosen in quiet time, not while the answer is on its way. */
+  offsets?: number[];
   lines: number;
   /** Places done (typed and taken back, both analysed). */
   done: number;
@@ -81,15 +84,16 @@ export class DocumentWarmUp {
    */
   answered(job: WorkerJob, summary: FileSummary): void {
     this.lastAnswerAt = performance.now();
-    const places = this.deps.places ?? DOCUMENT_WARM_UP_PLACES;
     const lines = functionLines(summary.functions);
-    if (this.plan?.key !== job.key) {
+    const fresh = { text: job.text, options: job.options, functions: summary.functions, offsets: undefined, lines };
+    if (this.plan?.key === job.key) {
+      // The places follow the edits: offsets into the text the document now has.
+      Object.assign(this.plan, fresh);
+    } else {
       this.plan = undefined;
-      if (places <= 0 || !warmsUpDocument(lines, this.warmedLines, this.deps.minLines)) return;
-      this.plan = { key: job.key, file: job.file, text: job.text, options: job.options, offsets: [], lines, done: 0, ms: 0 };
+      if (this.places <= 0 || !warmsUpDocument(lines, this.warmedLines, this.deps.minLines)) return;
+      this.plan = { key: job.key, file: job.file, ...fresh, done: 0, ms: 0 };
     }
-    // The places follow the edits: offsets into the text the document now has.
-    Object.assign(this.plan, { text: job.text, options: job.options, offsets: warmUpEditOffsets(job.text, summary.functions, places), lines });
     this.schedule();
   }
 
@@ -97,6 +101,10 @@ export class DocumentWarmUp {
   jobArrived(key: string): void {
     this.lastAnswerAt = Infinity;
     if (this.plan && this.plan.key !== key) this.plan = undefined;
+  }
+
+  private get places(): number {
+    return this.deps.places ?? DOCUMENT_WARM_UP_PLACES;
   }
 
   /** Whether a warm-up is planned and not finished. */
@@ -122,6 +130,7 @@ export class DocumentWarmUp {
     const { jobWaiting } = this.deps;
     if (!plan || jobWaiting()) return;
     if (performance.now() - this.lastAnswerAt < (this.deps.quietMs ?? QUIET_MS)) return this.schedule();
+    plan.offsets ??= warmUpEditOffsets(plan.text, plan.functions, this.places);
     const at = plan.offsets[plan.done];
     if (at === undefined || plan.ms >= (this.deps.budgetMs ?? BUDGET_MS)) {
       this.plan = undefined;

@@ -12,7 +12,7 @@ import { initC, parsePlainC } from '../../server/src/analysis/syntax';
 import { DOCUMENT_WARM_UP_MIN_LINES, DOCUMENT_WARM_UP_PLACES, WARM_UP_TYPED } from '../../server/src/analysisWarmUp';
 import { AnalysisRunner, defaultWorkerPath } from '../../server/src/analysisRunner';
 import { KEPT_DOCUMENTS, type WorkerJob } from '../../server/src/analysisWorkerProtocol';
-import { BUDGET_MS, DocumentWarmUp } from '../../server/src/documentWarmUp';
+import { BUDGET_MS, DocumentWarmUp, QUIET_MS } from '../../server/src/documentWarmUp';
 import { Logger } from '../../server/src/log';
 import { KeptDocuments } from '../../server/src/workerDocuments';
 import { repoRoot } from '../repoRoot';
@@ -233,4 +233,12 @@ test('through the runner: a large document opened on an idle thread is warmed up
   } finally {
     runner.dispose();
   }
+});
+
+test('docs/editor.md gives the warm-up\'s bounds as the code has them', () => {
+  const doc = readFileSync(join(repoRoot(), 'docs', 'editor.md'), 'utf8').replace(/\s+/g, ' ');
+  assert.match(doc, new RegExp(`at least ${DOCUMENT_WARM_UP_MIN_LINES.toLocaleString('en-US')} lines of functions`));
+  assert.match(doc, new RegExp(`types a character in ${DOCUMENT_WARM_UP_PLACES} of the document's longest functions`));
+  assert.match(doc, new RegExp(`starts only ${QUIET_MS} ms after the thread's latest answer`));
+  assert.match(doc, new RegExp(`once it has spent ${BUDGET_MS / 1000} s of analysis`));
 });
